@@ -1,0 +1,26 @@
+# crm_affinity — see README.md. Prerequisite: Odoo 18.0 importable by python3 (or $ODOO_PYTHON).
+PY ?= $(or $(ODOO_PYTHON),python3)
+ADDON := crm_affinity
+
+.PHONY: demo test lint bench
+
+## Serve a demo database (crm_affinity_demo, seeded) on http://localhost:8069 — login admin / admin
+demo:
+	@bash scripts/demo.sh
+
+## Lint, install / upgrade / uninstall on a throwaway database, then the whole suite with pytest-odoo
+test: lint
+	@bash scripts/test.sh
+
+## The same linters pre-commit runs, from PyPI
+lint:
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m ruff check $(ADDON) scripts bench conftest.py
+	$(PY) -m ruff format --check $(ADDON) scripts bench conftest.py
+	$(PY) -m pylint --rcfile=.pylintrc $(ADDON)
+	oca-checks-odoo-module --no-verbose $(ADDON)/__manifest__.py
+	oca-checks-po --no-verbose $$(find $(ADDON)/i18n -name '*.po*' 2>/dev/null) || test -z "$$(find $(ADDON)/i18n -name '*.po*')"
+
+## Benchmark every heavy path against a raw-SQL floor at 10 000 and 100 000 customers
+bench:
+	@bash scripts/bench.sh

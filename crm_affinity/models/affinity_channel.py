@@ -1,0 +1,46 @@
+from odoo import fields, models
+
+
+class AffinityChannel(models.Model):
+    _name = "affinity.channel"
+    _description = "Affinity Communication Channel"
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(required=True, help="Technical code: email, sms, phone, whatsapp, post, visit…")
+    sequence = fields.Integer(default=10)
+    address_kind = fields.Selection(
+        [
+            ("email", "E-mail address"),
+            ("phone", "Phone or mobile number"),
+            ("mobile", "Mobile number (or phone)"),
+            ("street", "Postal address"),
+            ("none", "No address needed"),
+        ],
+        required=True,
+        default="none",
+        help="What a partner must have for this channel to reach them.",
+    )
+    blacklist_kind = fields.Selection(
+        [("email", "E-mail blacklist"), ("phone", "Phone blacklist"), ("none", "None")],
+        required=True,
+        default="none",
+        help="Which Odoo blacklist also blocks marketing over this channel.",
+    )
+    iys_type = fields.Selection(
+        [("EPOSTA", "EPOSTA"), ("MESAJ", "MESAJ"), ("ARAMA", "ARAMA")],
+        string="IYS Type",
+        help="Type of this channel in the Turkish commercial message registry (IYS).",
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "A channel with this code already exists."),
+    ]
+
+    def _get_by_code(self, code):
+        """Resolve a code to a channel so callers may pass either."""
+        if isinstance(code, models.BaseModel):
+            return code
+        channel = self.with_context(active_test=False).search([("code", "=", code)], limit=1)
+        return channel

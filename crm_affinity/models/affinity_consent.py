@@ -1,0 +1,181 @@
+import datetime
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+CONSENT_STATES = [("granted", "Granted"), ("denied", "Denied"), ("not_asked", "Not asked")]
+LEGAL_BASES = [
+    ("consent", "Explicit consent"),
+    ("contract", "Performance of a contract"),
+    ("legal_obligation", "Legal obligation"),
+    ("legitimate_interest", "Legitimate interest"),
+    ("vital_interest", "Vital interest"),
+]
+CONSENT_SOURCES = [
+    ("web_form", "Web form"),
+    ("paper", "Signed paper"),
+    ("call_centre", "Call centre"),
+    ("email", "E-mail"),
+    ("sms", "SMS"),
+    ("event", "Event"),
+    ("import", "Import"),
+    ("iys", "IYS"),
+    ("blacklist", "Odoo blacklist"),
+    ("offboarding", "Offboarding decision"),
+    ("manual", "Entered by a user"),
+]
+# Fields whose change is a change of consent and therefore goes to the history.
+LOGGED_FIELDS = ("state", "legal_basis", "date_given", "source", "proof_ref", "expiry_date")
+IYS_BUSINESS_DAYS = 3
+
+
+def add_business_days(start, days):
+    """Deadline counted in working days (Monday–Friday), as IYS counts them."""
+    current = start
+    while days > 0:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+class AffinityConsent(models.Model):
+    _name = "affinity.consent"
+    _description = "Affinity Communication Consent"
+    _order = "partner_id, channel_id, purpose_id"
+    _rec_names_search = ["partner_id.name", "channel_id.name"]
+
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="partner_id.company_id", store=True, index=True)
+    channel_id = fields.Many2one("affinity.channel", required=True, ondelete="restrict", index=True)
+    purpose_id = fields.Many2one("affinity.purpose", required=True, ondelete="restrict", index=True)
+    state = fields.Selection(CONSENT_STATES, required=True, default="not_asked")
+    legal_basis = fields.Selection(LEGAL_BASES, default="consent")
+    date_given = fields.Datetime(string="Date", default=fields.Datetime.now)
+    source = fields.Selection(CONSENT_SOURCES, string="Obtained Through", default="manual")
+    proof_ref = fields.Char(string="Proof Reference")
+    recorded_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    expiry_date = fields.Date()
+    iys_deadline = fields.Date(
+        string="Due at IYS By",
+        compute="_compute_iys_deadline",
+        store=True,
+        help="A consent obtained outside IYS must reach IYS within 3 business days.",
+    )
+    log_ids = fields.One2many("affinity.consent.log", "consent_id", string="History")
+
+    _sql_constraints = [
+        (
+            "partner_channel_purpose_uniq",
+            "unique(partner_id, channel_id, purpose_id)",
+            "A partner has one consent per channel and purpose.",
+        ),
+    ]
+
+    @api.depends("source", "date_given", "channel_id.iys_type", "purpose_id.code", "state")
+    def _compute_iys_deadline(self):
+        for consent in self:
+            needs_iys = (
+                consent.channel_id.iys_type
+                and consent.purpose_id.code == "marketing"
+                and consent.state in ("granted", "denied")
+                and consent.source != "iys"
+                and consent.date_given
+            )
+            consent.iys_deadline = (
+                add_business_days(consent.date_given.date(), IYS_BUSINESS_DAYS) if needs_iys else False
+            )
+
+    @api.depends("partner_id", "channel_id", "purpose_id")
+    def _compute_display_name(self):
+        for consent in self:
+            consent.display_name = (
+                f"{consent.partner_id.name} – {consent.channel_id.name} / {consent.purpose_id.name}"
+            )
+
+    @api.constrains("expiry_date", "date_given")
+    def _check_expiry_date(self):
+        for consent in self:
+            if consent.expiry_date and consent.date_given and consent.expiry_date < consent.date_given.date():
+                raise ValidationError(_("A consent cannot expire before it was given."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        consents = super().create(vals_list)
+        consents._log_changes({})
+        consents._sync_blacklists()
+        return consents
+
+    def write(self, vals):
+        if not any(field in vals for field in LOGGED_FIELDS):
+            return super().write(vals)
+        before = {consent.id: consent._log_snapshot() for consent in self}
+        if "recorded_by_id" not in vals:
+            vals = dict(vals, recorded_by_id=self.env.user.id)
+        result = super().write(vals)
+        self._log_changes(before)
+        if "state" in vals:
+            self._sync_blacklists()
+        return result
+
+    def _log_snapshot(self):
+        return {field: self[field] for field in LOGGED_FIELDS}
+
+    def _log_changes(self, before):
+        """Append one immutable history row per consent that really changed."""
+        note = self.env.context.get("affinity_consent_note")
+        log_vals = []
+        for consent in self:
+            old = before.get(consent.id)
+            if old is not None and all(old[f] == consent[f] for f in LOGGED_FIELDS):
+                continue
+            log_vals.append(
+                {
+                    "consent_id": consent.id,
+                    "partner_id": consent.partner_id.id,
+                    "partner_name": consent.partner_id.display_name,
+                    "partner_address": consent.partner_id.email or consent.partner_id.mobile
+                    or consent.partner_id.phone,
+                    "company_id": consent.company_id.id,
+                    "channel_id": consent.channel_id.id,
+                    "purpose_id": consent.purpose_id.id,
+                    "old_state": old["state"] if old else False,
+                    "new_state": consent.state,
+                    "legal_basis": consent.legal_basis,
+                    "source": consent.source,
+                    "proof_ref": consent.proof_ref,
+                    "consent_date": consent.date_given,
+                    "expiry_date": consent.expiry_date,
+                    "user_id": self.env.user.id,
+                    "note": note,
+                }
+            )
+        if log_vals:
+            self.env["affinity.consent.log"].sudo().create(log_vals)
+
+    def _sync_blacklists(self):
+        """Keep Odoo's blacklists in step with marketing consent, both ways."""
+        if self.env.context.get("affinity_from_blacklist"):
+            return
+        marketing = self.filtered(lambda c: c.purpose_id.code == "marketing")
+        for kind, model in (("email", "mail.blacklist"), ("phone", "phone.blacklist")):
+            consents = marketing.filtered(lambda c, kind=kind: c.channel_id.blacklist_kind == kind)
+            if not consents:
+                continue
+            blacklist = self.env[model].sudo().with_context(affinity_from_consent=True)
+            for state, method, message in (
+                ("denied", "_add", _("Marketing consent denied")),
+                ("granted", "_remove", _("Marketing consent granted")),
+            ):
+                addresses = [
+                    address
+                    for consent in consents.filtered(lambda c, state=state: c.state == state)
+                    for address in consent.partner_id._affinity_blacklist_addresses(kind)
+                ]
+                if not addresses:
+                    continue
+                if kind == "phone":
+                    getattr(blacklist, method)(addresses, message=message)
+                else:
+                    for address in addresses:
+                        getattr(blacklist, method)(address, message=message)

@@ -1,0 +1,36 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from .affinity_consent import CONSENT_SOURCES, CONSENT_STATES, LEGAL_BASES
+
+
+class AffinityConsentLog(models.Model):
+    """Append-only proof of every consent change; it outlives the consent and the partner file."""
+
+    _name = "affinity.consent.log"
+    _description = "Affinity Consent History"
+    _order = "create_date desc, id desc"
+    _log_access = True
+
+    consent_id = fields.Many2one("affinity.consent", ondelete="set null", index=True, readonly=True)
+    partner_id = fields.Many2one("res.partner", ondelete="set null", index=True, readonly=True)
+    partner_name = fields.Char(readonly=True)
+    partner_address = fields.Char(readonly=True, help="E-mail or phone at the time of the change.")
+    company_id = fields.Many2one("res.company", ondelete="set null", index=True, readonly=True)
+    channel_id = fields.Many2one("affinity.channel", ondelete="set null", readonly=True)
+    purpose_id = fields.Many2one("affinity.purpose", ondelete="set null", readonly=True)
+    old_state = fields.Selection(CONSENT_STATES, readonly=True)
+    new_state = fields.Selection(CONSENT_STATES, readonly=True)
+    legal_basis = fields.Selection(LEGAL_BASES, readonly=True)
+    source = fields.Selection(CONSENT_SOURCES, readonly=True)
+    proof_ref = fields.Char(readonly=True)
+    consent_date = fields.Datetime(readonly=True)
+    expiry_date = fields.Date(readonly=True)
+    user_id = fields.Many2one("res.users", string="Changed By", ondelete="set null", readonly=True)
+    note = fields.Char(readonly=True)
+
+    def write(self, vals):
+        raise UserError(_("Consent history is proof: it cannot be changed."))
+
+    def unlink(self):
+        raise UserError(_("Consent history is proof: it cannot be deleted."))

@@ -1,0 +1,25 @@
+from odoo import fields, models
+
+
+class AffinityPurpose(models.Model):
+    _name = "affinity.purpose"
+    _description = "Affinity Communication Purpose"
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(required=True, help="Technical code: marketing, service, relationship.")
+    sequence = fields.Integer(default=10)
+    requires_consent = fields.Boolean(
+        help="In opt-in mode, a partner who was never asked cannot be contacted for this purpose."
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "A purpose with this code already exists."),
+    ]
+
+    def _get_by_code(self, code):
+        """Resolve a code to a purpose so callers may pass either."""
+        if isinstance(code, models.BaseModel):
+            return code
+        return self.with_context(active_test=False).search([("code", "=", code)], limit=1)

@@ -1,0 +1,44 @@
+from odoo import models
+
+from .affinity_reasons import MAILING_BLOCK_REASONS
+
+
+class MailingMailing(models.Model):
+    _inherit = "mailing.mailing"
+
+    def _affinity_consent_blocked(self, res_ids, channel_code):
+        """Target records whose partner's marketing consent holds this mailing back: {res_id: reason}."""
+        self.ensure_one()
+        target_model = self.env[self.mailing_model_real]
+        records = target_model.browse(res_ids).exists()
+        partner_by_record = self._affinity_partner_by_record(records, channel_code)
+        if not partner_by_record:
+            return {}
+        partners = self.env["res.partner"].browse(set(partner_by_record.values()))
+        decisions = partners._affinity_contact_decision(channel_code, "marketing", check_window=False)
+        blocked = {}
+        for res_id, partner_id in partner_by_record.items():
+            decision = decisions.get(partner_id)
+            if decision and not decision.allowed and decision.reason in MAILING_BLOCK_REASONS:
+                blocked[res_id] = decision.reason
+        return blocked
+
+    def _affinity_partner_by_record(self, records, channel_code):
+        """The partner each target stands for: itself, its partner_id, or the partner with its address."""
+        if records._name == "res.partner":
+            return {record.id: record.id for record in records}
+        if "partner_id" in records._fields:
+            linked = {record.id: record.partner_id.id for record in records if record.partner_id}
+        else:
+            linked = {}
+        unlinked = records.filtered(lambda r: r.id not in linked)
+        if channel_code == "email" and unlinked and "email_normalized" in unlinked._fields:
+            emails = {r.id: r.email_normalized for r in unlinked if r.email_normalized}
+            partners = self.env["res.partner"].search_read(
+                [("email_normalized", "in", list(set(emails.values())))], ["email_normalized"]
+            )
+            partner_by_email = {p["email_normalized"]: p["id"] for p in partners}
+            for res_id, email in emails.items():
+                if email in partner_by_email:
+                    linked[res_id] = partner_by_email[email]
+        return linked

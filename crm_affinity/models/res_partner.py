@@ -1,0 +1,605 @@
+import datetime
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from .batching import process_in_batches
+
+_logger = logging.getLogger(__name__)
+
+AFFINITY_USER = "crm_affinity.group_affinity_user"
+AFFINITY_MANAGER = "crm_affinity.group_affinity_manager"
+PROFILE_FIELDS = {
+    "affinity_salutation": "salutation",
+    "affinity_nickname": "nickname",
+    "affinity_conversation_openers": "conversation_openers",
+    "affinity_notes": "notes",
+}
+# Partner fields every employee reads but only affinity users may change.
+GUARDED_FIELDS = ("affinity_do_not_contact", "affinity_channel_ids", "affinity_window_ids")
+
+
+@dataclass(frozen=True)
+class ContactDecision:
+    """May this partner be contacted over this channel for this purpose, and if not, why."""
+
+    allowed: bool
+    reason: str
+    next_allowed: datetime.datetime | None = None
+
+
+def phone_key(number):
+    """Last ten digits: the same line whatever prefix or spacing it was typed with."""
+    digits = "".join(ch for ch in number or "" if ch.isdigit())
+    return digits[-10:] if len(digits) >= 7 else ""
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # --- the information file (private) ---
+    affinity_profile_ids = fields.One2many(
+        "affinity.profile", "partner_id", groups=AFFINITY_USER
+    )
+    affinity_salutation = fields.Char(
+        string="Form of Address",
+        compute="_compute_affinity_profile",
+        inverse="_inverse_affinity_profile",
+        groups=AFFINITY_USER,
+        help="How this person likes to be addressed: 'Ayşe Hanım', 'Dr. Smith'. "
+        "Every template of this addon uses it.",
+    )
+    affinity_nickname = fields.Char(
+        string="Nickname",
+        compute="_compute_affinity_profile",
+        inverse="_inverse_affinity_profile",
+        groups=AFFINITY_USER,
+    )
+    affinity_conversation_openers = fields.Html(
+        string="Conversation Openers",
+        compute="_compute_affinity_profile",
+        inverse="_inverse_affinity_profile",
+        groups=AFFINITY_USER,
+        sanitize_style=True,
+    )
+    affinity_notes = fields.Html(
+        string="Affinity Notes",
+        compute="_compute_affinity_profile",
+        inverse="_inverse_affinity_profile",
+        groups=AFFINITY_USER,
+        sanitize_style=True,
+    )
+    affinity_preference_ids = fields.One2many(
+        "affinity.preference", "partner_id", string="Likes and Dislikes", groups=AFFINITY_USER
+    )
+    affinity_gift_ids = fields.One2many(
+        "affinity.gift", "partner_id", string="Gift History", groups=AFFINITY_USER
+    )
+    affinity_date_ids = fields.One2many(
+        "affinity.date", "partner_id", string="Important Dates", groups=AFFINITY_USER
+    )
+    affinity_next_date = fields.Date(
+        string="Next Important Date",
+        compute="_compute_affinity_next_date",
+        store=True,
+        index=True,
+        groups=AFFINITY_USER,
+    )
+    affinity_next_date_label = fields.Char(
+        string="Next Occasion", compute="_compute_affinity_next_date", store=True, groups=AFFINITY_USER
+    )
+
+    # --- the relationship ---
+    affinity_owner_id = fields.Many2one(
+        "res.users",
+        string="Relationship Owner",
+        index=True,
+        groups=AFFINITY_USER,
+        domain=[("share", "=", False)],
+    )
+    affinity_cadence_days = fields.Integer(
+        string="Contact Every (days)", groups=AFFINITY_USER, help="0: no cadence."
+    )
+    affinity_last_interaction = fields.Datetime(
+        string="Last Interaction",
+        readonly=True,
+        groups=AFFINITY_USER,
+        help="Latest of: done activity, logged note or message, confirmed sale order, won opportunity.",
+    )
+    affinity_next_contact_due = fields.Date(
+        string="Next Contact Due",
+        compute="_compute_affinity_next_contact_due",
+        store=True,
+        index=True,
+        groups=AFFINITY_USER,
+    )
+
+    # --- communication permissions (every employee must respect them) ---
+    affinity_consent_ids = fields.One2many("affinity.consent", "partner_id", string="Consents")
+    affinity_consent_log_ids = fields.One2many(
+        "affinity.consent.log", "partner_id", string="Consent History"
+    )
+    affinity_do_not_contact = fields.Boolean(
+        string="Do Not Contact", help="No automated or marketing message reaches this partner."
+    )
+    affinity_channel_ids = fields.One2many(
+        "affinity.partner.channel",
+        "partner_id",
+        string="Preferred Channels",
+        help="Channels in the order this partner prefers them, with cautions.",
+    )
+    affinity_window_ids = fields.One2many(
+        "affinity.contact.window", "partner_id", string="Contact Windows"
+    )
+    affinity_caution_text = fields.Text(
+        string="Channel Cautions", compute="_compute_affinity_caution_text"
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("affinity_profile_ids.salutation", "affinity_profile_ids.nickname",
+                 "affinity_profile_ids.conversation_openers", "affinity_profile_ids.notes")
+    def _compute_affinity_profile(self):
+        # search() applies the salesperson-scope rules: an unreadable file simply shows empty.
+        profiles = self.env["affinity.profile"].search([("partner_id", "in", self.ids)])
+        by_partner = {profile.partner_id.id: profile for profile in profiles}
+        for partner in self:
+            profile = by_partner.get(partner.id)
+            for partner_field, profile_field in PROFILE_FIELDS.items():
+                partner[partner_field] = profile[profile_field] if profile else False
+
+    def _inverse_affinity_profile(self):
+        profiles = self.env["affinity.profile"].search([("partner_id", "in", self.ids)])
+        by_partner = {profile.partner_id.id: profile for profile in profiles}
+        for partner in self:
+            vals = {
+                profile_field: partner[partner_field]
+                for partner_field, profile_field in PROFILE_FIELDS.items()
+            }
+            profile = by_partner.get(partner.id)
+            if profile:
+                profile.write(vals)
+            elif any(vals.values()):
+                self.env["affinity.profile"].create(dict(vals, partner_id=partner.id))
+
+    @api.depends("affinity_date_ids.next_date", "affinity_date_ids.kind_id", "affinity_date_ids.name")
+    def _compute_affinity_next_date(self):
+        for partner in self:
+            upcoming = partner.affinity_date_ids.filtered("next_date").sorted("next_date")[:1]
+            partner.affinity_next_date = upcoming.next_date
+            partner.affinity_next_date_label = upcoming.name or upcoming.kind_id.name or False
+
+    @api.depends("affinity_cadence_days", "affinity_last_interaction")
+    def _compute_affinity_next_contact_due(self):
+        for partner in self:
+            if not partner.affinity_cadence_days:
+                partner.affinity_next_contact_due = False
+                continue
+            start = partner.affinity_last_interaction or partner.create_date or fields.Datetime.now()
+            partner.affinity_next_contact_due = start.date() + datetime.timedelta(
+                days=partner.affinity_cadence_days
+            )
+
+    @api.depends("affinity_channel_ids.caution", "affinity_channel_ids.channel_id")
+    def _compute_affinity_caution_text(self):
+        for partner in self:
+            partner.affinity_caution_text = "\n".join(
+                f"{line.channel_id.name}: {line.caution}"
+                for line in partner.affinity_channel_ids
+                if line.caution
+            ) or False
+
+    @api.constrains("affinity_cadence_days")
+    def _check_affinity_cadence_days(self):
+        for partner in self:
+            if partner.affinity_cadence_days < 0:
+                raise ValidationError(_("The contact cadence of %s cannot be negative.", partner.display_name))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        if (
+            any(field in vals for field in GUARDED_FIELDS)
+            and not self.env.su
+            and not self.env.user.has_group(AFFINITY_USER)
+        ):
+            raise AccessError(_("Only Affinity users may change a partner's communication preferences."))
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_affinity_export_file(self):
+        """Right of access: hand the person everything the file says about them."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "affinity.file.export",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_affinity_erase_file(self):
+        """Right to erasure: the file goes, the consent history stays as proof."""
+        if not self.env.user.has_group(AFFINITY_MANAGER):
+            raise AccessError(_("Only Affinity administrators may erase an information file."))
+        for partner in self:
+            partner.affinity_profile_ids.unlink()
+            partner.affinity_preference_ids.unlink()
+            partner.affinity_gift_ids.unlink()
+            partner.affinity_date_ids.unlink()
+            partner.write(
+                {"affinity_cadence_days": 0, "affinity_owner_id": False, "affinity_last_interaction": False}
+            )
+            partner.message_post(
+                body=_("Affinity file erased on request. The consent history is kept as proof."),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _affinity_file_data(self):
+        """Everything the file says about this person, as plain data (right of access)."""
+        self.ensure_one()
+
+        def rows(records, fields_list):
+            return [
+                {
+                    name: (record[name].display_name if hasattr(record[name], "_name") else record[name])
+                    for name in fields_list
+                }
+                for record in records
+            ]
+
+        return {
+            "person": {
+                "name": self.name,
+                "email": self.email or "",
+                "phone": self.phone or "",
+                "mobile": self.mobile or "",
+                "form_of_address": self.affinity_salutation or "",
+                "nickname": self.affinity_nickname or "",
+                "conversation_openers": self.affinity_conversation_openers or "",
+                "notes": self.affinity_notes or "",
+                "relationship_owner": self.affinity_owner_id.name or "",
+                "contact_every_days": self.affinity_cadence_days,
+                "last_interaction": self.affinity_last_interaction or "",
+                "do_not_contact": self.affinity_do_not_contact,
+            },
+            "preferences": rows(self.affinity_preference_ids, ["category_id", "polarity", "name", "note"]),
+            "gifts": rows(self.affinity_gift_ids, ["date", "occasion", "name", "cost", "reaction"]),
+            "important_dates": rows(
+                self.affinity_date_ids, ["kind_id", "name", "day", "month", "year", "recurring", "next_date"]
+            ),
+            "consents": rows(
+                self.affinity_consent_ids,
+                ["channel_id", "purpose_id", "state", "legal_basis", "date_given", "source", "proof_ref",
+                 "expiry_date"],
+            ),
+            "consent_history": rows(
+                self.affinity_consent_log_ids,
+                ["create_date", "channel_id", "purpose_id", "old_state", "new_state", "source", "proof_ref",
+                 "user_id", "note"],
+            ),
+        }
+
+    # ------------------------------------------------------------------
+    # Business methods: relationship
+    # ------------------------------------------------------------------
+
+    def _affinity_interaction_dates(self):
+        """Latest interaction per partner (own or of its contacts), set-based over four sources."""
+        if not self.ids:
+            return {}
+        for model in ("mail.message", "sale.order", "crm.lead", "res.partner"):
+            self.env[model].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH targets AS (
+                    SELECT id, commercial_partner_id FROM res_partner
+                     WHERE id = ANY(%(ids)s) OR commercial_partner_id = ANY(%(ids)s)
+                ), events AS (
+                    SELECT m.res_id AS partner_id, max(m.date) AS happened
+                      FROM mail_message m
+                     WHERE m.model = 'res.partner' AND m.res_id IN (SELECT id FROM targets)
+                       AND (m.message_type IN ('comment', 'email', 'email_outgoing')
+                            OR m.mail_activity_type_id IS NOT NULL)
+                     GROUP BY m.res_id
+                    UNION ALL
+                    SELECT m.author_id, max(m.date)
+                      FROM mail_message m
+                     WHERE m.author_id IN (SELECT id FROM targets) AND m.message_type = 'email'
+                     GROUP BY m.author_id
+                    UNION ALL
+                    SELECT l.partner_id, max(m.date)
+                      FROM crm_lead l
+                      JOIN mail_message m ON m.model = 'crm.lead' AND m.res_id = l.id
+                     WHERE l.partner_id IN (SELECT id FROM targets) AND m.mail_activity_type_id IS NOT NULL
+                     GROUP BY l.partner_id
+                    UNION ALL
+                    SELECT so.partner_id, max(so.date_order)
+                      FROM sale_order so
+                     WHERE so.partner_id IN (SELECT id FROM targets) AND so.state = 'sale'
+                     GROUP BY so.partner_id
+                    UNION ALL
+                    SELECT l.partner_id, max(l.date_closed)
+                      FROM crm_lead l
+                      JOIN crm_stage s ON s.id = l.stage_id
+                     WHERE l.partner_id IN (SELECT id FROM targets) AND s.is_won AND l.active
+                     GROUP BY l.partner_id
+                )
+                SELECT owner.id, max(e.happened)
+                  FROM events e
+                  JOIN targets t ON t.id = e.partner_id
+                  JOIN res_partner owner ON owner.id IN (t.id, t.commercial_partner_id)
+                 WHERE owner.id = ANY(%(ids)s)
+                 GROUP BY owner.id
+                """,
+                ids=self.ids,
+            )
+        )
+        return dict(rows)
+
+    def _affinity_refresh_last_interaction(self):
+        """Recompute the last interaction from the sources themselves (truth after deletions)."""
+        latest = self._affinity_interaction_dates()
+        for partner in self.sudo():
+            value = latest.get(partner.id) or False
+            if partner.affinity_last_interaction != value:
+                partner.affinity_last_interaction = value
+
+    def _affinity_bump_interaction(self, when=None):
+        """An interaction just happened: move the date forward without rereading every source."""
+        when = when or fields.Datetime.now()
+        partners = self.sudo().exists()
+        partners |= partners.commercial_partner_id
+        for partner in partners:
+            if not partner.affinity_last_interaction or partner.affinity_last_interaction < when:
+                partner.affinity_last_interaction = when
+
+    @api.model
+    def _cron_refresh_relationships(self, batch_size=5000):
+        """Nightly truth for last interaction, on the partners that have a cadence or an owner."""
+        partners = self.sudo().search(
+            ["|", ("affinity_cadence_days", ">", 0), ("affinity_owner_id", "!=", False)]
+        )
+        process_in_batches(partners, lambda batch: batch._affinity_refresh_last_interaction(), batch_size)
+
+    # ------------------------------------------------------------------
+    # Business methods: consent
+    # ------------------------------------------------------------------
+
+    def _affinity_cautions(self, channel_codes=None):
+        """Channel cautions to show whoever is about to write to these partners."""
+        lines = self.sudo().affinity_channel_ids.filtered(
+            lambda line: line.caution and (not channel_codes or line.channel_id.code in channel_codes)
+        )
+        return "\n".join(
+            f"{line.partner_id.name} – {line.channel_id.name}: {line.caution}" for line in lines
+        ) or False
+
+    def _affinity_set_consent(self, channel, purpose, state, source="manual", proof_ref=False,
+                              note=False, legal_basis="consent"):
+        """Record one consent state for every partner of the set, logged; unchanged rows stay quiet."""
+        channel = self.env["affinity.channel"]._get_by_code(channel)
+        purpose = self.env["affinity.purpose"]._get_by_code(purpose)
+        consents = self.env["affinity.consent"].sudo().with_context(
+            affinity_from_blacklist=source == "blacklist", affinity_consent_note=note
+        )
+        existing = consents.search(
+            [("partner_id", "in", self.ids), ("channel_id", "=", channel.id), ("purpose_id", "=", purpose.id)]
+        )
+        vals = {
+            "state": state,
+            "source": source,
+            "proof_ref": proof_ref,
+            "legal_basis": legal_basis,
+            "date_given": fields.Datetime.now(),
+        }
+        changed = existing.filtered(lambda consent: consent.state != state)
+        if changed:
+            changed.write(vals)
+        if state == "not_asked":
+            return changed
+        known = set(existing.partner_id.ids)
+        created = consents.create(
+            [
+                dict(vals, partner_id=partner.id, channel_id=channel.id, purpose_id=purpose.id)
+                for partner in self
+                if partner.id not in known
+            ]
+        )
+        return changed | created
+
+    # ------------------------------------------------------------------
+    # Business methods: the one contact decision
+    # ------------------------------------------------------------------
+
+    def _affinity_blacklist_addresses(self, kind):
+        """Addresses of this partner that Odoo's blacklist of that kind would hold."""
+        self.ensure_one()
+        if kind == "email":
+            return [self.email_normalized] if self.email_normalized else []
+        numbers = []
+        for number in (self.mobile, self.phone):
+            if number:
+                sanitized = self._phone_format(number=number, force_format="E164", raise_exception=False)
+                if sanitized and sanitized not in numbers:
+                    numbers.append(sanitized)
+        return numbers
+
+    def _affinity_contact_decision(self, channel, purpose, when=None, check_window=True):
+        """Decide, for every partner of the recordset, whether a message may go out.
+
+        :param channel: affinity.channel record or code ('email', 'sms', ...)
+        :param purpose: affinity.purpose record or code ('marketing', 'service', 'relationship')
+        :param when: UTC naive datetime of the send (default: now)
+        :param check_window: also require the moment to fall inside a contact window
+        :return: {partner_id: ContactDecision}
+        """
+        channel = self.env["affinity.channel"]._get_by_code(channel)
+        purpose = self.env["affinity.purpose"]._get_by_code(purpose)
+        if not channel or not purpose:
+            raise UserError(_("Unknown channel or purpose for a contact decision."))
+        when = when or fields.Datetime.now()
+        if not self.ids:
+            return {}
+        marketing = self.env.ref("crm_affinity.affinity_purpose_marketing")
+        for model in ("res.partner", "affinity.consent", "mail.blacklist", "phone.blacklist"):
+            self.env[model].flush_model()
+        rows = self.env.execute_query(self._affinity_decision_query(channel, purpose, marketing))
+        companies = {}
+        company_windows = {}
+        decisions = {}
+        windows = self._affinity_windows_by_partner(channel) if check_window else {}
+        default_company = self.env.company
+        for (partner_id, do_not_contact, has_address, blacklisted, state, expiry, m_state,
+             m_expiry, company_id, tz) in rows:
+            company = companies.get(company_id)
+            if company is None:
+                company = companies[company_id] = (
+                    self.env["res.company"].browse(company_id) if company_id else default_company
+                )
+                company_windows[company_id] = company._affinity_default_windows(channel)
+            decision = self._affinity_decide_one(
+                channel, purpose, company, when,
+                do_not_contact, has_address, blacklisted, state, expiry, m_state, m_expiry,
+            )
+            if decision.allowed and check_window:
+                partner_windows = windows.get(partner_id) or company_windows[company_id]
+                decision = self._affinity_check_window(decision, partner_windows, tz, when)
+            decisions[partner_id] = decision
+        return decisions
+
+    def _affinity_decision_query(self, channel, purpose, marketing):
+        """One statement for the whole recordset: address, blacklist and both consents."""
+        if channel.address_kind == "email":
+            has_address = SQL("p.email_normalized IS NOT NULL AND p.email_normalized != ''")
+        elif channel.address_kind in ("phone", "mobile"):
+            has_address = SQL("COALESCE(p.mobile, '') != '' OR COALESCE(p.phone, '') != ''")
+        elif channel.address_kind == "street":
+            has_address = SQL("COALESCE(p.street, '') != '' AND COALESCE(p.city, p.zip, '') != ''")
+        else:
+            has_address = SQL("TRUE")
+        if channel.blacklist_kind == "email":
+            blacklisted = SQL(
+                "p.email_normalized IN (SELECT email FROM mail_blacklist WHERE active)"
+            )
+        elif channel.blacklist_kind == "phone":
+            blacklisted = SQL(
+                """(right(regexp_replace(COALESCE(p.mobile, ''), '\\D', '', 'g'), 10) IN (SELECT k FROM phone_bl)
+                    OR right(regexp_replace(COALESCE(p.phone, ''), '\\D', '', 'g'), 10) IN (SELECT k FROM phone_bl))"""
+            )
+        else:
+            blacklisted = SQL("FALSE")
+        return SQL(
+            """
+            WITH phone_bl AS (
+                SELECT right(regexp_replace(number, '\\D', '', 'g'), 10) AS k
+                  FROM phone_blacklist
+                 WHERE active AND length(regexp_replace(number, '\\D', '', 'g')) >= 7
+            )
+            SELECT p.id, COALESCE(p.affinity_do_not_contact, FALSE), (%(has_address)s),
+                   COALESCE((%(blacklisted)s), FALSE),
+                   c.state, c.expiry_date, cm.state, cm.expiry_date, p.company_id, p.tz
+              FROM res_partner p
+              LEFT JOIN affinity_consent c
+                ON c.partner_id = p.id AND c.channel_id = %(channel)s AND c.purpose_id = %(purpose)s
+              LEFT JOIN affinity_consent cm
+                ON cm.partner_id = p.id AND cm.channel_id = %(channel)s AND cm.purpose_id = %(marketing)s
+             WHERE p.id = ANY(%(ids)s)
+            """,
+            has_address=has_address,
+            blacklisted=blacklisted,
+            channel=channel.id,
+            purpose=purpose.id,
+            marketing=marketing.id,
+            ids=self.ids,
+        )
+
+    @api.model
+    def _affinity_decide_one(self, channel, purpose, company, when,
+                             do_not_contact, has_address, blacklisted, state, expiry, m_state, m_expiry):
+        """The rules, in the order a careful person would apply them."""
+        commercial = purpose.code == "marketing" or (
+            purpose.code == "relationship" and company.affinity_relationship_commercial
+        )
+        requires_consent = purpose.requires_consent or commercial
+        if do_not_contact:
+            return ContactDecision(False, "do_not_contact")
+        if not has_address:
+            return ContactDecision(False, "no_address")
+        states = [(state, expiry)]
+        if commercial and purpose.code != "marketing":
+            # IYS counts greetings as commercial: the marketing consent speaks too.
+            states.append((m_state, m_expiry))
+        if any(s == "denied" for s, _e in states):
+            return ContactDecision(False, "denied")
+        if commercial and blacklisted:
+            return ContactDecision(False, "blacklisted")
+        today = when.date()
+        granted = [(s, e) for s, e in states if s == "granted"]
+        if granted:
+            if all(e and e < today for _s, e in granted):
+                return ContactDecision(False, "expired")
+            return ContactDecision(True, "granted")
+        if not requires_consent:
+            return ContactDecision(True, "not_required")
+        if company.affinity_consent_mode == "opt_in":
+            return ContactDecision(False, "not_asked_optin_mode")
+        return ContactDecision(True, "not_asked_optout_mode")
+
+    def _affinity_windows_by_partner(self, channel):
+        """Partner windows, channel-specific ones winning over all-channel ones."""
+        windows = self.env["affinity.contact.window"].sudo().search_read(
+            [("partner_id", "in", self.ids), "|", ("channel_id", "=", channel.id), ("channel_id", "=", False)],
+            ["partner_id", "channel_id", "weekday", "hour_from", "hour_to"],
+        )
+        specific, general = defaultdict(list), defaultdict(list)
+        for window in windows:
+            target = specific if window["channel_id"] else general
+            target[window["partner_id"][0]].append(
+                (int(window["weekday"]), window["hour_from"], window["hour_to"])
+            )
+        return {pid: specific.get(pid) or general.get(pid) for pid in set(specific) | set(general)}
+
+    @api.model
+    def _affinity_check_window(self, decision, windows, tz_name, when):
+        """Inside a window: unchanged. Outside: not now, and here is the next moment that is."""
+        if not windows:
+            return decision
+        try:
+            tz = ZoneInfo(tz_name or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = ZoneInfo("UTC")
+        utc_when = when.replace(tzinfo=datetime.UTC)
+        local = utc_when.astimezone(tz)
+        hour = local.hour + local.minute / 60 + local.second / 3600
+        weekday = local.weekday()
+        if any(day == weekday and start <= hour < end for day, start, end in windows):
+            return decision
+        for offset in range(8):
+            day_date = local.date() + datetime.timedelta(days=offset)
+            starts = sorted(
+                start for day, start, _end in windows
+                if day == day_date.weekday() and (offset or start > hour)
+            )
+            if starts:
+                hours, minutes = divmod(round(starts[0] * 60), 60)
+                local_start = datetime.datetime.combine(
+                    day_date, datetime.time(hours % 24, minutes), tzinfo=tz
+                )
+                next_utc = local_start.astimezone(datetime.UTC).replace(tzinfo=None)
+                return ContactDecision(False, "outside_window", next_utc)
+        return ContactDecision(False, "outside_window")

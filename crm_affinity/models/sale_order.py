@@ -1,0 +1,10 @@
+from odoo import models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    def action_confirm(self):
+        result = super().action_confirm()
+        self.partner_id._affinity_bump_interaction()
+        return result

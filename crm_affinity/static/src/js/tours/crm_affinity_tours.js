@@ -1,0 +1,118 @@
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+registry.category("web_tour.tours").add("crm_affinity_menu_tour", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            content: "Open CRM",
+            trigger: '.o_app[data-menu-xmlid="crm.crm_menu_root"]',
+            run: "click",
+        },
+        {
+            content: "Open the Affinity menu",
+            trigger: '.dropdown-toggle[data-menu-xmlid="crm_affinity.crm_affinity_menu"]',
+            run: "click",
+        },
+        {
+            content: "Open important dates",
+            trigger: '.dropdown-item[data-menu-xmlid="crm_affinity.affinity_date_menu"]',
+            run: "click",
+        },
+        {
+            content: "The calendar of important dates is shown",
+            trigger: ".o_calendar_view",
+        },
+        {
+            content: "Open the Affinity menu again",
+            trigger: '.dropdown-toggle[data-menu-xmlid="crm_affinity.crm_affinity_menu"]',
+            run: "click",
+        },
+        {
+            content: "Open channels configuration",
+            trigger: '.dropdown-item[data-menu-xmlid="crm_affinity.affinity_channel_menu"]',
+            run: "click",
+        },
+        {
+            content: "Shipped channels are listed",
+            trigger: ".o_list_view .o_data_cell:contains(WhatsApp)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("crm_affinity_profile_tour", {
+    steps: () => [
+        {
+            content: "Open the Affinity tab",
+            trigger: ".o_notebook .nav-link[name='affinity']",
+            run: "click",
+        },
+        {
+            content: "Write how she likes to be addressed",
+            trigger: "div[name='affinity_salutation'] input",
+            run: "edit Ayşe Hanım",
+        },
+        {
+            content: "Set a cadence",
+            trigger: "div[name='affinity_cadence_days'] input",
+            run: "edit 30",
+        },
+        {
+            content: "Add a like",
+            trigger: "div[name='affinity_preference_ids'] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        {
+            content: "Pick the category",
+            trigger: "div[name='affinity_preference_ids'] .o_data_row div[name='category_id'] input",
+            run: "edit Flowers",
+        },
+        {
+            content: "Choose Flowers",
+            trigger: ".o-autocomplete--dropdown-item a:contains(Flowers)",
+            run: "click",
+        },
+        {
+            content: "Say what she likes",
+            trigger: "div[name='affinity_preference_ids'] .o_data_row div[name='name'] input",
+            run: "edit Daisies, never roses",
+        },
+        {
+            content: "Save",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_saved",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("crm_affinity_caution_tour", {
+    steps: () => [
+        {
+            content: "The partner form warns about channel cautions",
+            trigger: ".alert-warning:contains(brother reads her SMS)",
+        },
+        {
+            content: "Plan an activity for this partner",
+            trigger: "button.o-mail-Chatter-activity",
+            run: "click",
+        },
+        {
+            content: "The activity dialog warns about the caution too",
+            trigger: ".modal .o_affinity_caution:contains(brother reads her SMS)",
+        },
+        {
+            content: "Close the dialog",
+            trigger: ".modal .btn-close",
+            run: "click",
+        },
+        {
+            content: "Back on the form",
+            trigger: ".o_form_view:not(:has(.modal))",
+        },
+    ],
+});

@@ -1,0 +1,57 @@
+from odoo.tests import TransactionCase, new_test_user
+
+MAIL_QUIET = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+    "no_reset_password": True,
+}
+
+
+class AffinityCase(TransactionCase):
+    """Users of every kind, a couple of partners and the shipped configuration, without demo data."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, **MAIL_QUIET))
+        cls.company = cls.env.company
+        cls.user_plain = new_test_user(cls.env, "aff_plain", groups="base.group_user,base.group_allow_export,sales_team.group_sale_salesman")
+        cls.user_affinity = new_test_user(
+            cls.env, "aff_user", groups="crm_affinity.group_affinity_user,base.group_allow_export,sales_team.group_sale_salesman"
+        )
+        cls.user_scoped = new_test_user(
+            cls.env,
+            "aff_scoped",
+            groups="crm_affinity.group_affinity_user,crm_affinity.group_affinity_own_only,"
+            "sales_team.group_sale_salesman",
+        )
+        cls.user_manager = new_test_user(
+            cls.env, "aff_manager", groups="crm_affinity.group_affinity_manager,sales_team.group_sale_manager"
+        )
+        cls.user_portal = new_test_user(cls.env, "aff_portal", groups="base.group_portal")
+        cls.Partner = cls.env["res.partner"]
+        cls.partner = cls.Partner.create(
+            {
+                "name": "Ayşe Yılmaz",
+                "email": "ayse@example.com",
+                "mobile": "+90 532 111 22 33",
+                "street": "İstiklal Cd. 10",
+                "city": "İstanbul",
+                "tz": "Europe/Istanbul",
+            }
+        )
+        cls.partner_other = cls.Partner.create(
+            {"name": "John Smith", "email": "john@example.com", "phone": "+44 7911 123456", "tz": "Europe/London"}
+        )
+        cls.channel_email = cls.env.ref("crm_affinity.affinity_channel_email")
+        cls.channel_sms = cls.env.ref("crm_affinity.affinity_channel_sms")
+        cls.channel_phone = cls.env.ref("crm_affinity.affinity_channel_phone")
+        cls.channel_post = cls.env.ref("crm_affinity.affinity_channel_post")
+        cls.marketing = cls.env.ref("crm_affinity.affinity_purpose_marketing")
+        cls.service = cls.env.ref("crm_affinity.affinity_purpose_service")
+        cls.relationship = cls.env.ref("crm_affinity.affinity_purpose_relationship")
+        cls.kind_birthday = cls.env.ref("crm_affinity.affinity_date_kind_birthday")
+        cls.kind_wedding = cls.env.ref("crm_affinity.affinity_date_kind_wedding")
+        cls.category_flowers = cls.env.ref("crm_affinity.affinity_preference_category_flowers")

@@ -1,0 +1,81 @@
+import datetime
+import hashlib
+
+from odoo.tests import tagged
+
+from ..populate.generator import SIZES, generate
+from .common import AffinityCase
+
+ANCHOR = datetime.date(2026, 6, 15)
+
+
+@tagged("post_install", "-at_install")
+class TestGenerator(AffinityCase):
+    def _fingerprint(self):
+        self.env.cr.execute(
+            """SELECT string_agg(name || '|' || COALESCE(email, '') || '|' || COALESCE(mobile, ''), ',' ORDER BY id)
+                 FROM res_partner WHERE email LIKE '%%@example.%%' AND customer_rank > 0
+                  AND id > %s""",
+            (self.before_partner,),
+        )
+        return hashlib.sha256((self.env.cr.fetchone()[0] or "").encode()).hexdigest()
+
+    def setUp(self):
+        super().setUp()
+        self.env.cr.execute("SELECT COALESCE(max(id), 0) FROM res_partner")
+        self.before_partner = self.env.cr.fetchone()[0]
+
+    def test_small_counts(self):
+        counts = generate(self.env, size="small", seed=7, today=ANCHOR)
+        customers = SIZES["small"]["customers"]
+        self.assertEqual(counts["res_partner"], customers)
+        self.assertEqual(
+            self.env["res.partner"].search_count([("id", ">", self.before_partner), ("customer_rank", ">", 0)]),
+            customers,
+        )
+        self.assertEqual(
+            counts["crm_lead"],
+            customers + SIZES["small"]["prospect_leads"] + SIZES["small"]["extra_opportunities"],
+        )
+        self.assertGreater(counts["sale_order"], customers)
+        self.assertGreater(counts["sale_order_line"], 2.5 * customers)
+        self.assertEqual(counts["account_move_line"], 2 * counts["account_move"])
+        self.assertEqual(counts["affinity_consent"], counts["affinity_consent_log"])
+        self.assertGreater(counts["affinity_date"], customers * 0.5)
+        self.assertGreater(counts["affinity_marketing_spend"], 50)
+        # Data reads back through the ORM with consistent totals.
+        order = self.env["sale.order"].search([("partner_id", ">", self.before_partner)], limit=1)
+        self.assertAlmostEqual(order.amount_untaxed, sum(order.order_line.mapped("price_subtotal")), places=2)
+        self.env.cr.execute(
+            """SELECT count(*) FILTER (WHERE affinity_paid_date > invoice_date_due), count(*)
+                 FROM account_move WHERE partner_id > %s AND payment_state = 'paid'""",
+            (self.before_partner,),
+        )
+        late, paid = self.env.cr.fetchone()
+        self.assertTrue(0.05 < late / paid < 0.4, f"share paid late {late}/{paid}")
+        sources = self.env["crm.lead"].read_group(
+            [("partner_id", ">", self.before_partner)], ["source_id"], ["source_id"]
+        )
+        self.assertGreaterEqual(len(sources), 7)
+        turkish = self.env["res.partner"].search_count(
+            [("id", ">", self.before_partner), ("country_id.code", "=", "TR")]
+        )
+        self.assertTrue(0.6 * customers < turkish < 0.8 * customers)
+        dates = self.env["affinity.date"].search([("partner_id", ">", self.before_partner)])
+        self.assertTrue(all(d.next_date >= ANCHOR for d in dates))
+        partner = dates[0].partner_id
+        self.assertEqual(partner.affinity_next_date, min(partner.affinity_date_ids.mapped("next_date")))
+
+    def test_same_seed_same_data(self):
+        fingerprints = []
+        for _run in range(2):
+            with self.env.cr.savepoint(flush=False) as savepoint:
+                generate(self.env, size="small", seed=11, today=ANCHOR)
+                fingerprints.append(self._fingerprint())
+                savepoint.rollback()
+            self.env.invalidate_all()
+        self.assertEqual(fingerprints[0], fingerprints[1])
+        with self.env.cr.savepoint(flush=False) as savepoint:
+            generate(self.env, size="small", seed=12, today=ANCHOR)
+            self.assertNotEqual(self._fingerprint(), fingerprints[0])
+            savepoint.rollback()

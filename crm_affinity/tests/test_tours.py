@@ -1,0 +1,32 @@
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestTours(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Odoo's own onboarding tours would run beside ours for an admin without demo data.
+        cls.env.ref("base.user_admin").tour_enabled = False
+
+    def test_menu_tour(self):
+        self.start_tour("/odoo", "crm_affinity_menu_tour", login="admin")
+
+    def test_profile_tour(self):
+        partner = self.env["res.partner"].create({"name": "Tour Ayşe", "email": "tour@example.com"})
+        self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_profile_tour", login="admin")
+        self.assertEqual(partner.affinity_salutation, "Ayşe Hanım")
+        self.assertEqual(partner.affinity_cadence_days, 30)
+        self.assertEqual(partner.affinity_preference_ids.name, "Daisies, never roses")
+        self.assertEqual(partner.affinity_preference_ids.category_id.code, "flowers")
+
+    def test_caution_tour(self):
+        partner = self.env["res.partner"].create({
+            "name": "Careful Ayşe",
+            "mobile": "+90 532 999 88 77",
+            "affinity_channel_ids": [(0, 0, {
+                "channel_id": self.env.ref("crm_affinity.affinity_channel_sms").id,
+                "caution": "Her brother reads her SMS: keep it neutral",
+            })],
+        })
+        self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_caution_tour", login="admin")

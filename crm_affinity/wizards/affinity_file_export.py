@@ -1,0 +1,53 @@
+import base64
+import json
+
+from odoo import _, fields, models
+from odoo.tools import html2plaintext
+
+from .xlsx_utils import Workbook
+
+
+class AffinityFileExport(models.TransientModel):
+    """Right of access: everything the affinity file holds about one person, in a portable file."""
+
+    _name = "affinity.file.export"
+    _description = "Export an Affinity File"
+
+    partner_id = fields.Many2one("res.partner", required=True)
+    file_format = fields.Selection([("json", "JSON"), ("xlsx", "Excel (XLSX)")], default="json", required=True)
+
+    def action_export(self):
+        self.ensure_one()
+        data = self.partner_id._affinity_file_data()
+        name = f"affinity_file_{self.partner_id.id}"
+        if self.file_format == "json":
+            content = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
+            filename, mimetype = f"{name}.json", "application/json"
+        else:
+            content = self._xlsx(data)
+            filename = f"{name}.xlsx"
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        attachment = self.env["ir.attachment"].create(
+            {
+                "name": filename,
+                "datas": base64.b64encode(content),
+                "mimetype": mimetype,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+
+    def _xlsx(self, data):
+        book = Workbook()
+        book.table(_("Person"), [_("Field"), _("Value")], [
+            (key, html2plaintext(value) if isinstance(value, str) and "<" in value else value)
+            for key, value in data["person"].items()
+        ])
+        for section in ("preferences", "gifts", "important_dates", "consents", "consent_history"):
+            rows = data[section]
+            headers = list(rows[0]) if rows else [_("(none)")]
+            book.table(section.replace("_", " ").title(), headers, [
+                [str(v) if isinstance(v, (list, dict)) else v for v in row.values()] for row in rows
+            ])
+        return book.close()

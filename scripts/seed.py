@@ -1,0 +1,19 @@
+"""Seed a database with the deterministic dataset: python3 scripts/seed.py CONF DB small|large [seed]."""
+
+import sys
+import time
+
+import odoo
+from odoo.tools import config
+
+conf, db, size = sys.argv[1:4]
+seed = int(sys.argv[4]) if len(sys.argv) > 4 else 42
+config.parse_config(["-c", conf, "-d", db, "--log-level", "warn"])
+registry = odoo.modules.registry.Registry.new(db)
+started = time.monotonic()
+with registry.cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    from odoo.addons.crm_affinity.populate.generator import generate
+
+    counts = generate(env, size=size, seed=seed)
+print(f"seeded {db} ({size}, seed {seed}) in {time.monotonic() - started:.1f} s: {counts}")
