@@ -15,8 +15,8 @@ test: lint
 ## The same linters pre-commit runs, from PyPI
 lint:
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m ruff check $(ADDON) scripts bench conftest.py
-	$(PY) -m ruff format --check $(ADDON) scripts bench conftest.py
+	$(PY) -m ruff check $(ADDON) scripts conftest.py
+	$(PY) -m ruff format --check $(ADDON) scripts conftest.py
 	$(PY) -m pylint --rcfile=.pylintrc $(ADDON)
 	oca-checks-odoo-module --no-verbose $(ADDON)/__manifest__.py
 	oca-checks-po --no-verbose $$(find $(ADDON)/i18n -name '*.po*' 2>/dev/null) || test -z "$$(find $(ADDON)/i18n -name '*.po*')"

@@ -19,7 +19,7 @@
         "mass_mailing",
         "mass_mailing_sms",
     ],
-    "external_dependencies": {"python": ["xlsxwriter"]},
+    "external_dependencies": {"python": ["xlsxwriter", "openpyxl"]},
     "data": [
         "security/crm_affinity_security.xml",
         "security/ir.model.access.csv",

@@ -1,5 +1,6 @@
 """Seed a database with the deterministic dataset: python3 scripts/seed.py CONF DB small|large [seed]."""
 
+import logging
 import sys
 import time
 
@@ -9,6 +10,7 @@ from odoo.tools import config
 conf, db, size = sys.argv[1:4]
 seed = int(sys.argv[4]) if len(sys.argv) > 4 else 42
 config.parse_config(["-c", conf, "-d", db, "--log-level", "warn"])
+logging.getLogger("odoo.addons.crm_affinity").setLevel(logging.INFO)
 registry = odoo.modules.registry.Registry.new(db)
 started = time.monotonic()
 with registry.cursor() as cr:

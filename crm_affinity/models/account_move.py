@@ -11,7 +11,9 @@ class AccountMove(models.Model):
         help="Day the invoice became fully paid: how late a customer pays is measured with it.",
     )
 
-    @api.depends("payment_state", "line_ids.matched_credit_ids.max_date", "line_ids.matched_debit_ids.max_date")
+    @api.depends(
+        "payment_state", "line_ids.matched_credit_ids.max_date", "line_ids.matched_debit_ids.max_date"
+    )
     def _compute_affinity_paid_date(self):
         for move in self:
             if move.payment_state not in ("paid", "in_payment") or not move.is_invoice(include_receipts=True):

@@ -1,6 +1,6 @@
 import datetime
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 CONSENT_STATES = [("granted", "Granted"), ("denied", "Denied"), ("not_asked", "Not asked")]
@@ -97,7 +97,7 @@ class AffinityConsent(models.Model):
     def _check_expiry_date(self):
         for consent in self:
             if consent.expiry_date and consent.date_given and consent.expiry_date < consent.date_given.date():
-                raise ValidationError(_("A consent cannot expire before it was given."))
+                raise ValidationError(self.env._("A consent cannot expire before it was given."))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -134,7 +134,8 @@ class AffinityConsent(models.Model):
                     "consent_id": consent.id,
                     "partner_id": consent.partner_id.id,
                     "partner_name": consent.partner_id.display_name,
-                    "partner_address": consent.partner_id.email or consent.partner_id.mobile
+                    "partner_address": consent.partner_id.email
+                    or consent.partner_id.mobile
                     or consent.partner_id.phone,
                     "company_id": consent.company_id.id,
                     "channel_id": consent.channel_id.id,
@@ -164,8 +165,8 @@ class AffinityConsent(models.Model):
                 continue
             blacklist = self.env[model].sudo().with_context(affinity_from_consent=True)
             for state, method, message in (
-                ("denied", "_add", _("Marketing consent denied")),
-                ("granted", "_remove", _("Marketing consent granted")),
+                ("denied", "_add", self.env._("Marketing consent denied")),
+                ("granted", "_remove", self.env._("Marketing consent granted")),
             ):
                 addresses = [
                     address

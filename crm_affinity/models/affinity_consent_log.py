@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .affinity_consent import CONSENT_SOURCES, CONSENT_STATES, LEGAL_BASES
@@ -29,8 +29,10 @@ class AffinityConsentLog(models.Model):
     user_id = fields.Many2one("res.users", string="Changed By", ondelete="set null", readonly=True)
     note = fields.Char(readonly=True)
 
-    def write(self, vals):
-        raise UserError(_("Consent history is proof: it cannot be changed."))
+    def write(self, vals):  # pylint: disable=method-required-super
+        # Never delegates to super(): no path, sudo included, may rewrite proof.
+        raise UserError(self.env._("Consent history is proof: it cannot be changed."))
 
-    def unlink(self):
-        raise UserError(_("Consent history is proof: it cannot be deleted."))
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("Consent history is proof: it cannot be deleted."))

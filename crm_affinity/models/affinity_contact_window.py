@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 WEEKDAYS = [
@@ -33,7 +33,7 @@ class AffinityContactWindow(models.Model):
         for window in self:
             if not 0 <= window.hour_from < window.hour_to <= 24:
                 raise ValidationError(
-                    _("A contact window runs from an hour before its end, between 00:00 and 24:00.")
+                    self.env._("A contact window runs from an hour before its end, between 00:00 and 24:00.")
                 )
 
     @api.model_create_multi

@@ -1,7 +1,7 @@
 import calendar
 import datetime
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .batching import process_in_batches
@@ -43,17 +43,13 @@ class AffinityDate(models.Model):
     kind_id = fields.Many2one("affinity.date.kind", required=True, ondelete="restrict", index=True)
     name = fields.Char(help="Free label, e.g. 'Daughter Elif's birthday'.")
     day = fields.Integer(required=True)
-    month = fields.Selection(
-        [(str(m), calendar.month_name[m]) for m in range(1, 13)], required=True
-    )
+    month = fields.Selection([(str(m), calendar.month_name[m]) for m in range(1, 13)], required=True)
     year = fields.Integer(help="Optional; for birthdays it tells the age.")
     recurring = fields.Boolean(string="Every Year", default=True)
     lead_days = fields.Integer(
         string="Remind Days Before", compute="_compute_lead_days", store=True, readonly=False
     )
-    next_date = fields.Date(
-        string="Next Occurrence", compute="_compute_next_date", store=True, index=True
-    )
+    next_date = fields.Date(string="Next Occurrence", compute="_compute_next_date", store=True, index=True)
     display_label = fields.Char(compute="_compute_display_label")
 
     @api.depends("kind_id")
@@ -84,7 +80,7 @@ class AffinityDate(models.Model):
     def _check_lead_days(self):
         for record in self:
             if record.lead_days < 0:
-                raise ValidationError(_("Reminder lead days cannot be negative."))
+                raise ValidationError(self.env._("Reminder lead days cannot be negative."))
 
     @api.constrains("day", "month", "year", "kind_id", "recurring")
     def _check_date(self):
@@ -97,27 +93,31 @@ class AffinityDate(models.Model):
             except ValueError:
                 if record.year and month == 2 and record.day == 29:
                     raise ValidationError(
-                        _("%(year)s is not a leap year: it has no 29 February.", year=record.year)
+                        self.env._("%(year)s is not a leap year: it has no 29 February.", year=record.year)
                     ) from None
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(day)s/%(month)s is not a day of the calendar.",
                         day=record.day,
                         month=month,
                     )
                 ) from None
             if record.year and (record.year < 1900 or record.year > 2200):
-                raise ValidationError(_("The year %s is out of range.", record.year))
+                raise ValidationError(self.env._("The year %s is out of range.", record.year))
             if (
                 record.kind_id.year_in_past
                 and record.year
                 and datetime.date(record.year, month, record.day) > today
             ):
                 raise ValidationError(
-                    _("A %(kind)s cannot lie in the future (%(year)s).", kind=record.kind_id.name, year=record.year)
+                    self.env._(
+                        "A %(kind)s cannot lie in the future (%(year)s).",
+                        kind=record.kind_id.name,
+                        year=record.year,
+                    )
                 )
             if not record.recurring and not record.year:
-                raise ValidationError(_("A date that does not recur every year needs a year."))
+                raise ValidationError(self.env._("A date that does not recur every year needs a year."))
 
     @api.model
     def _cron_roll_next_dates(self, batch_size=5000):

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -27,4 +27,4 @@ class AffinityDateKind(models.Model):
     def _check_default_lead_days(self):
         for kind in self:
             if kind.default_lead_days < 0:
-                raise ValidationError(_("Reminder lead days cannot be negative."))
+                raise ValidationError(self.env._("Reminder lead days cannot be negative."))

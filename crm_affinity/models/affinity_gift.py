@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 REACTION_POLARITY = {"loved": "like", "disliked": "dislike"}
@@ -31,7 +31,7 @@ class AffinityGift(models.Model):
     def _check_cost(self):
         for gift in self:
             if gift.cost < 0:
-                raise ValidationError(_("A gift cannot cost less than nothing: %s", gift.name))
+                raise ValidationError(self.env._("A gift cannot cost less than nothing: %s", gift.name))
 
     def action_reaction_to_preference(self):
         """Turn 'she loved the roses' into a like line, so the next gift is chosen well."""
@@ -39,7 +39,9 @@ class AffinityGift(models.Model):
             polarity = REACTION_POLARITY.get(gift.reaction)
             if not polarity:
                 raise UserError(
-                    _("Only a gift that was loved or disliked becomes a like or dislike: %s", gift.name)
+                    self.env._(
+                        "Only a gift that was loved or disliked becomes a like or dislike: %s", gift.name
+                    )
                 )
             if gift.preference_id:
                 gift.preference_id.polarity = polarity
@@ -50,7 +52,9 @@ class AffinityGift(models.Model):
                     "category_id": (gift.category_id or self._default_category()).id,
                     "polarity": polarity,
                     "name": gift.name,
-                    "note": _("From gift of %(date)s (%(occasion)s)", date=gift.date, occasion=gift.occasion or "-"),
+                    "note": self.env._(
+                        "From gift of %(date)s (%(occasion)s)", date=gift.date, occasion=gift.occasion or "-"
+                    ),
                 }
             )
         return True

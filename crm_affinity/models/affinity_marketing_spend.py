@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -28,8 +28,8 @@ class AffinityMarketingSpend(models.Model):
     def _check_spend(self):
         for spend in self:
             if spend.amount < 0:
-                raise ValidationError(_("A spend cannot be negative."))
+                raise ValidationError(self.env._("A spend cannot be negative."))
             if spend.date_from and spend.date_to and spend.date_from > spend.date_to:
-                raise ValidationError(_("A spend period ends after it starts."))
+                raise ValidationError(self.env._("A spend period ends after it starts."))
             if not (spend.campaign_id or spend.source_id or spend.medium_id):
-                raise ValidationError(_("A spend belongs to a campaign, a source or a medium."))
+                raise ValidationError(self.env._("A spend belongs to a campaign, a source or a medium."))

@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import api, models
 
 
 class MailBlacklist(models.Model):
@@ -20,13 +20,18 @@ class MailBlacklist(models.Model):
         """Blacklisting is a logged denial; lifting it withdraws the denial (it is not a grant)."""
         if self.env.context.get("affinity_from_consent") or not self:
             return
-        partners = self.env["res.partner"].sudo().with_context(active_test=False).search(
-            [("email_normalized", "in", self.mapped("email"))]
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("email_normalized", "in", self.mapped("email"))])
         )
         partners._affinity_set_consent(
             "email",
             "marketing",
             "denied" if blacklisted else "not_asked",
             source="blacklist",
-            note=_("E-mail blacklisted") if blacklisted else _("E-mail removed from the blacklist"),
+            note=self.env._("E-mail blacklisted")
+            if blacklisted
+            else self.env._("E-mail removed from the blacklist"),
         )

@@ -18,8 +18,10 @@ class MailMessage(models.Model):
         by_model = {}
         for message in self:
             is_activity = bool(message.mail_activity_type_id)
-            if message.model == "res.partner" and message.res_id and (
-                message.message_type in INTERACTION_TYPES or is_activity
+            if (
+                message.model == "res.partner"
+                and message.res_id
+                and (message.message_type in INTERACTION_TYPES or is_activity)
             ):
                 partner_ids.add(message.res_id)
             elif message.model in ("crm.lead", "sale.order") and message.res_id and is_activity:

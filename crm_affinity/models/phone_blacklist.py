@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from .res_partner import phone_key
@@ -41,5 +41,7 @@ class PhoneBlacklist(models.Model):
             "marketing",
             "denied" if blacklisted else "not_asked",
             source="blacklist",
-            note=_("Number blacklisted") if blacklisted else _("Number removed from the blacklist"),
+            note=self.env._("Number blacklisted")
+            if blacklisted
+            else self.env._("Number removed from the blacklist"),
         )

@@ -4,9 +4,7 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    affinity_consent_mode = fields.Selection(
-        related="company_id.affinity_consent_mode", readonly=False
-    )
+    affinity_consent_mode = fields.Selection(related="company_id.affinity_consent_mode", readonly=False)
     affinity_relationship_commercial = fields.Boolean(
         related="company_id.affinity_relationship_commercial", readonly=False
     )

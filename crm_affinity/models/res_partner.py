@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -43,9 +43,7 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # --- the information file (private) ---
-    affinity_profile_ids = fields.One2many(
-        "affinity.profile", "partner_id", groups=AFFINITY_USER
-    )
+    affinity_profile_ids = fields.One2many("affinity.profile", "partner_id", groups=AFFINITY_USER)
     affinity_salutation = fields.Char(
         string="Form of Address",
         compute="_compute_affinity_profile",
@@ -55,7 +53,6 @@ class ResPartner(models.Model):
         "Every template of this addon uses it.",
     )
     affinity_nickname = fields.Char(
-        string="Nickname",
         compute="_compute_affinity_profile",
         inverse="_inverse_affinity_profile",
         groups=AFFINITY_USER,
@@ -68,7 +65,6 @@ class ResPartner(models.Model):
         sanitize_style=True,
     )
     affinity_notes = fields.Html(
-        string="Affinity Notes",
         compute="_compute_affinity_profile",
         inverse="_inverse_affinity_profile",
         groups=AFFINITY_USER,
@@ -121,9 +117,7 @@ class ResPartner(models.Model):
 
     # --- communication permissions (every employee must respect them) ---
     affinity_consent_ids = fields.One2many("affinity.consent", "partner_id", string="Consents")
-    affinity_consent_log_ids = fields.One2many(
-        "affinity.consent.log", "partner_id", string="Consent History"
-    )
+    affinity_consent_log_ids = fields.One2many("affinity.consent.log", "partner_id", string="Consent History")
     affinity_do_not_contact = fields.Boolean(
         string="Do Not Contact", help="No automated or marketing message reaches this partner."
     )
@@ -133,19 +127,19 @@ class ResPartner(models.Model):
         string="Preferred Channels",
         help="Channels in the order this partner prefers them, with cautions.",
     )
-    affinity_window_ids = fields.One2many(
-        "affinity.contact.window", "partner_id", string="Contact Windows"
-    )
-    affinity_caution_text = fields.Text(
-        string="Channel Cautions", compute="_compute_affinity_caution_text"
-    )
+    affinity_window_ids = fields.One2many("affinity.contact.window", "partner_id", string="Contact Windows")
+    affinity_caution_text = fields.Text(string="Channel Cautions", compute="_compute_affinity_caution_text")
 
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
 
-    @api.depends("affinity_profile_ids.salutation", "affinity_profile_ids.nickname",
-                 "affinity_profile_ids.conversation_openers", "affinity_profile_ids.notes")
+    @api.depends(
+        "affinity_profile_ids.salutation",
+        "affinity_profile_ids.nickname",
+        "affinity_profile_ids.conversation_openers",
+        "affinity_profile_ids.notes",
+    )
     def _compute_affinity_profile(self):
         # search() applies the salesperson-scope rules: an unreadable file simply shows empty.
         profiles = self.env["affinity.profile"].search([("partner_id", "in", self.ids)])
@@ -190,17 +184,22 @@ class ResPartner(models.Model):
     @api.depends("affinity_channel_ids.caution", "affinity_channel_ids.channel_id")
     def _compute_affinity_caution_text(self):
         for partner in self:
-            partner.affinity_caution_text = "\n".join(
-                f"{line.channel_id.name}: {line.caution}"
-                for line in partner.affinity_channel_ids
-                if line.caution
-            ) or False
+            partner.affinity_caution_text = (
+                "\n".join(
+                    f"{line.channel_id.name}: {line.caution}"
+                    for line in partner.affinity_channel_ids
+                    if line.caution
+                )
+                or False
+            )
 
     @api.constrains("affinity_cadence_days")
     def _check_affinity_cadence_days(self):
         for partner in self:
             if partner.affinity_cadence_days < 0:
-                raise ValidationError(_("The contact cadence of %s cannot be negative.", partner.display_name))
+                raise ValidationError(
+                    self.env._("The contact cadence of %s cannot be negative.", partner.display_name)
+                )
 
     # ------------------------------------------------------------------
     # CRUD
@@ -212,7 +211,9 @@ class ResPartner(models.Model):
             and not self.env.su
             and not self.env.user.has_group(AFFINITY_USER)
         ):
-            raise AccessError(_("Only Affinity users may change a partner's communication preferences."))
+            raise AccessError(
+                self.env._("Only Affinity users may change a partner's communication preferences.")
+            )
         return super().write(vals)
 
     # ------------------------------------------------------------------
@@ -233,7 +234,7 @@ class ResPartner(models.Model):
     def action_affinity_erase_file(self):
         """Right to erasure: the file goes, the consent history stays as proof."""
         if not self.env.user.has_group(AFFINITY_MANAGER):
-            raise AccessError(_("Only Affinity administrators may erase an information file."))
+            raise AccessError(self.env._("Only Affinity administrators may erase an information file."))
         for partner in self:
             partner.affinity_profile_ids.unlink()
             partner.affinity_preference_ids.unlink()
@@ -243,7 +244,7 @@ class ResPartner(models.Model):
                 {"affinity_cadence_days": 0, "affinity_owner_id": False, "affinity_last_interaction": False}
             )
             partner.message_post(
-                body=_("Affinity file erased on request. The consent history is kept as proof."),
+                body=self.env._("Affinity file erased on request. The consent history is kept as proof."),
                 subtype_xmlid="mail.mt_note",
             )
         return True
@@ -283,13 +284,30 @@ class ResPartner(models.Model):
             ),
             "consents": rows(
                 self.affinity_consent_ids,
-                ["channel_id", "purpose_id", "state", "legal_basis", "date_given", "source", "proof_ref",
-                 "expiry_date"],
+                [
+                    "channel_id",
+                    "purpose_id",
+                    "state",
+                    "legal_basis",
+                    "date_given",
+                    "source",
+                    "proof_ref",
+                    "expiry_date",
+                ],
             ),
             "consent_history": rows(
                 self.affinity_consent_log_ids,
-                ["create_date", "channel_id", "purpose_id", "old_state", "new_state", "source", "proof_ref",
-                 "user_id", "note"],
+                [
+                    "create_date",
+                    "channel_id",
+                    "purpose_id",
+                    "old_state",
+                    "new_state",
+                    "source",
+                    "proof_ref",
+                    "user_id",
+                    "note",
+                ],
             ),
         }
 
@@ -385,17 +403,21 @@ class ResPartner(models.Model):
         lines = self.sudo().affinity_channel_ids.filtered(
             lambda line: line.caution and (not channel_codes or line.channel_id.code in channel_codes)
         )
-        return "\n".join(
-            f"{line.partner_id.name} – {line.channel_id.name}: {line.caution}" for line in lines
-        ) or False
+        return (
+            "\n".join(f"{line.partner_id.name} – {line.channel_id.name}: {line.caution}" for line in lines)
+            or False
+        )
 
-    def _affinity_set_consent(self, channel, purpose, state, source="manual", proof_ref=False,
-                              note=False, legal_basis="consent"):
+    def _affinity_set_consent(
+        self, channel, purpose, state, source="manual", proof_ref=False, note=False, legal_basis="consent"
+    ):
         """Record one consent state for every partner of the set, logged; unchanged rows stay quiet."""
         channel = self.env["affinity.channel"]._get_by_code(channel)
         purpose = self.env["affinity.purpose"]._get_by_code(purpose)
-        consents = self.env["affinity.consent"].sudo().with_context(
-            affinity_from_blacklist=source == "blacklist", affinity_consent_note=note
+        consents = (
+            self.env["affinity.consent"]
+            .sudo()
+            .with_context(affinity_from_blacklist=source == "blacklist", affinity_consent_note=note)
         )
         existing = consents.search(
             [("partner_id", "in", self.ids), ("channel_id", "=", channel.id), ("purpose_id", "=", purpose.id)]
@@ -451,7 +473,7 @@ class ResPartner(models.Model):
         channel = self.env["affinity.channel"]._get_by_code(channel)
         purpose = self.env["affinity.purpose"]._get_by_code(purpose)
         if not channel or not purpose:
-            raise UserError(_("Unknown channel or purpose for a contact decision."))
+            raise UserError(self.env._("Unknown channel or purpose for a contact decision."))
         when = when or fields.Datetime.now()
         if not self.ids:
             return {}
@@ -464,8 +486,18 @@ class ResPartner(models.Model):
         decisions = {}
         windows = self._affinity_windows_by_partner(channel) if check_window else {}
         default_company = self.env.company
-        for (partner_id, do_not_contact, has_address, blacklisted, state, expiry, m_state,
-             m_expiry, company_id, tz) in rows:
+        for (
+            partner_id,
+            do_not_contact,
+            has_address,
+            blacklisted,
+            state,
+            expiry,
+            m_state,
+            m_expiry,
+            company_id,
+            tz,
+        ) in rows:
             company = companies.get(company_id)
             if company is None:
                 company = companies[company_id] = (
@@ -473,8 +505,17 @@ class ResPartner(models.Model):
                 )
                 company_windows[company_id] = company._affinity_default_windows(channel)
             decision = self._affinity_decide_one(
-                channel, purpose, company, when,
-                do_not_contact, has_address, blacklisted, state, expiry, m_state, m_expiry,
+                channel,
+                purpose,
+                company,
+                when,
+                do_not_contact,
+                has_address,
+                blacklisted,
+                state,
+                expiry,
+                m_state,
+                m_expiry,
             )
             if decision.allowed and check_window:
                 partner_windows = windows.get(partner_id) or company_windows[company_id]
@@ -493,9 +534,7 @@ class ResPartner(models.Model):
         else:
             has_address = SQL("TRUE")
         if channel.blacklist_kind == "email":
-            blacklisted = SQL(
-                "p.email_normalized IN (SELECT email FROM mail_blacklist WHERE active)"
-            )
+            blacklisted = SQL("p.email_normalized IN (SELECT email FROM mail_blacklist WHERE active)")
         elif channel.blacklist_kind == "phone":
             blacklisted = SQL(
                 """(right(regexp_replace(COALESCE(p.mobile, ''), '\\D', '', 'g'), 10) IN (SELECT k FROM phone_bl)
@@ -529,8 +568,20 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _affinity_decide_one(self, channel, purpose, company, when,
-                             do_not_contact, has_address, blacklisted, state, expiry, m_state, m_expiry):
+    def _affinity_decide_one(
+        self,
+        channel,
+        purpose,
+        company,
+        when,
+        do_not_contact,
+        has_address,
+        blacklisted,
+        state,
+        expiry,
+        m_state,
+        m_expiry,
+    ):
         """The rules, in the order a careful person would apply them."""
         commercial = purpose.code == "marketing" or (
             purpose.code == "relationship" and company.affinity_relationship_commercial
@@ -562,9 +613,18 @@ class ResPartner(models.Model):
 
     def _affinity_windows_by_partner(self, channel):
         """Partner windows, channel-specific ones winning over all-channel ones."""
-        windows = self.env["affinity.contact.window"].sudo().search_read(
-            [("partner_id", "in", self.ids), "|", ("channel_id", "=", channel.id), ("channel_id", "=", False)],
-            ["partner_id", "channel_id", "weekday", "hour_from", "hour_to"],
+        windows = (
+            self.env["affinity.contact.window"]
+            .sudo()
+            .search_read(
+                [
+                    ("partner_id", "in", self.ids),
+                    "|",
+                    ("channel_id", "=", channel.id),
+                    ("channel_id", "=", False),
+                ],
+                ["partner_id", "channel_id", "weekday", "hour_from", "hour_to"],
+            )
         )
         specific, general = defaultdict(list), defaultdict(list)
         for window in windows:
@@ -592,7 +652,8 @@ class ResPartner(models.Model):
         for offset in range(8):
             day_date = local.date() + datetime.timedelta(days=offset)
             starts = sorted(
-                start for day, start, _end in windows
+                start
+                for day, start, _end in windows
                 if day == day_date.weekday() and (offset or start > hour)
             )
             if starts:

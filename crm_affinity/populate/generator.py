@@ -10,6 +10,7 @@ import datetime
 import io
 import logging
 import random
+import time
 import unicodedata
 
 from odoo import fields
@@ -25,26 +26,120 @@ SIZES = {
 }
 YEARS = 3
 
-TR_FEMALE = ["Ayşe", "Fatma", "Emine", "Hatice", "Zeynep", "Elif", "Meryem", "Zehra", "Selin", "Ece",
-             "Büşra", "Derya", "Gül", "Songül", "Nur"]
-TR_MALE = ["Mehmet", "Mustafa", "Ahmet", "Ali", "Hüseyin", "Hasan", "İbrahim", "Osman", "Yusuf",
-           "Murat", "Ömer", "Burak", "Emre", "Cem", "Gökhan"]
-TR_LAST = ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Yıldırım", "Öztürk", "Aydın",
-           "Özdemir", "Arslan", "Doğan", "Kılıç", "Aslan", "Çetin", "Kara", "Koç", "Kurt", "Özkan", "Şimşek"]
+TR_FEMALE = [
+    "Ayşe",
+    "Fatma",
+    "Emine",
+    "Hatice",
+    "Zeynep",
+    "Elif",
+    "Meryem",
+    "Zehra",
+    "Selin",
+    "Ece",
+    "Büşra",
+    "Derya",
+    "Gül",
+    "Songül",
+    "Nur",
+]
+TR_MALE = [
+    "Mehmet",
+    "Mustafa",
+    "Ahmet",
+    "Ali",
+    "Hüseyin",
+    "Hasan",
+    "İbrahim",
+    "Osman",
+    "Yusuf",
+    "Murat",
+    "Ömer",
+    "Burak",
+    "Emre",
+    "Cem",
+    "Gökhan",
+]
+TR_LAST = [
+    "Yılmaz",
+    "Kaya",
+    "Demir",
+    "Şahin",
+    "Çelik",
+    "Yıldız",
+    "Yıldırım",
+    "Öztürk",
+    "Aydın",
+    "Özdemir",
+    "Arslan",
+    "Doğan",
+    "Kılıç",
+    "Aslan",
+    "Çetin",
+    "Kara",
+    "Koç",
+    "Kurt",
+    "Özkan",
+    "Şimşek",
+]
 INT_FEMALE = ["Anna", "Maria", "Sophie", "Emma", "Lea", "Olivia", "Chiara", "Ingrid", "Julia", "Nora"]
 INT_MALE = ["John", "Luca", "Pierre", "Jan", "Oliver", "Lukas", "Carlos", "Tom", "Henrik", "David"]
-INT_LAST = ["Müller", "Smith", "García", "Rossi", "Martin", "Kowalski", "Johnson", "Brown",
-            "Schneider", "Dubois", "Jansen", "Novak"]
-COMPANY_KINDS = ["Tekstil A.Ş.", "Gıda Ltd. Şti.", "Lojistik A.Ş.", "Mimarlık", "Yazılım A.Ş.",
-                 "Otomotiv Ltd. Şti.", "Turizm A.Ş."]
+INT_LAST = [
+    "Müller",
+    "Smith",
+    "García",
+    "Rossi",
+    "Martin",
+    "Kowalski",
+    "Johnson",
+    "Brown",
+    "Schneider",
+    "Dubois",
+    "Jansen",
+    "Novak",
+]
+COMPANY_KINDS = [
+    "Tekstil A.Ş.",
+    "Gıda Ltd. Şti.",
+    "Lojistik A.Ş.",
+    "Mimarlık",
+    "Yazılım A.Ş.",
+    "Otomotiv Ltd. Şti.",
+    "Turizm A.Ş.",
+]
 INT_COMPANY_KINDS = ["GmbH", "Ltd", "SARL", "S.p.A.", "B.V."]
-TR_CITIES = [("İstanbul", "34"), ("Ankara", "06"), ("İzmir", "35"), ("Bursa", "16"), ("Antalya", "07"),
-             ("Konya", "42"), ("Adana", "01"), ("Gaziantep", "27"), ("Eskişehir", "26"), ("Trabzon", "61")]
-INT_CITIES = [("Berlin", "de", "Europe/Berlin", "+49 151"), ("London", "uk", "Europe/London", "+44 7700"),
-              ("Paris", "fr", "Europe/Paris", "+33 6"), ("Madrid", "es", "Europe/Madrid", "+34 612"),
-              ("Amsterdam", "nl", "Europe/Amsterdam", "+31 6"), ("New York", "us", "America/New_York", "+1 212")]
-STREETS = ["Atatürk Cd.", "Cumhuriyet Cd.", "İstiklal Cd.", "Bağdat Cd.", "Gazi Blv.", "Main Street",
-           "Kurfürstendamm", "Rue de Rivoli", "Gran Vía", "Keizersgracht"]
+TR_CITIES = [
+    ("İstanbul", "34"),
+    ("Ankara", "06"),
+    ("İzmir", "35"),
+    ("Bursa", "16"),
+    ("Antalya", "07"),
+    ("Konya", "42"),
+    ("Adana", "01"),
+    ("Gaziantep", "27"),
+    ("Eskişehir", "26"),
+    ("Trabzon", "61"),
+]
+INT_CITIES = [
+    ("Berlin", "de", "Europe/Berlin", "+49 151"),
+    ("London", "uk", "Europe/London", "+44 7700"),
+    ("Paris", "fr", "Europe/Paris", "+33 6"),
+    ("Madrid", "es", "Europe/Madrid", "+34 612"),
+    ("Amsterdam", "nl", "Europe/Amsterdam", "+31 6"),
+    ("New York", "us", "America/New_York", "+1 212"),
+]
+STREETS = [
+    "Atatürk Cd.",
+    "Cumhuriyet Cd.",
+    "İstiklal Cd.",
+    "Bağdat Cd.",
+    "Gazi Blv.",
+    "Main Street",
+    "Kurfürstendamm",
+    "Rue de Rivoli",
+    "Gran Vía",
+    "Keizersgracht",
+]
 
 # name, medium, share of customers, spend per new customer (CAC), order frequency factor, basket factor
 SOURCES = [
@@ -57,16 +152,32 @@ SOURCES = [
     ("Cold call", "phone", 0.12, 70.0, 0.9, 1.2),
 ]
 PRODUCTS = [
-    ("Espresso machine", 420.0, 260.0), ("Coffee beans 1 kg", 28.0, 14.0), ("Turkish tea set", 65.0, 30.0),
-    ("Copper cezve", 24.0, 9.0), ("Porcelain cups (6)", 48.0, 20.0), ("Milk frother", 55.0, 25.0),
-    ("Grinder", 140.0, 80.0), ("Descaler", 12.0, 4.0), ("Barista course", 180.0, 60.0),
-    ("Maintenance plan", 95.0, 35.0), ("Gift box", 38.0, 18.0), ("Office coffee subscription", 240.0, 150.0),
+    ("Espresso machine", 420.0, 260.0),
+    ("Coffee beans 1 kg", 28.0, 14.0),
+    ("Turkish tea set", 65.0, 30.0),
+    ("Copper cezve", 24.0, 9.0),
+    ("Porcelain cups (6)", 48.0, 20.0),
+    ("Milk frother", 55.0, 25.0),
+    ("Grinder", 140.0, 80.0),
+    ("Descaler", 12.0, 4.0),
+    ("Barista course", 180.0, 60.0),
+    ("Maintenance plan", 95.0, 35.0),
+    ("Gift box", 38.0, 18.0),
+    ("Office coffee subscription", 240.0, 150.0),
 ]
 LIKES = [
-    ("flowers", "like", "Daisies"), ("flowers", "never", "Roses"), ("food", "like", "Seaside fish restaurant"),
-    ("food", "like", "Country café breakfast"), ("food", "dislike", "Spicy food"), ("topic", "like", "Football"),
-    ("topic", "never", "Politics"), ("brand", "like", "Handmade ceramics"), ("place", "like", "Bosphorus view"),
-    ("gift", "like", "Books"), ("gift", "dislike", "Chocolate"), ("other", "like", "Jazz"),
+    ("flowers", "like", "Daisies"),
+    ("flowers", "never", "Roses"),
+    ("food", "like", "Seaside fish restaurant"),
+    ("food", "like", "Country café breakfast"),
+    ("food", "dislike", "Spicy food"),
+    ("topic", "like", "Football"),
+    ("topic", "never", "Politics"),
+    ("brand", "like", "Handmade ceramics"),
+    ("place", "like", "Bosphorus view"),
+    ("gift", "like", "Books"),
+    ("gift", "dislike", "Chocolate"),
+    ("other", "like", "Jazz"),
 ]
 GIFTS = [("Bouquet of daisies", 25.0), ("Coffee gift box", 38.0), ("Book", 20.0), ("Ceramic mug", 15.0)]
 
@@ -101,6 +212,7 @@ class Generator:
         self.setup_company = setup_company
         self.company = env.company
         self.counts = {}
+        self.timings = {}
         self.now = fields.Datetime.now()
 
     # ------------------------------------------------------------------
@@ -115,7 +227,7 @@ class Generator:
         )
         return [row[0] for row in rows]
 
-    def copy(self, table, columns, rows):
+    def bulk_copy(self, table, columns, rows):
         """Bulk-write rows with COPY, in chunks so memory stays flat."""
         total = 0
         chunk = []
@@ -139,8 +251,9 @@ class Generator:
         return start + datetime.timedelta(days=self.rng.randint(0, max(span, 0)))
 
     def random_datetime(self, day, hour_from=9, hour_to=19):
-        return datetime.datetime.combine(day, datetime.time(self.rng.randint(hour_from, hour_to - 1),
-                                                            self.rng.randint(0, 59)))
+        return datetime.datetime.combine(
+            day, datetime.time(self.rng.randint(hour_from, hour_to - 1), self.rng.randint(0, 59))
+        )
 
     # ------------------------------------------------------------------
     # reference data (ORM: a few dozen records)
@@ -155,14 +268,18 @@ class Generator:
         self.company.write({"name": "Affinity Demo A.Ş.", "country_id": turkey.id, "city": "İstanbul"})
         if self.company.currency_id != lira and not self.env["account.move.line"].search_count([], limit=1):
             self.company.currency_id = lira
-        self.env["product.pricelist"].search([("company_id", "in", (False, self.company.id))]).currency_id = lira
+        self.env["product.pricelist"].search(
+            [("company_id", "in", (False, self.company.id))]
+        ).currency_id = lira
 
     def ensure_reference_data(self):
         Source, Medium, Campaign = (self.env[m] for m in ("utm.source", "utm.medium", "utm.campaign"))
         self.sources = []
         for name, medium_name, share, cac, freq, basket in SOURCES:
             source = Source.search([("name", "=", name)], limit=1) or Source.create({"name": name})
-            medium = Medium.search([("name", "=", medium_name)], limit=1) or Medium.create({"name": medium_name})
+            medium = Medium.search([("name", "=", medium_name)], limit=1) or Medium.create(
+                {"name": medium_name}
+            )
             campaigns = []
             for year in range(self.start.year, self.today.year + 1):
                 campaign_name = f"{name} {year}"
@@ -170,23 +287,47 @@ class Generator:
                     {"name": campaign_name}
                 )
                 campaigns.append((year, campaign.id))
-            self.sources.append({
-                "source": source.id, "medium": medium.id, "campaigns": dict(campaigns), "share": share,
-                "cac": cac, "freq": freq, "basket": basket, "name": name,
-            })
+            self.sources.append(
+                {
+                    "source": source.id,
+                    "medium": medium.id,
+                    "campaigns": dict(campaigns),
+                    "share": share,
+                    "cac": cac,
+                    "freq": freq,
+                    "basket": basket,
+                    "name": name,
+                }
+            )
         self.source_weights = [s["share"] for s in self.sources]
 
         users = self.env["res.users"].with_context(active_test=False)
         self.salespeople = []
-        for login, name in [("ayse.satis", "Ayşe Satış"), ("mehmet.satis", "Mehmet Satış"),
-                            ("elif.satis", "Elif Satış"), ("john.sales", "John Sales")]:
+        for login, name in [
+            ("ayse.satis", "Ayşe Satış"),
+            ("mehmet.satis", "Mehmet Satış"),
+            ("elif.satis", "Elif Satış"),
+            ("john.sales", "John Sales"),
+        ]:
             user = users.search([("login", "=", login)], limit=1) or users.with_context(
                 no_reset_password=True, tracking_disable=True
-            ).create({
-                "name": name, "login": login, "email": f"{login}@example.com",
-                "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_salesman").id,
-                                      self.env.ref("crm_affinity.group_affinity_user").id])],
-            })
+            ).create(
+                {
+                    "name": name,
+                    "login": login,
+                    "email": f"{login}@example.com",
+                    "groups_id": [
+                        (
+                            6,
+                            0,
+                            [
+                                self.env.ref("sales_team.group_sale_salesman").id,
+                                self.env.ref("crm_affinity.group_affinity_user").id,
+                            ],
+                        )
+                    ],
+                }
+            )
             self.salespeople.append(user.id)
         self.team = self.env["crm.team"].search([], limit=1).id or None
 
@@ -201,11 +342,16 @@ class Generator:
         stages = self.env["crm.stage"].search([])
         self.won_stage = stages.filtered("is_won")[:1].id
         self.open_stages = stages.filtered(lambda s: not s.is_won).ids
-        self.countries = {code: self.env.ref(f"base.{code}").id for code in ("tr", "de", "uk", "fr", "es", "nl", "us")}
-        self.warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1).id or None
-        self.pricelist = self.env["product.pricelist"].search(
-            [("company_id", "in", (False, self.company.id))], limit=1
-        ).id or None
+        self.countries = {
+            code: self.env.ref(f"base.{code}").id for code in ("tr", "de", "uk", "fr", "es", "nl", "us")
+        }
+        self.warehouse = (
+            self.env["stock.warehouse"].search([("company_id", "=", self.company.id)], limit=1).id or None
+        )
+        self.pricelist = (
+            self.env["product.pricelist"].search([("company_id", "in", (False, self.company.id))], limit=1).id
+            or None
+        )
         self.currency = self.company.currency_id.id
         self.categories = {c.code: c.id for c in self.env["affinity.preference.category"].search([])}
         self.kinds = {k.code: k.id for k in self.env["affinity.date.kind"].search([])}
@@ -216,12 +362,19 @@ class Generator:
         )
         self.journal = journal.id
         self.journal_code = journal.code or "INV"
-        self.receivable = self.env["account.account"].search(
-            [("account_type", "=", "asset_receivable"), ("company_ids", "in", self.company.id)], limit=1
-        ).id
-        self.income = journal.default_account_id.id or self.env["account.account"].search(
-            [("account_type", "=", "income"), ("company_ids", "in", self.company.id)], limit=1
-        ).id
+        self.receivable = (
+            self.env["account.account"]
+            .search(
+                [("account_type", "=", "asset_receivable"), ("company_ids", "in", self.company.id)], limit=1
+            )
+            .id
+        )
+        self.income = (
+            journal.default_account_id.id
+            or self.env["account.account"]
+            .search([("account_type", "=", "income"), ("company_ids", "in", self.company.id)], limit=1)
+            .id
+        )
 
     # ------------------------------------------------------------------
     # customers
@@ -256,7 +409,9 @@ class Generator:
                 name = f"{last} {rng.choice(COMPANY_KINDS if turkish else INT_COMPANY_KINDS)}"
             else:
                 name = f"{first} {last}"
-            email = f"{ascii_slug(first)}.{ascii_slug(last)}{index}@example.{rng.choice(['com', 'org', 'net'])}"
+            email = (
+                f"{ascii_slug(first)}.{ascii_slug(last)}{index}@example.{rng.choice(['com', 'org', 'net'])}"
+            )
             mobile = f"{phone_prefix} {rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
             phone = mobile if rng.random() < 0.3 else None
             acquired = self.random_date(self.start, self.today - datetime.timedelta(days=7))
@@ -264,27 +419,90 @@ class Generator:
             salesperson = rng.choice(self.salespeople)
             profile = rng.random()
             customer = {
-                "id": partner_id, "name": name, "acquired": acquired, "source": source_index,
-                "turkish": turkish, "is_company": is_company, "salesperson": salesperson,
-                "loyal": profile < 0.2, "one_off": profile > 0.6, "deal_seeker": rng.random() < 0.06,
-                "late_payer": rng.random() < 0.08, "email": email, "salutation": salutation,
-                "cadence": rng.choice([0, 0, 0, 30, 60, 90]), "first": first,
+                "id": partner_id,
+                "name": name,
+                "acquired": acquired,
+                "source": source_index,
+                "turkish": turkish,
+                "is_company": is_company,
+                "salesperson": salesperson,
+                "loyal": profile < 0.2,
+                "one_off": profile > 0.6,
+                "deal_seeker": rng.random() < 0.06,
+                "late_payer": rng.random() < 0.08,
+                "email": email,
+                "salutation": salutation,
+                "cadence": rng.choice([0, 0, 0, 30, 60, 90]),
+                "first": first,
             }
             self.customers.append(customer)
             created = self.random_datetime(acquired)
-            rows.append((
-                partner_id, name, name, "contact", is_company, True, "en_US", tz, email, email.lower(),
-                phone, mobile, f"{rng.choice(STREETS)} {rng.randint(1, 250)}", city, zip_code, country,
-                1, partner_id, salesperson, "ask", True, created, created, 1, 1,
-                salesperson if rng.random() < 0.6 else None, customer["cadence"],
-                rng.random() < 0.01,
-            ))
-        self.copy("res_partner", [
-            "id", "name", "complete_name", "type", "is_company", "active", "lang", "tz", "email",
-            "email_normalized", "phone", "mobile", "street", "city", "zip", "country_id", "customer_rank",
-            "commercial_partner_id", "user_id", "autopost_bills", "partner_share", "create_date", "write_date",
-            "create_uid", "write_uid", "affinity_owner_id", "affinity_cadence_days", "affinity_do_not_contact",
-        ], rows)
+            rows.append(
+                (
+                    partner_id,
+                    name,
+                    name,
+                    "contact",
+                    is_company,
+                    True,
+                    "en_US",
+                    tz,
+                    email,
+                    email.lower(),
+                    phone,
+                    mobile,
+                    f"{rng.choice(STREETS)} {rng.randint(1, 250)}",
+                    city,
+                    zip_code,
+                    country,
+                    1,
+                    partner_id,
+                    salesperson,
+                    "ask",
+                    True,
+                    created,
+                    created,
+                    1,
+                    1,
+                    salesperson if rng.random() < 0.6 else None,
+                    customer["cadence"],
+                    rng.random() < 0.01,
+                )
+            )
+        self.bulk_copy(
+            "res_partner",
+            [
+                "id",
+                "name",
+                "complete_name",
+                "type",
+                "is_company",
+                "active",
+                "lang",
+                "tz",
+                "email",
+                "email_normalized",
+                "phone",
+                "mobile",
+                "street",
+                "city",
+                "zip",
+                "country_id",
+                "customer_rank",
+                "commercial_partner_id",
+                "user_id",
+                "autopost_bills",
+                "partner_share",
+                "create_date",
+                "write_date",
+                "create_uid",
+                "write_uid",
+                "affinity_owner_id",
+                "affinity_cadence_days",
+                "affinity_do_not_contact",
+            ],
+            rows,
+        )
 
     # ------------------------------------------------------------------
     # the information file
@@ -297,40 +515,99 @@ class Generator:
             pid = customer["id"]
             if rng.random() < 0.5:
                 opener = f"<p>Asked about {rng.choice(['her garden', 'his new shop', 'the kids', 'the trip to Kapadokya'])}.</p>"
-                profiles.append((pid, customer["salutation"], customer["first"] if rng.random() < 0.2 else None,
-                                 opener, None))
+                profiles.append(
+                    (
+                        pid,
+                        customer["salutation"],
+                        customer["first"] if rng.random() < 0.2 else None,
+                        opener,
+                        None,
+                    )
+                )
             if rng.random() < 0.3:
                 for category, polarity, text in rng.sample(LIKES, rng.randint(1, 3)):
                     prefs.append((pid, self.categories[category], polarity, text))
             if rng.random() < 0.1:
                 gift, cost = rng.choice(GIFTS)
-                gifts.append((pid, self.random_date(customer["acquired"], self.today), "New year", gift, cost,
-                              self.currency, rng.choice(["loved", "fine", "disliked"]), self.categories["gift"]))
+                gifts.append(
+                    (
+                        pid,
+                        self.random_date(customer["acquired"], self.today),
+                        "New year",
+                        gift,
+                        cost,
+                        self.currency,
+                        rng.choice(["loved", "fine", "disliked"]),
+                        self.categories["gift"],
+                    )
+                )
             if not customer["is_company"] and rng.random() < 0.7:
                 year = rng.randint(1950, 2003) if rng.random() < 0.6 else None
                 month, day = rng.randint(1, 12), rng.randint(1, 28)
                 if rng.random() < 0.004:
                     month, day, year = 2, 29, rng.choice([1960, 1972, 1984, 1996, 2000])
-                dates.append((pid, self.kinds["birthday"], None, day, str(month), year, True, 3,
-                              next_occurrence(day, month, year, True, self.today)))
+                dates.append(
+                    (
+                        pid,
+                        self.kinds["birthday"],
+                        None,
+                        day,
+                        str(month),
+                        year,
+                        True,
+                        3,
+                        next_occurrence(day, month, year, True, self.today),
+                    )
+                )
             if not customer["is_company"] and rng.random() < 0.2:
                 year = rng.randint(1980, 2020)
                 month, day = rng.randint(1, 12), rng.randint(1, 28)
-                dates.append((pid, self.kinds["wedding"], None, day, str(month), year, True, 3,
-                              next_occurrence(day, month, year, True, self.today)))
+                dates.append(
+                    (
+                        pid,
+                        self.kinds["wedding"],
+                        None,
+                        day,
+                        str(month),
+                        year,
+                        True,
+                        3,
+                        next_occurrence(day, month, year, True, self.today),
+                    )
+                )
             if rng.random() < 0.3:
                 acquired = customer["acquired"]
-                dates.append((pid, self.kinds["customer_since"], None, acquired.day, str(acquired.month),
-                              acquired.year, True, 7,
-                              next_occurrence(acquired.day, acquired.month, acquired.year, True, self.today)))
-        self.copy("affinity_profile", ["partner_id", "salutation", "nickname", "conversation_openers", "notes"],
-                  profiles)
-        self.copy("affinity_preference", ["partner_id", "category_id", "polarity", "name"], prefs)
-        self.copy("affinity_gift", ["partner_id", "date", "occasion", "name", "cost", "currency_id", "reaction",
-                                    "category_id"], gifts)
-        self.copy("affinity_date", ["partner_id", "kind_id", "name", "day", "month", "year", "recurring",
-                                    "lead_days", "next_date"], dates)
-        self.cr.execute(SQL("""
+                dates.append(
+                    (
+                        pid,
+                        self.kinds["customer_since"],
+                        None,
+                        acquired.day,
+                        str(acquired.month),
+                        acquired.year,
+                        True,
+                        7,
+                        next_occurrence(acquired.day, acquired.month, acquired.year, True, self.today),
+                    )
+                )
+        self.bulk_copy(
+            "affinity_profile",
+            ["partner_id", "salutation", "nickname", "conversation_openers", "notes"],
+            profiles,
+        )
+        self.bulk_copy("affinity_preference", ["partner_id", "category_id", "polarity", "name"], prefs)
+        self.bulk_copy(
+            "affinity_gift",
+            ["partner_id", "date", "occasion", "name", "cost", "currency_id", "reaction", "category_id"],
+            gifts,
+        )
+        self.bulk_copy(
+            "affinity_date",
+            ["partner_id", "kind_id", "name", "day", "month", "year", "recurring", "lead_days", "next_date"],
+            dates,
+        )
+        self.cr.execute(
+            SQL("""
             UPDATE res_partner p
                SET affinity_next_date = d.next_date, affinity_next_date_label = d.label
               FROM (SELECT DISTINCT ON (ad.partner_id) ad.partner_id, ad.next_date,
@@ -339,7 +616,8 @@ class Generator:
                      WHERE ad.next_date IS NOT NULL
                      ORDER BY ad.partner_id, ad.next_date) d
              WHERE p.id = d.partner_id
-        """))
+        """)
+        )
 
     # ------------------------------------------------------------------
     # consents
@@ -355,26 +633,85 @@ class Generator:
                 state = "granted" if rng.random() < 0.75 else "denied"
                 given = self.random_datetime(customer["acquired"])
                 source = rng.choice(["web_form", "paper", "call_centre", "event", "iys"])
-                consents.append((customer["id"], self.channels[channel], self.purposes["marketing"], state,
-                                 "consent", given, source, f"DOC-{customer['id']}-{channel}", 1, given, given))
+                consents.append(
+                    (
+                        customer["id"],
+                        self.channels[channel],
+                        self.purposes["marketing"],
+                        state,
+                        "consent",
+                        given,
+                        source,
+                        f"DOC-{customer['id']}-{channel}",
+                        1,
+                        given,
+                        given,
+                    )
+                )
             if rng.random() < 0.2:
                 given = self.random_datetime(customer["acquired"])
-                consents.append((customer["id"], self.channels["email"], self.purposes["relationship"],
-                                 "granted", "consent", given, "web_form", None, 1, given, given))
+                consents.append(
+                    (
+                        customer["id"],
+                        self.channels["email"],
+                        self.purposes["relationship"],
+                        "granted",
+                        "consent",
+                        given,
+                        "web_form",
+                        None,
+                        1,
+                        given,
+                        given,
+                    )
+                )
         ids = self.reserve_ids("affinity_consent", len(consents))
-        self.copy("affinity_consent", ["id", "partner_id", "channel_id", "purpose_id", "state", "legal_basis",
-                                       "date_given", "source", "proof_ref", "recorded_by_id", "create_date",
-                                       "write_date"],
-                  [(cid, *row) for cid, row in zip(ids, consents, strict=True)])
-        self.copy("affinity_consent_log", ["consent_id", "partner_id", "partner_name", "channel_id",
-                                           "purpose_id", "new_state", "legal_basis", "source", "proof_ref",
-                                           "consent_date", "user_id", "create_date", "create_uid"],
-                  [(cid, row[0], None, row[1], row[2], row[3], row[4], row[6], row[7], row[5], 1, row[5], 1)
-                   for cid, row in zip(ids, consents, strict=True)])
-        self.cr.execute(SQL("""
+        self.bulk_copy(
+            "affinity_consent",
+            [
+                "id",
+                "partner_id",
+                "channel_id",
+                "purpose_id",
+                "state",
+                "legal_basis",
+                "date_given",
+                "source",
+                "proof_ref",
+                "recorded_by_id",
+                "create_date",
+                "write_date",
+            ],
+            [(cid, *row) for cid, row in zip(ids, consents, strict=True)],
+        )
+        self.bulk_copy(
+            "affinity_consent_log",
+            [
+                "consent_id",
+                "partner_id",
+                "partner_name",
+                "channel_id",
+                "purpose_id",
+                "new_state",
+                "legal_basis",
+                "source",
+                "proof_ref",
+                "consent_date",
+                "user_id",
+                "create_date",
+                "create_uid",
+            ],
+            [
+                (cid, row[0], None, row[1], row[2], row[3], row[4], row[6], row[7], row[5], 1, row[5], 1)
+                for cid, row in zip(ids, consents, strict=True)
+            ],
+        )
+        self.cr.execute(
+            SQL("""
             UPDATE affinity_consent_log l SET partner_name = p.name, partner_address = p.email
               FROM res_partner p WHERE p.id = l.partner_id AND l.partner_name IS NULL
-        """))
+        """)
+        )
 
     # ------------------------------------------------------------------
     # leads and opportunities
@@ -386,8 +723,10 @@ class Generator:
     def make_leads(self):
         rng = self.rng
         rows = []
-        ids = self.reserve_ids("crm_lead", len(self.customers) + self.params["prospect_leads"]
-                               + self.params["extra_opportunities"])
+        ids = self.reserve_ids(
+            "crm_lead",
+            len(self.customers) + self.params["prospect_leads"] + self.params["extra_opportunities"],
+        )
         id_iter = iter(ids)
         for customer in self.customers:
             lead_id = next(id_iter)
@@ -395,39 +734,124 @@ class Generator:
             source = self.sources[customer["source"]]
             opened = self.random_datetime(customer["acquired"] - datetime.timedelta(days=rng.randint(1, 45)))
             won = self.random_datetime(customer["acquired"])
-            rows.append((lead_id, f"{customer['name']} – first order", "opportunity", customer["id"],
-                         customer["name"], customer["email"], self.won_stage, 100.0, True,
-                         customer["salesperson"], self.team, self.company.id, source["source"], source["medium"],
-                         self.campaign_for(source, customer["acquired"]), opened, opened, won, won,
-                         rng.randint(100, 2000), "0"))
+            rows.append(
+                (
+                    lead_id,
+                    f"{customer['name']} – first order",
+                    "opportunity",
+                    customer["id"],
+                    customer["name"],
+                    customer["email"],
+                    self.won_stage,
+                    100.0,
+                    True,
+                    customer["salesperson"],
+                    self.team,
+                    self.company.id,
+                    source["source"],
+                    source["medium"],
+                    self.campaign_for(source, customer["acquired"]),
+                    opened,
+                    opened,
+                    won,
+                    won,
+                    rng.randint(100, 2000),
+                    "0",
+                )
+            )
         for _index in range(self.params["extra_opportunities"]):
             customer = rng.choice(self.customers)
             source = self.sources[customer["source"]]
             opened = self.random_datetime(self.random_date(customer["acquired"], self.today))
             lost = rng.random() < 0.6
-            rows.append((next(id_iter), f"{customer['name']} – new need", "opportunity", customer["id"],
-                         customer["name"], customer["email"], rng.choice(self.open_stages), 0.0 if lost else 30.0,
-                         not lost, customer["salesperson"], self.team, self.company.id, source["source"],
-                         source["medium"], self.campaign_for(source, opened.date()), opened, opened,
-                         opened if lost else None, opened, rng.randint(100, 3000), "1"))
+            rows.append(
+                (
+                    next(id_iter),
+                    f"{customer['name']} – new need",
+                    "opportunity",
+                    customer["id"],
+                    customer["name"],
+                    customer["email"],
+                    rng.choice(self.open_stages),
+                    0.0 if lost else 30.0,
+                    not lost,
+                    customer["salesperson"],
+                    self.team,
+                    self.company.id,
+                    source["source"],
+                    source["medium"],
+                    self.campaign_for(source, opened.date()),
+                    opened,
+                    opened,
+                    opened if lost else None,
+                    opened,
+                    rng.randint(100, 3000),
+                    "1",
+                )
+            )
         for index in range(self.params["prospect_leads"]):
             source = self.sources[rng.choices(range(len(self.sources)), weights=self.source_weights)[0]]
             opened = self.random_datetime(self.random_date(self.start, self.today))
             first, last = rng.choice(TR_FEMALE + TR_MALE + INT_MALE), rng.choice(TR_LAST + INT_LAST)
             lost = rng.random() < 0.5
-            rows.append((next(id_iter), f"Enquiry from {first} {last}", "lead" if rng.random() < 0.6 else "opportunity",
-                         None, f"{first} {last}", f"{ascii_slug(first)}.{ascii_slug(last)}.p{index}@example.com",
-                         rng.choice(self.open_stages), 0.0 if lost else 10.0, not lost, rng.choice(self.salespeople),
-                         self.team, self.company.id, source["source"], source["medium"],
-                         self.campaign_for(source, opened.date()), opened, opened, opened if lost else None, opened,
-                         rng.randint(50, 1500), "0"))
-        self.copy("crm_lead", [
-            "id", "name", "type", "partner_id", "contact_name", "email_from", "stage_id", "probability",
-            "active", "user_id", "team_id", "company_id", "source_id", "medium_id", "campaign_id", "create_date",
-            "date_open", "date_closed", "date_last_stage_update", "expected_revenue", "priority",
-        ], rows)
-        self.cr.execute(SQL("UPDATE crm_lead SET email_normalized = lower(email_from), write_date = create_date, "
-                        "create_uid = 1, write_uid = 1 WHERE email_normalized IS NULL AND email_from IS NOT NULL"))
+            rows.append(
+                (
+                    next(id_iter),
+                    f"Enquiry from {first} {last}",
+                    "lead" if rng.random() < 0.6 else "opportunity",
+                    None,
+                    f"{first} {last}",
+                    f"{ascii_slug(first)}.{ascii_slug(last)}.p{index}@example.com",
+                    rng.choice(self.open_stages),
+                    0.0 if lost else 10.0,
+                    not lost,
+                    rng.choice(self.salespeople),
+                    self.team,
+                    self.company.id,
+                    source["source"],
+                    source["medium"],
+                    self.campaign_for(source, opened.date()),
+                    opened,
+                    opened,
+                    opened if lost else None,
+                    opened,
+                    rng.randint(50, 1500),
+                    "0",
+                )
+            )
+        self.bulk_copy(
+            "crm_lead",
+            [
+                "id",
+                "name",
+                "type",
+                "partner_id",
+                "contact_name",
+                "email_from",
+                "stage_id",
+                "probability",
+                "active",
+                "user_id",
+                "team_id",
+                "company_id",
+                "source_id",
+                "medium_id",
+                "campaign_id",
+                "create_date",
+                "date_open",
+                "date_closed",
+                "date_last_stage_update",
+                "expected_revenue",
+                "priority",
+            ],
+            rows,
+        )
+        self.cr.execute(
+            SQL(
+                "UPDATE crm_lead SET email_normalized = lower(email_from), write_date = create_date, "
+                "create_uid = 1, write_uid = 1 WHERE email_normalized IS NULL AND email_from IS NOT NULL"
+            )
+        )
 
     # ------------------------------------------------------------------
     # sales and invoices
@@ -435,7 +859,7 @@ class Generator:
 
     def make_sales(self):
         rng = self.rng
-        orders, lines, moves, move_lines = [], [], [], []
+        orders, lines = [], []
         order_specs = []
         for customer in self.customers:
             source = self.sources[customer["source"]]
@@ -450,7 +874,6 @@ class Generator:
             for position, day in enumerate([customer["acquired"], *days]):
                 order_specs.append((customer, source, day, position == 0))
         order_ids = self.reserve_ids("sale_order", len(order_specs))
-        line_count_estimate = 0
         invoice_specs = []
         for order_id, (customer, source, day, first) in zip(order_ids, order_specs, strict=True):
             state = "sale"
@@ -476,39 +899,155 @@ class Generator:
                 total += subtotal
                 order_lines.append((product_id, uom_id, name, qty, price, discount, subtotal))
             invoiced = state == "sale"
-            orders.append((order_id, f"S{order_id:07d}", customer["id"], customer["id"], customer["id"], ordered,
-                           state, self.company.id, self.currency, self.pricelist, "direct", self.warehouse,
-                           customer["salesperson"], self.team, round(total, 2), 0.0, round(total, 2),
-                           "invoiced" if invoiced else "no", source["source"] if first else None,
-                           source["medium"] if first else None,
-                           self.campaign_for(source, day) if first else None,
-                           customer["lead_id"] if first else None, ordered, ordered, 1, 1, 1.0,
-                           False, False, True))
-            for sequence, (product_id, uom_id, name, qty, price, discount, subtotal) in enumerate(order_lines):
-                lines.append((order_id, 10 + sequence, self.company.id, self.currency, customer["id"],
-                              customer["salesperson"], product_id, uom_id, state, name, qty, price, discount,
-                              subtotal, subtotal, round(price * (1 - discount / 100), 2),
-                              round(price * (1 - discount / 100), 2), qty if invoiced else 0,
-                              qty if invoiced else 0, 0, "invoiced" if invoiced else "no", 0.0, price,
-                              "stock_move", False, False, ordered, ordered, 1, 1, 0.0, self.warehouse))
-                line_count_estimate += 1
+            orders.append(
+                (
+                    order_id,
+                    f"S{order_id:07d}",
+                    customer["id"],
+                    customer["id"],
+                    customer["id"],
+                    ordered,
+                    state,
+                    self.company.id,
+                    self.currency,
+                    self.pricelist,
+                    "direct",
+                    self.warehouse,
+                    customer["salesperson"],
+                    self.team,
+                    round(total, 2),
+                    0.0,
+                    round(total, 2),
+                    "invoiced" if invoiced else "no",
+                    source["source"] if first else None,
+                    source["medium"] if first else None,
+                    self.campaign_for(source, day) if first else None,
+                    customer["lead_id"] if first else None,
+                    ordered,
+                    ordered,
+                    1,
+                    1,
+                    1.0,
+                    False,
+                    False,
+                    True,
+                )
+            )
+            for sequence, (product_id, uom_id, name, qty, price, discount, subtotal) in enumerate(
+                order_lines
+            ):
+                lines.append(
+                    (
+                        order_id,
+                        10 + sequence,
+                        self.company.id,
+                        self.currency,
+                        customer["id"],
+                        customer["salesperson"],
+                        product_id,
+                        uom_id,
+                        state,
+                        name,
+                        qty,
+                        price,
+                        discount,
+                        subtotal,
+                        subtotal,
+                        round(price * (1 - discount / 100), 2),
+                        round(price * (1 - discount / 100), 2),
+                        qty if invoiced else 0,
+                        qty if invoiced else 0,
+                        0,
+                        "invoiced" if invoiced else "no",
+                        0.0,
+                        price,
+                        "stock_move",
+                        False,
+                        False,
+                        ordered,
+                        ordered,
+                        1,
+                        1,
+                        0.0,
+                        self.warehouse,
+                    )
+                )
             if invoiced:
                 invoice_specs.append((order_id, customer, ordered.date(), round(total, 2)))
-        self.copy("sale_order", [
-            "id", "name", "partner_id", "partner_invoice_id", "partner_shipping_id", "date_order", "state",
-            "company_id", "currency_id", "pricelist_id", "picking_policy", "warehouse_id", "user_id", "team_id",
-            "amount_untaxed", "amount_tax", "amount_total", "invoice_status", "source_id", "medium_id",
-            "campaign_id", "opportunity_id", "create_date", "write_date", "create_uid", "write_uid",
-            "currency_rate", "require_signature", "require_payment", "locked",
-        ], orders)
-        self.copy("sale_order_line", [
-            "order_id", "sequence", "company_id", "currency_id", "order_partner_id", "salesman_id", "product_id",
-            "product_uom", "state", "name", "product_uom_qty", "price_unit", "discount", "price_subtotal",
-            "price_total", "price_reduce_taxexcl", "price_reduce_taxinc", "qty_delivered", "qty_invoiced",
-            "qty_to_invoice", "invoice_status", "price_tax", "technical_price_unit", "qty_delivered_method",
-            "is_downpayment", "is_expense", "create_date", "write_date", "create_uid", "write_uid",
-            "customer_lead", "warehouse_id",
-        ], lines)
+        self.bulk_copy(
+            "sale_order",
+            [
+                "id",
+                "name",
+                "partner_id",
+                "partner_invoice_id",
+                "partner_shipping_id",
+                "date_order",
+                "state",
+                "company_id",
+                "currency_id",
+                "pricelist_id",
+                "picking_policy",
+                "warehouse_id",
+                "user_id",
+                "team_id",
+                "amount_untaxed",
+                "amount_tax",
+                "amount_total",
+                "invoice_status",
+                "source_id",
+                "medium_id",
+                "campaign_id",
+                "opportunity_id",
+                "create_date",
+                "write_date",
+                "create_uid",
+                "write_uid",
+                "currency_rate",
+                "require_signature",
+                "require_payment",
+                "locked",
+            ],
+            orders,
+        )
+        self.bulk_copy(
+            "sale_order_line",
+            [
+                "order_id",
+                "sequence",
+                "company_id",
+                "currency_id",
+                "order_partner_id",
+                "salesman_id",
+                "product_id",
+                "product_uom",
+                "state",
+                "name",
+                "product_uom_qty",
+                "price_unit",
+                "discount",
+                "price_subtotal",
+                "price_total",
+                "price_reduce_taxexcl",
+                "price_reduce_taxinc",
+                "qty_delivered",
+                "qty_invoiced",
+                "qty_to_invoice",
+                "invoice_status",
+                "price_tax",
+                "technical_price_unit",
+                "qty_delivered_method",
+                "is_downpayment",
+                "is_expense",
+                "create_date",
+                "write_date",
+                "create_uid",
+                "write_uid",
+                "customer_lead",
+                "warehouse_id",
+            ],
+            lines,
+        )
         self.make_invoices(invoice_specs)
 
     def make_invoices(self, invoice_specs):
@@ -530,36 +1069,188 @@ class Generator:
             prefix = f"{self.journal_code}/{invoice_date.year}/"
             name = f"{prefix}{number:06d}"
             residual = 0.0 if is_paid else total
-            moves.append((move_id, name, prefix, number, self.journal, self.company.id, customer["id"],
-                          customer["id"], customer["id"], self.currency, "posted", "out_invoice", "no",
-                          "paid" if is_paid else "not_paid", invoice_date, invoice_date, due, total, 0.0, total,
-                          residual, total, total, residual, total, f"S{order_id:07d}",
-                          paid if is_paid else None, customer["name"], customer["salesperson"], self.team,
-                          True, False, 1.0, self.now, self.now, 1, 1))
-            move_lines.append((move_id, self.journal, self.company.id, self.currency, self.currency,
-                               self.receivable, customer["id"], name, "posted", "payment_term", invoice_date,
-                               invoice_date, due, total, 0.0, total, total, residual, residual, 1.0, 0.0,
-                               is_paid, "", 10, self.now, self.now, 1, 1))
-            move_lines.append((move_id, self.journal, self.company.id, self.currency, self.currency,
-                               self.income, customer["id"], name, "posted", "product", invoice_date,
-                               invoice_date, None, 0.0, total, -total, -total, 0.0, 0.0, 1.0, total, False,
-                               f"S{order_id:07d}", 20, self.now, self.now, 1, 1))
-        self.copy("account_move", [
-            "id", "name", "sequence_prefix", "sequence_number", "journal_id", "company_id", "partner_id",
-            "commercial_partner_id", "partner_shipping_id", "currency_id", "state", "move_type", "auto_post",
-            "payment_state", "date", "invoice_date", "invoice_date_due", "amount_untaxed", "amount_tax",
-            "amount_total", "amount_residual", "amount_untaxed_signed", "amount_total_signed",
-            "amount_residual_signed", "amount_total_in_currency_signed", "invoice_origin", "affinity_paid_date",
-            "invoice_partner_display_name", "invoice_user_id", "team_id", "posted_before", "is_storno",
-            "invoice_currency_rate", "create_date", "write_date", "create_uid", "write_uid",
-        ], moves)
-        self.copy("account_move_line", [
-            "move_id", "journal_id", "company_id", "currency_id", "company_currency_id", "account_id",
-            "partner_id", "move_name", "parent_state", "display_type", "date", "invoice_date", "date_maturity",
-            "debit", "credit", "balance", "amount_currency", "amount_residual", "amount_residual_currency",
-            "quantity", "price_unit", "reconciled", "name", "sequence", "create_date", "write_date",
-            "create_uid", "write_uid",
-        ], move_lines)
+            moves.append(
+                (
+                    move_id,
+                    name,
+                    prefix,
+                    number,
+                    self.journal,
+                    self.company.id,
+                    customer["id"],
+                    customer["id"],
+                    customer["id"],
+                    self.currency,
+                    "posted",
+                    "out_invoice",
+                    "no",
+                    "paid" if is_paid else "not_paid",
+                    invoice_date,
+                    invoice_date,
+                    due,
+                    total,
+                    0.0,
+                    total,
+                    residual,
+                    total,
+                    total,
+                    residual,
+                    total,
+                    f"S{order_id:07d}",
+                    paid if is_paid else None,
+                    customer["name"],
+                    customer["salesperson"],
+                    self.team,
+                    True,
+                    False,
+                    1.0,
+                    self.now,
+                    self.now,
+                    1,
+                    1,
+                )
+            )
+            move_lines.append(
+                (
+                    move_id,
+                    self.journal,
+                    self.company.id,
+                    self.currency,
+                    self.currency,
+                    self.receivable,
+                    customer["id"],
+                    name,
+                    "posted",
+                    "payment_term",
+                    invoice_date,
+                    invoice_date,
+                    due,
+                    total,
+                    0.0,
+                    total,
+                    total,
+                    residual,
+                    residual,
+                    1.0,
+                    0.0,
+                    is_paid,
+                    "",
+                    10,
+                    self.now,
+                    self.now,
+                    1,
+                    1,
+                )
+            )
+            move_lines.append(
+                (
+                    move_id,
+                    self.journal,
+                    self.company.id,
+                    self.currency,
+                    self.currency,
+                    self.income,
+                    customer["id"],
+                    name,
+                    "posted",
+                    "product",
+                    invoice_date,
+                    invoice_date,
+                    None,
+                    0.0,
+                    total,
+                    -total,
+                    -total,
+                    0.0,
+                    0.0,
+                    1.0,
+                    total,
+                    False,
+                    f"S{order_id:07d}",
+                    20,
+                    self.now,
+                    self.now,
+                    1,
+                    1,
+                )
+            )
+        self.bulk_copy(
+            "account_move",
+            [
+                "id",
+                "name",
+                "sequence_prefix",
+                "sequence_number",
+                "journal_id",
+                "company_id",
+                "partner_id",
+                "commercial_partner_id",
+                "partner_shipping_id",
+                "currency_id",
+                "state",
+                "move_type",
+                "auto_post",
+                "payment_state",
+                "date",
+                "invoice_date",
+                "invoice_date_due",
+                "amount_untaxed",
+                "amount_tax",
+                "amount_total",
+                "amount_residual",
+                "amount_untaxed_signed",
+                "amount_total_signed",
+                "amount_residual_signed",
+                "amount_total_in_currency_signed",
+                "invoice_origin",
+                "affinity_paid_date",
+                "invoice_partner_display_name",
+                "invoice_user_id",
+                "team_id",
+                "posted_before",
+                "is_storno",
+                "invoice_currency_rate",
+                "create_date",
+                "write_date",
+                "create_uid",
+                "write_uid",
+            ],
+            moves,
+        )
+        self.bulk_copy(
+            "account_move_line",
+            [
+                "move_id",
+                "journal_id",
+                "company_id",
+                "currency_id",
+                "company_currency_id",
+                "account_id",
+                "partner_id",
+                "move_name",
+                "parent_state",
+                "display_type",
+                "date",
+                "invoice_date",
+                "date_maturity",
+                "debit",
+                "credit",
+                "balance",
+                "amount_currency",
+                "amount_residual",
+                "amount_residual_currency",
+                "quantity",
+                "price_unit",
+                "reconciled",
+                "name",
+                "sequence",
+                "create_date",
+                "write_date",
+                "create_uid",
+                "write_uid",
+            ],
+            move_lines,
+        )
 
     # ------------------------------------------------------------------
     # spend and the relationship dates
@@ -579,17 +1270,48 @@ class Generator:
             first = datetime.date(year, month, 1)
             last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
             amount = round(count * source["cac"] * self.rng.uniform(0.8, 1.2), 2)
-            rows.append((f"{source['name']} {first:%B %Y}", first, last, source["campaigns"].get(year),
-                         source["source"], source["medium"], amount, self.currency, self.company.id,
-                         self.now, self.now, 1, 1))
-        self.copy("affinity_marketing_spend", [
-            "name", "date_from", "date_to", "campaign_id", "source_id", "medium_id", "amount", "currency_id",
-            "company_id", "create_date", "write_date", "create_uid", "write_uid",
-        ], rows)
+            rows.append(
+                (
+                    f"{source['name']} {first:%B %Y}",
+                    first,
+                    last,
+                    source["campaigns"].get(year),
+                    source["source"],
+                    source["medium"],
+                    amount,
+                    self.currency,
+                    self.company.id,
+                    self.now,
+                    self.now,
+                    1,
+                    1,
+                )
+            )
+        self.bulk_copy(
+            "affinity_marketing_spend",
+            [
+                "name",
+                "date_from",
+                "date_to",
+                "campaign_id",
+                "source_id",
+                "medium_id",
+                "amount",
+                "currency_id",
+                "company_id",
+                "create_date",
+                "write_date",
+                "create_uid",
+                "write_uid",
+            ],
+            rows,
+        )
 
     def refresh_relationships(self):
         """Last interaction and next contact due, set-based, as the nightly cron would leave them."""
-        self.cr.execute(SQL("""
+        self.cr.execute(
+            SQL(
+                """
             WITH latest AS (
                 SELECT partner_id, max(happened) AS happened FROM (
                     SELECT partner_id, max(date_order) AS happened FROM sale_order WHERE state = 'sale'
@@ -605,18 +1327,30 @@ class Generator:
                        THEN (latest.happened + p.affinity_cadence_days * interval '1 day')::date END
               FROM latest
              WHERE latest.partner_id = p.id AND p.id = ANY(%s)
-        """, [c["id"] for c in self.customers]))
+        """,
+                [c["id"] for c in self.customers],
+            )
+        )
 
     def run(self):
-        self.ensure_company()
-        self.ensure_reference_data()
-        self.make_customers()
-        self.make_affinity_files()
-        self.make_consents()
-        self.make_leads()
-        self.make_sales()
-        self.make_spend()
-        self.refresh_relationships()
+        steps = (
+            self.ensure_company,
+            self.ensure_reference_data,
+            self.make_customers,
+            self.make_affinity_files,
+            self.make_consents,
+            self.make_leads,
+            self.make_sales,
+            self.make_spend,
+            self.refresh_relationships,
+        )
+        for step in steps:
+            started = time.monotonic()
+            step()
+            self.timings[step.__name__] = round(time.monotonic() - started, 2)
+            _logger.info(
+                "generator %s: %s done in %.1f s", self.size, step.__name__, self.timings[step.__name__]
+            )
         self.env.invalidate_all()
         self.env.registry.clear_cache()
         return dict(self.counts)

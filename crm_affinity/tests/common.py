@@ -17,9 +17,15 @@ class AffinityCase(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, **MAIL_QUIET))
         cls.company = cls.env.company
-        cls.user_plain = new_test_user(cls.env, "aff_plain", groups="base.group_user,base.group_allow_export,sales_team.group_sale_salesman")
+        cls.user_plain = new_test_user(
+            cls.env,
+            "aff_plain",
+            groups="base.group_user,base.group_allow_export,sales_team.group_sale_salesman",
+        )
         cls.user_affinity = new_test_user(
-            cls.env, "aff_user", groups="crm_affinity.group_affinity_user,base.group_allow_export,sales_team.group_sale_salesman"
+            cls.env,
+            "aff_user",
+            groups="crm_affinity.group_affinity_user,base.group_allow_export,sales_team.group_sale_salesman",
         )
         cls.user_scoped = new_test_user(
             cls.env,
@@ -43,7 +49,12 @@ class AffinityCase(TransactionCase):
             }
         )
         cls.partner_other = cls.Partner.create(
-            {"name": "John Smith", "email": "john@example.com", "phone": "+44 7911 123456", "tz": "Europe/London"}
+            {
+                "name": "John Smith",
+                "email": "john@example.com",
+                "phone": "+44 7911 123456",
+                "tz": "Europe/London",
+            }
         )
         cls.channel_email = cls.env.ref("crm_affinity.affinity_channel_email")
         cls.channel_sms = cls.env.ref("crm_affinity.affinity_channel_sms")

@@ -11,7 +11,9 @@ MONDAY = datetime.date(2026, 7, 6)  # a summer Monday (London on BST)
 @tagged("post_install", "-at_install")
 class TestContactDecision(AffinityCase):
     def decide(self, partner, channel, purpose, when=None, check_window=True):
-        return partner._affinity_contact_decision(channel, purpose, when=when, check_window=check_window)[partner.id]
+        return partner._affinity_contact_decision(channel, purpose, when=when, check_window=check_window)[
+            partner.id
+        ]
 
     def set_mode(self, mode, commercial=False):
         self.company.write({"affinity_consent_mode": mode, "affinity_relationship_commercial": commercial})
@@ -36,13 +38,17 @@ class TestContactDecision(AffinityCase):
         for channel in ("email", "sms", "phone"):
             for (purpose, state, mode, commercial), (allowed, reason) in expected.items():
                 serial += 1
-                with self.subTest(channel=channel, purpose=purpose, state=state, mode=mode, commercial=commercial):
-                    partner = self.Partner.create({
-                        "name": f"M{serial}",
-                        "email": f"m{serial}@example.com",
-                        "mobile": f"+90 532 000 {serial:04d}",
-                        "phone": f"+90 212 000 {serial:04d}",
-                    })
+                with self.subTest(
+                    channel=channel, purpose=purpose, state=state, mode=mode, commercial=commercial
+                ):
+                    partner = self.Partner.create(
+                        {
+                            "name": f"M{serial}",
+                            "email": f"m{serial}@example.com",
+                            "mobile": f"+90 532 000 {serial:04d}",
+                            "phone": f"+90 212 000 {serial:04d}",
+                        }
+                    )
                     self.set_mode(mode, commercial)
                     if state:
                         partner._affinity_set_consent(channel, purpose, state, source="web_form")
@@ -79,13 +85,17 @@ class TestContactDecision(AffinityCase):
         self.assertTrue(self.decide(partner, "post", "service").allowed)
 
     def test_blacklists(self):
-        self.env["mail.blacklist"].with_context(affinity_from_consent=True).create({"email": "ayse@example.com"})
+        self.env["mail.blacklist"].with_context(affinity_from_consent=True).create(
+            {"email": "ayse@example.com"}
+        )
         self.assertEqual(self.decide(self.partner, "email", "marketing").reason, "blacklisted")
         # Service messages are not marketing: Odoo's blacklist does not stop them either.
         self.assertTrue(self.decide(self.partner, "email", "service").allowed)
         # Every number counts: this partner's *phone* (not mobile) is blacklisted.
         self.assertEqual(self.decide(self.partner_other, "sms", "marketing").reason, "not_asked_optout_mode")
-        self.env["phone.blacklist"].with_context(affinity_from_consent=True).create({"number": "+447911123456"})
+        self.env["phone.blacklist"].with_context(affinity_from_consent=True).create(
+            {"number": "+447911123456"}
+        )
         self.assertEqual(self.decide(self.partner_other, "sms", "marketing").reason, "blacklisted")
         self.partner_other.mobile = "+44 7911 654321"
         self.assertEqual(self.decide(self.partner_other, "sms", "marketing").reason, "blacklisted")
@@ -108,14 +118,16 @@ class TestContactDecision(AffinityCase):
     # -- contact windows ---------------------------------------------------------------
 
     def window(self, partner, weekday, start, end, channel=None, company=None):
-        return self.env["affinity.contact.window"].create({
-            "partner_id": partner.id if partner else False,
-            "company_id": (company or self.company).id,
-            "channel_id": channel.id if channel else False,
-            "weekday": str(weekday),
-            "hour_from": start,
-            "hour_to": end,
-        })
+        return self.env["affinity.contact.window"].create(
+            {
+                "partner_id": partner.id if partner else False,
+                "company_id": (company or self.company).id,
+                "channel_id": channel.id if channel else False,
+                "weekday": str(weekday),
+                "hour_from": start,
+                "hour_to": end,
+            }
+        )
 
     def test_window_in_partner_timezone(self):
         self.window(self.partner, 0, 9, 18)  # Istanbul is UTC+3 all year
@@ -135,17 +147,23 @@ class TestContactDecision(AffinityCase):
     def test_window_with_daylight_saving(self):
         self.window(self.partner_other, 0, 9, 17)  # London
         summer = datetime.datetime.combine(MONDAY, datetime.time(7, 30))  # 08:30 BST
-        self.assertEqual(self.decide(self.partner_other, "phone", "service", summer).next_allowed,
-                         datetime.datetime.combine(MONDAY, datetime.time(8, 0)))
+        self.assertEqual(
+            self.decide(self.partner_other, "phone", "service", summer).next_allowed,
+            datetime.datetime.combine(MONDAY, datetime.time(8, 0)),
+        )
         winter_monday = datetime.date(2026, 1, 5)
         winter = datetime.datetime.combine(winter_monday, datetime.time(8, 30))  # 08:30 GMT
-        self.assertEqual(self.decide(self.partner_other, "phone", "service", winter).next_allowed,
-                         datetime.datetime.combine(winter_monday, datetime.time(9, 0)))
+        self.assertEqual(
+            self.decide(self.partner_other, "phone", "service", winter).next_allowed,
+            datetime.datetime.combine(winter_monday, datetime.time(9, 0)),
+        )
         # Across the spring change (Sunday 29 March 2026, 01:00 UTC): Sunday 09:00 BST is 08:00 UTC.
         self.window(self.partner_other, 6, 9, 12)
         saturday_night = datetime.datetime(2026, 3, 28, 20, 0)
-        self.assertEqual(self.decide(self.partner_other, "phone", "service", saturday_night).next_allowed,
-                         datetime.datetime(2026, 3, 29, 8, 0))
+        self.assertEqual(
+            self.decide(self.partner_other, "phone", "service", saturday_night).next_allowed,
+            datetime.datetime(2026, 3, 29, 8, 0),
+        )
 
     def test_channel_window_and_company_fallback(self):
         self.window(self.partner, 0, 9, 18)
@@ -159,7 +177,9 @@ class TestContactDecision(AffinityCase):
         friday_evening = datetime.datetime(2026, 7, 10, 19, 0)
         decision = self.decide(self.partner_other, "email", "service", friday_evening)
         self.assertEqual(decision.next_allowed, datetime.datetime(2026, 7, 13, 9, 0))
-        self.assertTrue(self.decide(self.partner_other, "email", "service", friday_evening, check_window=False).allowed)
+        self.assertTrue(
+            self.decide(self.partner_other, "email", "service", friday_evening, check_window=False).allowed
+        )
 
     def test_decision_is_set_based(self):
         partners = self.Partner.create([{"name": f"P{i}", "email": f"p{i}@example.com"} for i in range(300)])

@@ -1,5 +1,4 @@
 from odoo.addons.mail.tests.common import MockEmail
-
 from odoo.tests import tagged
 
 from .common import AffinityCase
@@ -11,11 +10,23 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
     def setUpClass(cls):
         super().setUpClass()
         Partner = cls.env["res.partner"]
-        cls.granted = Partner.create({"name": "Granted", "email": "granted@example.com", "mobile": "+90 532 100 00 01"})
-        cls.denied = Partner.create({"name": "Denied", "email": "denied@example.com", "mobile": "+90 532 100 00 02"})
-        cls.unasked = Partner.create({"name": "Unasked", "email": "unasked@example.com", "mobile": "+90 532 100 00 03"})
-        cls.dnc = Partner.create({"name": "DNC", "email": "dnc@example.com", "mobile": "+90 532 100 00 04",
-                                  "affinity_do_not_contact": True})
+        cls.granted = Partner.create(
+            {"name": "Granted", "email": "granted@example.com", "mobile": "+90 532 100 00 01"}
+        )
+        cls.denied = Partner.create(
+            {"name": "Denied", "email": "denied@example.com", "mobile": "+90 532 100 00 02"}
+        )
+        cls.unasked = Partner.create(
+            {"name": "Unasked", "email": "unasked@example.com", "mobile": "+90 532 100 00 03"}
+        )
+        cls.dnc = Partner.create(
+            {
+                "name": "DNC",
+                "email": "dnc@example.com",
+                "mobile": "+90 532 100 00 04",
+                "affinity_do_not_contact": True,
+            }
+        )
         cls.audience = cls.granted | cls.denied | cls.unasked | cls.dnc
         cls.granted._affinity_set_consent("email", "marketing", "granted", source="web_form")
         cls.granted._affinity_set_consent("sms", "marketing", "granted", source="web_form")
@@ -26,12 +37,14 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
         cls.env["phone.blacklist"].with_context(affinity_from_consent=True).search([]).action_archive()
 
     def _email_mailing(self, model="res.partner", domain=None):
-        return self.env["mailing.mailing"].create({
-            "subject": "Autumn offers",
-            "body_html": "<p>Hello</p>",
-            "mailing_model_id": self.env["ir.model"]._get_id(model),
-            "mailing_domain": repr(domain or [("id", "in", self.audience.ids)]),
-        })
+        return self.env["mailing.mailing"].create(
+            {
+                "subject": "Autumn offers",
+                "body_html": "<p>Hello</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id(model),
+                "mailing_domain": repr(domain or [("id", "in", self.audience.ids)]),
+            }
+        )
 
     def _traces(self, mailing):
         return {trace.res_id: (trace.trace_status, trace.failure_type) for trace in mailing.mailing_trace_ids}
@@ -58,7 +71,9 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
 
     def test_leads_and_contacts_linked_to_partners(self):
         Lead = self.env["crm.lead"]
-        lead_denied = Lead.create({"name": "L1", "partner_id": self.denied.id, "email_from": "denied@example.com"})
+        lead_denied = Lead.create(
+            {"name": "L1", "partner_id": self.denied.id, "email_from": "denied@example.com"}
+        )
         lead_free = Lead.create({"name": "L2", "email_from": "stranger@example.com"})
         mailing = self._email_mailing("crm.lead", [("id", "in", (lead_denied | lead_free).ids)])
         with self.mock_mail_gateway(mail_unlink_sent=False):
@@ -77,20 +92,24 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
         self.assertNotEqual(traces[other.id][0], "cancel")
 
     def test_sms_mailing(self):
-        mailing = self.env["mailing.mailing"].create({
-            "name": "SMS offers",
-            "subject": "SMS offers",
-            "mailing_type": "sms",
-            "body_plaintext": "Autumn offers",
-            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-            "mailing_domain": repr([("id", "in", self.audience.ids)]),
-            "sms_force_send": False,
-        })
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "name": "SMS offers",
+                "subject": "SMS offers",
+                "mailing_type": "sms",
+                "body_plaintext": "Autumn offers",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", self.audience.ids)]),
+                "sms_force_send": False,
+            }
+        )
         mailing.action_send_sms()
         traces = self._traces(mailing)
         self.assertEqual(traces[self.denied.id], ("cancel", "affinity_denied"))
         self.assertEqual(traces[self.dnc.id], ("cancel", "affinity_do_not_contact"))
         self.assertNotEqual(traces[self.granted.id][0], "cancel")
         self.assertNotEqual(traces[self.unasked.id][0], "cancel")
-        sms = self.env["sms.sms"].search([("mailing_id", "=", mailing.id), ("partner_id", "=", self.denied.id)])
+        sms = self.env["sms.sms"].search(
+            [("mailing_id", "=", mailing.id), ("partner_id", "=", self.denied.id)]
+        )
         self.assertEqual((sms.state, sms.failure_type), ("canceled", "affinity_denied"))

@@ -10,17 +10,29 @@ from .common import AffinityCase
 @tagged("post_install", "-at_install")
 class TestConsentHistory(AffinityCase):
     def test_every_change_is_logged_once(self):
-        consent = self.env["affinity.consent"].with_user(self.user_affinity).create({
-            "partner_id": self.partner.id, "channel_id": self.channel_email.id, "purpose_id": self.marketing.id,
-            "state": "granted", "source": "paper", "proof_ref": "FORM-12",
-        })
+        consent = (
+            self.env["affinity.consent"]
+            .with_user(self.user_affinity)
+            .create(
+                {
+                    "partner_id": self.partner.id,
+                    "channel_id": self.channel_email.id,
+                    "purpose_id": self.marketing.id,
+                    "state": "granted",
+                    "source": "paper",
+                    "proof_ref": "FORM-12",
+                }
+            )
+        )
         self.assertEqual(len(consent.log_ids), 1)
         self.assertEqual((consent.log_ids.old_state, consent.log_ids.new_state), (False, "granted"))
         self.assertEqual(consent.log_ids.user_id, self.user_affinity)
         consent.with_user(self.user_affinity).write({"state": "denied", "source": "call_centre"})
         self.assertEqual(len(consent.log_ids), 2)
         latest = consent.log_ids.sorted("id")[-1]
-        self.assertEqual((latest.old_state, latest.new_state, latest.source), ("granted", "denied", "call_centre"))
+        self.assertEqual(
+            (latest.old_state, latest.new_state, latest.source), ("granted", "denied", "call_centre")
+        )
         consent.write({"state": "denied"})  # no change, no row
         self.assertEqual(len(consent.log_ids), 2)
 
@@ -43,7 +55,9 @@ class TestConsentHistory(AffinityCase):
         partner.affinity_consent_ids.with_user(self.user_manager).unlink()
         partner.unlink()
         self.assertTrue(log.exists())
-        self.assertEqual((log.partner_name, log.partner_address, log.proof_ref), ("Gone", "gone@example.com", "WEB-1"))
+        self.assertEqual(
+            (log.partner_name, log.partner_address, log.proof_ref), ("Gone", "gone@example.com", "WEB-1")
+        )
 
     def test_employees_read_consents_only_affinity_users_edit(self):
         self.partner._affinity_set_consent("email", "marketing", "granted")
@@ -61,10 +75,16 @@ class TestConsentHistory(AffinityCase):
     def test_iys_deadline_in_business_days(self):
         friday = datetime.date(2026, 11, 20)
         self.assertEqual(add_business_days(friday, 3), datetime.date(2026, 11, 25))
-        consent = self.env["affinity.consent"].create({
-            "partner_id": self.partner.id, "channel_id": self.channel_sms.id, "purpose_id": self.marketing.id,
-            "state": "granted", "source": "paper", "date_given": "2026-11-20 15:00:00",
-        })
+        consent = self.env["affinity.consent"].create(
+            {
+                "partner_id": self.partner.id,
+                "channel_id": self.channel_sms.id,
+                "purpose_id": self.marketing.id,
+                "state": "granted",
+                "source": "paper",
+                "date_given": "2026-11-20 15:00:00",
+            }
+        )
         self.assertEqual(consent.iys_deadline, datetime.date(2026, 11, 25))
         consent.source = "iys"
         self.assertFalse(consent.iys_deadline)
@@ -84,11 +104,19 @@ class TestBlacklistSync(AffinityCase):
     def test_email_blacklist_both_ways(self):
         self.env["mail.blacklist"]._add("ayse@example.com")
         consent = self.partner.affinity_consent_ids
-        self.assertEqual((consent.channel_id, consent.purpose_id, consent.state, consent.source),
-                         (self.channel_email, self.marketing, "denied", "blacklist"))
+        self.assertEqual(
+            (consent.channel_id, consent.purpose_id, consent.state, consent.source),
+            (self.channel_email, self.marketing, "denied", "blacklist"),
+        )
         self.assertEqual(consent.log_ids.note, "E-mail blacklisted")
-        self.partner._affinity_set_consent("email", "marketing", "granted", source="web_form", proof_ref="OPT-IN-7")
-        blacklist = self.env["mail.blacklist"].with_context(active_test=False).search([("email", "=", "ayse@example.com")])
+        self.partner._affinity_set_consent(
+            "email", "marketing", "granted", source="web_form", proof_ref="OPT-IN-7"
+        )
+        blacklist = (
+            self.env["mail.blacklist"]
+            .with_context(active_test=False)
+            .search([("email", "=", "ayse@example.com")])
+        )
         self.assertFalse(blacklist.active)
         self.assertEqual(consent.state, "granted")
         self.assertEqual(len(consent.log_ids), 2)
@@ -122,16 +150,28 @@ class TestCautions(AffinityCase):
         self.assertIn("brother", self.partner.affinity_caution_text)
 
     def test_email_composer_banner(self):
-        composer = self.env["mail.compose.message"].with_context(
-            default_model="res.partner", default_res_ids=self.partner.ids, default_composition_mode="comment"
-        ).create({"body": "Hello"})
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(
+                default_model="res.partner",
+                default_res_ids=self.partner.ids,
+                default_composition_mode="comment",
+            )
+            .create({"body": "Hello"})
+        )
         self.assertIn("read by colleagues", composer.affinity_caution_text)
         self.assertNotIn("brother", composer.affinity_caution_text)
 
     def test_sms_composer_banner(self):
-        composer = self.env["sms.composer"].with_context(
-            default_res_model="res.partner", default_res_id=self.partner.id, default_composition_mode="comment"
-        ).create({"body": "Hello"})
+        composer = (
+            self.env["sms.composer"]
+            .with_context(
+                default_res_model="res.partner",
+                default_res_id=self.partner.id,
+                default_composition_mode="comment",
+            )
+            .create({"body": "Hello"})
+        )
         self.assertIn("brother", composer.affinity_caution_text)
 
     def test_activity_banner_through_linked_record(self):

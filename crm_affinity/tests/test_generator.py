@@ -30,7 +30,9 @@ class TestGenerator(AffinityCase):
         customers = SIZES["small"]["customers"]
         self.assertEqual(counts["res_partner"], customers)
         self.assertEqual(
-            self.env["res.partner"].search_count([("id", ">", self.before_partner), ("customer_rank", ">", 0)]),
+            self.env["res.partner"].search_count(
+                [("id", ">", self.before_partner), ("customer_rank", ">", 0)]
+            ),
             customers,
         )
         self.assertEqual(

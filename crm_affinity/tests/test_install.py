@@ -15,8 +15,14 @@ class TestInstall(AffinityCase):
             )
 
     def test_company_scoped_models_have_company_rules(self):
-        for model_name in ("affinity.consent", "affinity.consent.log", "affinity.marketing.spend",
-                           "affinity.profile", "affinity.date", "affinity.contact.window"):
+        for model_name in (
+            "affinity.consent",
+            "affinity.consent.log",
+            "affinity.marketing.spend",
+            "affinity.profile",
+            "affinity.date",
+            "affinity.contact.window",
+        ):
             rules = self.env["ir.rule"].search([("model_id.model", "=", model_name), ("global", "=", True)])
             self.assertTrue(
                 any("company_ids" in rule.domain_force for rule in rules), f"{model_name} has no company rule"
@@ -44,7 +50,10 @@ class TestInstall(AffinityCase):
                     model.get_view(view_type=view_type)
 
     def test_crons_are_active_and_daily(self):
-        for xmlid in ("crm_affinity.ir_cron_affinity_roll_dates", "crm_affinity.ir_cron_affinity_relationships"):
+        for xmlid in (
+            "crm_affinity.ir_cron_affinity_roll_dates",
+            "crm_affinity.ir_cron_affinity_relationships",
+        ):
             cron = self.env.ref(xmlid)
             self.assertTrue(cron.active)
             self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))

@@ -1,14 +1,25 @@
-import json
 import base64
+import io
+import json
+
+import openpyxl
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import AffinityCase
 
-SENSITIVE = ["affinity_salutation", "affinity_nickname", "affinity_notes", "affinity_conversation_openers",
-             "affinity_preference_ids", "affinity_gift_ids", "affinity_date_ids", "affinity_owner_id",
-             "affinity_next_date"]
+SENSITIVE = [
+    "affinity_salutation",
+    "affinity_nickname",
+    "affinity_notes",
+    "affinity_conversation_openers",
+    "affinity_preference_ids",
+    "affinity_gift_ids",
+    "affinity_date_ids",
+    "affinity_owner_id",
+    "affinity_next_date",
+]
 
 
 @tagged("post_install", "-at_install")
@@ -16,17 +27,25 @@ class TestPrivacy(AffinityCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.partner.write({
-            "affinity_salutation": "Ayşe Hanım",
-            "affinity_notes": "<p>Her brother reads her SMS</p>",
-            "affinity_preference_ids": [(0, 0, {"category_id": cls.category_flowers.id, "name": "Daisies"})],
-            "affinity_date_ids": [(0, 0, {"kind_id": cls.kind_wedding.id, "day": 5, "month": "6"})],
-            "affinity_owner_id": cls.user_scoped.id,
-        })
-        cls.partner_other.write({
-            "affinity_salutation": "Mr Smith",
-            "affinity_preference_ids": [(0, 0, {"category_id": cls.category_flowers.id, "name": "Tulips"})],
-        })
+        cls.partner.write(
+            {
+                "affinity_salutation": "Ayşe Hanım",
+                "affinity_notes": "<p>Her brother reads her SMS</p>",
+                "affinity_preference_ids": [
+                    (0, 0, {"category_id": cls.category_flowers.id, "name": "Daisies"})
+                ],
+                "affinity_date_ids": [(0, 0, {"kind_id": cls.kind_wedding.id, "day": 5, "month": "6"})],
+                "affinity_owner_id": cls.user_scoped.id,
+            }
+        )
+        cls.partner_other.write(
+            {
+                "affinity_salutation": "Mr Smith",
+                "affinity_preference_ids": [
+                    (0, 0, {"category_id": cls.category_flowers.id, "name": "Tulips"})
+                ],
+            }
+        )
 
     def test_user_without_group_reads_nothing_sensitive(self):
         partner = self.partner.with_user(self.user_plain)
@@ -35,7 +54,9 @@ class TestPrivacy(AffinityCase):
             with self.subTest(field=field), self.assertRaises(AccessError):
                 partner.read([field])
             with self.subTest(field=field, path="search_read"), self.assertRaises(AccessError):
-                self.env["res.partner"].with_user(self.user_plain).search_read([("id", "=", partner.id)], [field])
+                self.env["res.partner"].with_user(self.user_plain).search_read(
+                    [("id", "=", partner.id)], [field]
+                )
             with self.subTest(field=field, path="export"), self.assertRaises(AccessError):
                 partner.export_data([field])
         fields_info = self.env["res.partner"].with_user(self.user_plain).fields_get()
@@ -55,8 +76,10 @@ class TestPrivacy(AffinityCase):
         self.assertEqual(len(values["affinity_preference_ids"]), 1)
         exported = partner.export_data(["affinity_salutation", "affinity_preference_ids/name"])["datas"]
         self.assertEqual(exported[0], ["Ayşe Hanım", "Daisies"])
-        rows = self.env["res.partner"].with_user(self.user_affinity).search_read(
-            [("id", "in", (self.partner.id, self.partner_other.id))], ["affinity_salutation"]
+        rows = (
+            self.env["res.partner"]
+            .with_user(self.user_affinity)
+            .search_read([("id", "in", (self.partner.id, self.partner_other.id))], ["affinity_salutation"])
         )
         self.assertEqual({r["affinity_salutation"] for r in rows}, {"Ayşe Hanım", "Mr Smith"})
         arch = self.env["res.partner"].with_user(self.user_affinity).get_view(view_type="form")["arch"]
@@ -84,9 +107,11 @@ class TestPrivacy(AffinityCase):
         manager = self.user_manager
         manager.groups_id = [(4, self.env.ref("crm_affinity.group_affinity_own_only").id)]
         self.assertEqual(
-            len(self.env["affinity.preference"].with_user(manager).search(
-                [("partner_id", "in", (self.partner.id, self.partner_other.id))]
-            )),
+            len(
+                self.env["affinity.preference"]
+                .with_user(manager)
+                .search([("partner_id", "in", (self.partner.id, self.partner_other.id))])
+            ),
             2,
         )
 
@@ -99,16 +124,25 @@ class TestPrivacy(AffinityCase):
 
     def test_portal_user_gets_nothing(self):
         portal = self.user_portal
-        for model in ("affinity.preference", "affinity.gift", "affinity.date", "affinity.profile",
-                      "affinity.consent", "affinity.consent.log", "affinity.marketing.spend"):
+        for model in (
+            "affinity.preference",
+            "affinity.gift",
+            "affinity.date",
+            "affinity.profile",
+            "affinity.consent",
+            "affinity.consent.log",
+            "affinity.marketing.spend",
+        ):
             with self.subTest(model=model), self.assertRaises(AccessError):
                 self.env[model].with_user(portal).search([])
         with self.assertRaises(AccessError):
             self.partner.with_user(portal).read(["affinity_salutation"])
 
     def test_export_file_json(self):
-        wizard = self.env["affinity.file.export"].with_user(self.user_affinity).create(
-            {"partner_id": self.partner.id, "file_format": "json"}
+        wizard = (
+            self.env["affinity.file.export"]
+            .with_user(self.user_affinity)
+            .create({"partner_id": self.partner.id, "file_format": "json"})
         )
         action = wizard.action_export()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
@@ -118,16 +152,14 @@ class TestPrivacy(AffinityCase):
         self.assertEqual(data["important_dates"][0]["day"], 5)
 
     def test_export_file_xlsx(self):
-        import io
-
-        import openpyxl
-
-        wizard = self.env["affinity.file.export"].create({"partner_id": self.partner.id, "file_format": "xlsx"})
+        wizard = self.env["affinity.file.export"].create(
+            {"partner_id": self.partner.id, "file_format": "xlsx"}
+        )
         action = wizard.action_export()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
         self.assertIn("Preferences", book.sheetnames)
-        values = [row for row in book["Person"].iter_rows(values_only=True)]
+        values = list(book["Person"].iter_rows(values_only=True))
         self.assertIn(("form_of_address", "Ayşe Hanım"), values)
 
     def test_erasure_keeps_consent_history(self):

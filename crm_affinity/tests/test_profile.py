@@ -1,9 +1,12 @@
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from ..models.affinity_date import next_occurrence
 from .common import AffinityCase
@@ -28,7 +31,9 @@ class TestImportantDates(AffinityCase):
     def test_next_occurrence_function(self):
         today = datetime.date(2027, 3, 10)
         self.assertEqual(next_occurrence(29, 2, 1996, True, today), datetime.date(2028, 2, 29))
-        self.assertEqual(next_occurrence(29, 2, 1996, True, datetime.date(2027, 1, 5)), datetime.date(2027, 2, 28))
+        self.assertEqual(
+            next_occurrence(29, 2, 1996, True, datetime.date(2027, 1, 5)), datetime.date(2027, 2, 28)
+        )
         self.assertEqual(next_occurrence(10, 3, None, True, today), today)
         self.assertEqual(next_occurrence(9, 3, None, True, today), datetime.date(2028, 3, 9))
         self.assertFalse(next_occurrence(9, 3, 2026, False, today))
@@ -57,7 +62,13 @@ class TestImportantDates(AffinityCase):
 
     def test_invalid_dates_are_refused_and_nothing_saved(self):
         before = self.env["affinity.date"].search_count([])
-        for day, month, year in ((31, 4, False), (30, 2, False), (29, 2, 2023), (0, 5, False), (32, 1, False)):
+        for day, month, year in (
+            (31, 4, False),
+            (30, 2, False),
+            (29, 2, 2023),
+            (0, 5, False),
+            (32, 1, False),
+        ):
             with self.subTest(day=day, month=month, year=year), self.assertRaises(ValidationError):
                 self._date(day, month, year)
         with self.assertRaises(ValidationError):
@@ -103,7 +114,9 @@ class TestProfile(AffinityCase):
         gift.action_reaction_to_preference()
         self.assertEqual(gift.preference_id.polarity, "like")
         self.assertEqual(len(self.partner.affinity_preference_ids), 1)
-        fine = self.env["affinity.gift"].create({"partner_id": self.partner.id, "name": "Pen", "reaction": "fine"})
+        fine = self.env["affinity.gift"].create(
+            {"partner_id": self.partner.id, "name": "Pen", "reaction": "fine"}
+        )
         with self.assertRaises(UserError):
             fine.action_reaction_to_preference()
 
@@ -121,8 +134,9 @@ class TestLastInteraction(AffinityCase):
 
     def test_logged_note_counts(self):
         with freeze_time("2026-03-01 10:00:00"):
-            self.partner.message_post(body="Called about the order", message_type="comment",
-                                      subtype_xmlid="mail.mt_note")
+            self.partner.message_post(
+                body="Called about the order", message_type="comment", subtype_xmlid="mail.mt_note"
+            )
         self.assertEqual(self.partner.affinity_last_interaction, datetime.datetime(2026, 3, 1, 10, 0))
         self.assertEqual(self._truth(), datetime.datetime(2026, 3, 1, 10, 0))
         self.assertEqual(self.partner.affinity_next_contact_due, datetime.date(2026, 3, 31))
@@ -145,8 +159,9 @@ class TestLastInteraction(AffinityCase):
         self.assertEqual(self._truth(), datetime.datetime(2026, 5, 5, 12, 0))
 
     def test_won_opportunity_counts(self):
-        lead = self.env["crm.lead"].create({"name": "Espresso machine", "partner_id": self.partner.id,
-                                            "type": "opportunity"})
+        lead = self.env["crm.lead"].create(
+            {"name": "Espresso machine", "partner_id": self.partner.id, "type": "opportunity"}
+        )
         with freeze_time("2026-06-06 16:00:00"):
             lead.action_set_won()
         self.assertEqual(self._truth(), datetime.datetime(2026, 6, 6, 16, 0))
@@ -155,9 +170,12 @@ class TestLastInteraction(AffinityCase):
         company = self.Partner.create({"name": "Yılmaz Tekstil A.Ş.", "is_company": True})
         self.partner.parent_id = company
         with freeze_time("2026-07-07 08:00:00"):
-            self.partner.message_post(body="Met at the fair", message_type="comment",
-                                      subtype_xmlid="mail.mt_note")
-        self.assertEqual(company._affinity_interaction_dates()[company.id], datetime.datetime(2026, 7, 7, 8, 0))
+            self.partner.message_post(
+                body="Met at the fair", message_type="comment", subtype_xmlid="mail.mt_note"
+            )
+        self.assertEqual(
+            company._affinity_interaction_dates()[company.id], datetime.datetime(2026, 7, 7, 8, 0)
+        )
 
     def test_cron_refreshes(self):
         self.partner.message_post(body="hello", message_type="comment", subtype_xmlid="mail.mt_note")
@@ -176,26 +194,33 @@ class TestPartnerFilters(AffinityCase):
             vals = []
             for index in range(3000):
                 day = cls.today + datetime.timedelta(days=index % 60)
-                vals.append({
-                    "name": f"Filter partner {index}",
-                    "affinity_cadence_days": 10,
-                    "affinity_last_interaction": datetime.datetime.combine(
-                        cls.today - datetime.timedelta(days=5), datetime.time(12)
-                    ),
-                    "affinity_date_ids": [(0, 0, {"kind_id": cls.env.ref("crm_affinity.affinity_date_kind_custom").id,
-                                                  "day": day.day, "month": str(day.month), "year": day.year})],
-                })
+                vals.append(
+                    {
+                        "name": f"Filter partner {index}",
+                        "affinity_cadence_days": 10,
+                        "affinity_last_interaction": datetime.datetime.combine(
+                            cls.today - datetime.timedelta(days=5), datetime.time(12)
+                        ),
+                        "affinity_date_ids": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "kind_id": cls.env.ref("crm_affinity.affinity_date_kind_custom").id,
+                                    "day": day.day,
+                                    "month": str(day.month),
+                                    "year": day.year,
+                                },
+                            )
+                        ],
+                    }
+                )
             for values in vals[:1000]:
                 values["affinity_last_interaction"] -= datetime.timedelta(days=20)
             cls.filter_partners = cls.env["res.partner"].create(vals)
 
     def _filter_domain(self, name):
         view = self.env.ref("crm_affinity.res_partner_view_search")
-        import lxml.etree as etree
-
-        from odoo.tools.safe_eval import safe_eval
-        from dateutil.relativedelta import relativedelta
-
         node = etree.fromstring(view.arch).xpath(f"//filter[@name='{name}']")[0]
         context = {"context_today": lambda: self.today, "relativedelta": relativedelta, "uid": self.env.uid}
         return safe_eval(node.get("domain"), context)

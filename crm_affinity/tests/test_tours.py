@@ -21,12 +21,20 @@ class TestTours(HttpCase):
         self.assertEqual(partner.affinity_preference_ids.category_id.code, "flowers")
 
     def test_caution_tour(self):
-        partner = self.env["res.partner"].create({
-            "name": "Careful Ayşe",
-            "mobile": "+90 532 999 88 77",
-            "affinity_channel_ids": [(0, 0, {
-                "channel_id": self.env.ref("crm_affinity.affinity_channel_sms").id,
-                "caution": "Her brother reads her SMS: keep it neutral",
-            })],
-        })
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Careful Ayşe",
+                "mobile": "+90 532 999 88 77",
+                "affinity_channel_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "channel_id": self.env.ref("crm_affinity.affinity_channel_sms").id,
+                            "caution": "Her brother reads her SMS: keep it neutral",
+                        },
+                    )
+                ],
+            }
+        )
         self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_caution_tour", login="admin")

@@ -3,7 +3,7 @@ import csv
 import io
 import re
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .affinity_consent_import import IYS_SOURCES, IYS_STATUS, IYS_TYPES
@@ -57,48 +57,66 @@ class AffinityConsentExport(models.TransientModel):
             filename = "consent_proof.xlsx"
             mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         attachment = self.env["ir.attachment"].create(
-            {"name": filename, "datas": base64.b64encode(content), "mimetype": mimetype,
-             "res_model": self._name, "res_id": self.id}
+            {
+                "name": filename,
+                "datas": base64.b64encode(content),
+                "mimetype": mimetype,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
         )
-        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
 
     def _iys_rows(self):
         """Marketing consents over IYS channels, one row per address, as IYS expects them."""
         consents = self.env["affinity.consent"].search(
             self._consent_domain()
-            + [("purpose_id.code", "=", "marketing"), ("channel_id.iys_type", "!=", False),
-               ("state", "in", ("granted", "denied"))]
+            + [
+                ("purpose_id.code", "=", "marketing"),
+                ("channel_id.iys_type", "!=", False),
+                ("state", "in", ("granted", "denied")),
+            ]
         )
         rows = []
         for consent in consents:
             partner = consent.partner_id
             kind = "email" if consent.channel_id.iys_type == "EPOSTA" else "phone"
             for recipient in partner._affinity_blacklist_addresses(kind):
-                rows.append({
-                    "recipient": recipient,
-                    "type": consent.channel_id.iys_type,
-                    "source": SOURCE_TO_IYS.get(consent.source, "HS_FIZIKSEL_ORTAM"),
-                    "status": STATE_TO_IYS[consent.state],
-                    "consentDate": fields.Datetime.to_string(consent.date_given) if consent.date_given else "",
-                    "recipientType": "TACIR" if partner.commercial_partner_id.is_company else "BIREYSEL",
-                })
+                rows.append(
+                    {
+                        "recipient": recipient,
+                        "type": consent.channel_id.iys_type,
+                        "source": SOURCE_TO_IYS.get(consent.source, "HS_FIZIKSEL_ORTAM"),
+                        "status": STATE_TO_IYS[consent.state],
+                        "consentDate": fields.Datetime.to_string(consent.date_given)
+                        if consent.date_given
+                        else "",
+                        "recipientType": "TACIR" if partner.commercial_partner_id.is_company else "BIREYSEL",
+                    }
+                )
         return rows
 
     def _iys_csv(self):
         rows = self._iys_rows()
         if not rows:
-            raise UserError(_("No marketing consent over an IYS channel to export."))
+            raise UserError(self.env._("No marketing consent over an IYS channel to export."))
         buffer = io.StringIO()
         writer = csv.DictWriter(
             buffer, fieldnames=["recipient", "type", "source", "status", "consentDate", "recipientType"]
         )
         writer.writeheader()
         for row in rows:
-            writer.writerow({
-                # A normalized e-mail or E.164 number is what IYS expects, never a formula.
-                key: value if key == "recipient" and IYS_RECIPIENT.match(value) else safe_cell(value)
-                for key, value in row.items()
-            })
+            writer.writerow(
+                {
+                    # A normalized e-mail or E.164 number is what IYS expects, never a formula.
+                    key: value if key == "recipient" and IYS_RECIPIENT.match(value) else safe_cell(value)
+                    for key, value in row.items()
+                }
+            )
         return buffer.getvalue().encode("utf-8")
 
     def _proof_xlsx(self):
@@ -107,24 +125,66 @@ class AffinityConsentExport(models.TransientModel):
         logs = self.env["affinity.consent.log"].search(log_domain)
         book = Workbook()
         book.table(
-            _("Current consents"),
-            [_("Partner"), _("Channel"), _("Purpose"), _("State"), _("Legal basis"), _("Date"),
-             _("Obtained through"), _("Proof"), _("Recorded by"), _("Expires"), _("Due at IYS by")],
+            self.env._("Current consents"),
             [
-                (c.partner_id.display_name, c.channel_id.name, c.purpose_id.name, c.state, c.legal_basis,
-                 c.date_given, c.source, c.proof_ref or "", c.recorded_by_id.name or "", c.expiry_date,
-                 c.iys_deadline)
+                self.env._("Partner"),
+                self.env._("Channel"),
+                self.env._("Purpose"),
+                self.env._("State"),
+                self.env._("Legal basis"),
+                self.env._("Date"),
+                self.env._("Obtained through"),
+                self.env._("Proof"),
+                self.env._("Recorded by"),
+                self.env._("Expires"),
+                self.env._("Due at IYS by"),
+            ],
+            [
+                (
+                    c.partner_id.display_name,
+                    c.channel_id.name,
+                    c.purpose_id.name,
+                    c.state,
+                    c.legal_basis,
+                    c.date_given,
+                    c.source,
+                    c.proof_ref or "",
+                    c.recorded_by_id.name or "",
+                    c.expiry_date,
+                    c.iys_deadline,
+                )
                 for c in consents
             ],
         )
         book.table(
-            _("History"),
-            [_("When"), _("Partner"), _("Address"), _("Channel"), _("Purpose"), _("From"), _("To"),
-             _("Obtained through"), _("Proof"), _("Changed by"), _("Note")],
+            self.env._("History"),
             [
-                (log.create_date, log.partner_name or "", log.partner_address or "", log.channel_id.name,
-                 log.purpose_id.name, log.old_state or "", log.new_state, log.source or "",
-                 log.proof_ref or "", log.user_id.name or "", log.note or "")
+                self.env._("When"),
+                self.env._("Partner"),
+                self.env._("Address"),
+                self.env._("Channel"),
+                self.env._("Purpose"),
+                self.env._("From"),
+                self.env._("To"),
+                self.env._("Obtained through"),
+                self.env._("Proof"),
+                self.env._("Changed by"),
+                self.env._("Note"),
+            ],
+            [
+                (
+                    log.create_date,
+                    log.partner_name or "",
+                    log.partner_address or "",
+                    log.channel_id.name,
+                    log.purpose_id.name,
+                    log.old_state or "",
+                    log.new_state,
+                    log.source or "",
+                    log.proof_ref or "",
+                    log.user_id.name or "",
+                    log.note or "",
+                )
                 for log in logs
             ],
         )

@@ -3,7 +3,9 @@ import csv
 import datetime
 import io
 
-from odoo import _, api, fields, models
+import openpyxl
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
@@ -43,7 +45,9 @@ class AffinityConsentImport(models.TransientModel):
         required=True,
         default="standard",
     )
-    state = fields.Selection([("upload", "Upload"), ("preview", "Preview"), ("done", "Done")], default="upload")
+    state = fields.Selection(
+        [("upload", "Upload"), ("preview", "Preview"), ("done", "Done")], default="upload"
+    )
     line_ids = fields.One2many("affinity.consent.import.line", "wizard_id")
     error_count = fields.Integer(compute="_compute_counts")
     valid_count = fields.Integer(compute="_compute_counts")
@@ -84,7 +88,7 @@ class AffinityConsentImport(models.TransientModel):
                 )
             )
         if not lines:
-            raise UserError(_("The file holds no consent rows."))
+            raise UserError(self.env._("The file holds no consent rows."))
         self._apply(lines)
         self.imported_count = len(lines)
         self.state = "done"
@@ -106,7 +110,7 @@ class AffinityConsentImport(models.TransientModel):
     def _read_rows(self):
         """Rows of the file as dicts with lower-case keys, with their 1-based line numbers."""
         if not self.file:
-            raise UserError(_("Choose a file to import."))
+            raise UserError(self.env._("Choose a file to import."))
         content = base64.b64decode(self.file)
         name = (self.filename or "").lower()
         if name.endswith(".xlsx") or content[:2] == b"PK":
@@ -114,7 +118,7 @@ class AffinityConsentImport(models.TransientModel):
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise UserError(_("The file is neither an XLSX workbook nor UTF-8 text.")) from None
+            raise UserError(self.env._("The file is neither an XLSX workbook nor UTF-8 text.")) from None
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
@@ -124,12 +128,10 @@ class AffinityConsentImport(models.TransientModel):
         return self._rows_as_dicts(rows)
 
     def _read_xlsx(self, content):
-        import openpyxl
-
         try:
             book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:
-            raise UserError(_("The workbook cannot be read: %s", error)) from None
+            raise UserError(self.env._("The workbook cannot be read: %s", error)) from None
         sheet = book.worksheets[0]
         rows = [[("" if cell is None else cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
         return self._rows_as_dicts(rows)
@@ -141,7 +143,7 @@ class AffinityConsentImport(models.TransientModel):
         required = STANDARD_COLUMNS if self.layout == "standard" else IYS_COLUMNS
         missing = [column for column in required if column not in header]
         if missing:
-            raise UserError(_("The header lacks the column(s): %s", ", ".join(missing)))
+            raise UserError(self.env._("The header lacks the column(s): %s", ", ".join(missing)))
         result = []
         for index, row in enumerate(rows[1:], start=2):
             if not any(str(cell).strip() for cell in row):
@@ -161,7 +163,7 @@ class AffinityConsentImport(models.TransientModel):
     def _apply(self, lines):
         """Upsert consents row by row values, but with one search for the whole file."""
         Consent = self.env["affinity.consent"].with_context(
-            affinity_consent_note=_("Imported from %s", self.filename or _("a file"))
+            affinity_consent_note=self.env._("Imported from %s", self.filename or self.env._("a file"))
         )
         keys = {(line["partner_id"], line["channel_id"], line["purpose_id"]) for line in lines}
         existing = Consent.search([("partner_id", "in", list({k[0] for k in keys}))])
@@ -196,7 +198,9 @@ class _Resolver:
         self.purposes = {p.code: p.id for p in env["affinity.purpose"].search([])}
         self.sources = dict(CONSENT_SOURCES)
         self.bases = dict(LEGAL_BASES)
-        refs = [str(row.get("partner" if layout == "standard" else "recipient", "")).strip() for _n, row in rows]
+        refs = [
+            str(row.get("partner" if layout == "standard" else "recipient", "")).strip() for _n, row in rows
+        ]
         self.by_id, self.by_email, self.by_phone = self._load_partners(refs)
 
     def _load_partners(self, refs):
@@ -205,14 +209,17 @@ class _Resolver:
         Partner = self.env["res.partner"].with_context(active_test=False)
         by_id = {p.id: p.id for p in Partner.browse(ids).exists()}
         by_email = {}
-        for partner in Partner.search_read([("email_normalized", "in", [e for e in emails if e])], ["email_normalized"]):
+        for partner in Partner.search_read(
+            [("email_normalized", "in", [e for e in emails if e])], ["email_normalized"]
+        ):
             by_email.setdefault(partner["email_normalized"], partner["id"])
         keys = [key for key in (phone_key(ref) for ref in refs if "@" not in ref) if key]
         by_phone = {}
         if keys:
             Partner.flush_model(["phone", "mobile"])
-            rows = self.env.execute_query(SQL(
-                """SELECT key, min(id) FROM (
+            rows = self.env.execute_query(
+                SQL(
+                    """SELECT key, min(id) FROM (
                        SELECT id, right(regexp_replace(COALESCE(mobile, ''), '\\D', '', 'g'), 10) AS key
                          FROM res_partner
                        UNION ALL
@@ -221,8 +228,9 @@ class _Resolver:
                    ) numbers
                   WHERE key = ANY(%(keys)s)
                   GROUP BY key""",
-                keys=keys,
-            ))
+                    keys=keys,
+                )
+            )
             by_phone = dict(rows)
         return by_id, by_email, by_phone
 
@@ -253,9 +261,19 @@ class _Resolver:
         raise ValueError(text)
 
     def line(self, line_no, row):
-        vals = {"line_no": line_no, "error": False, "partner_id": False, "channel_id": False,
-                "purpose_id": False, "consent_state": False, "date_given": False, "source": "import",
-                "proof_ref": False, "legal_basis": "consent", "expiry_date": False}
+        vals = {
+            "line_no": line_no,
+            "error": False,
+            "partner_id": False,
+            "channel_id": False,
+            "purpose_id": False,
+            "consent_state": False,
+            "date_given": False,
+            "source": "import",
+            "proof_ref": False,
+            "legal_basis": "consent",
+            "expiry_date": False,
+        }
         errors = []
         if self.layout == "standard":
             ref, channel, purpose = row.get("partner"), row.get("channel"), row.get("purpose")
@@ -326,7 +344,9 @@ class AffinityConsentImportLine(models.TransientModel):
     partner_id = fields.Many2one("res.partner")
     channel_id = fields.Many2one("affinity.channel")
     purpose_id = fields.Many2one("affinity.purpose")
-    consent_state = fields.Selection([("granted", "Granted"), ("denied", "Denied"), ("not_asked", "Not asked")])
+    consent_state = fields.Selection(
+        [("granted", "Granted"), ("denied", "Denied"), ("not_asked", "Not asked")]
+    )
     date_given = fields.Datetime()
     source = fields.Selection(CONSENT_SOURCES)
     proof_ref = fields.Char()

@@ -1,7 +1,7 @@
 import base64
 import json
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.tools import html2plaintext
 
 from .xlsx_utils import Workbook
@@ -14,7 +14,9 @@ class AffinityFileExport(models.TransientModel):
     _description = "Export an Affinity File"
 
     partner_id = fields.Many2one("res.partner", required=True)
-    file_format = fields.Selection([("json", "JSON"), ("xlsx", "Excel (XLSX)")], default="json", required=True)
+    file_format = fields.Selection(
+        [("json", "JSON"), ("xlsx", "Excel (XLSX)")], default="json", required=True
+    )
 
     def action_export(self):
         self.ensure_one()
@@ -36,18 +38,28 @@ class AffinityFileExport(models.TransientModel):
                 "res_id": self.id,
             }
         )
-        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true", "target": "self"}
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{attachment.id}?download=true",
+            "target": "self",
+        }
 
     def _xlsx(self, data):
         book = Workbook()
-        book.table(_("Person"), [_("Field"), _("Value")], [
-            (key, html2plaintext(value) if isinstance(value, str) and "<" in value else value)
-            for key, value in data["person"].items()
-        ])
+        book.table(
+            self.env._("Person"),
+            [self.env._("Field"), self.env._("Value")],
+            [
+                (key, html2plaintext(value) if isinstance(value, str) and "<" in value else value)
+                for key, value in data["person"].items()
+            ],
+        )
         for section in ("preferences", "gifts", "important_dates", "consents", "consent_history"):
             rows = data[section]
-            headers = list(rows[0]) if rows else [_("(none)")]
-            book.table(section.replace("_", " ").title(), headers, [
-                [str(v) if isinstance(v, (list, dict)) else v for v in row.values()] for row in rows
-            ])
+            headers = list(rows[0]) if rows else [self.env._("(none)")]
+            book.table(
+                section.replace("_", " ").title(),
+                headers,
+                [[str(v) if isinstance(v, (list, dict)) else v for v in row.values()] for row in rows],
+            )
         return book.close()

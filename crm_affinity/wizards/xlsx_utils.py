@@ -37,12 +37,12 @@ class Workbook:
             sheet.set_column(col, col, max(12, len(title) + 2), formats.get(col))
         for row_index, row in enumerate(rows, start=1):
             for col, value in enumerate(row):
-                self.write(sheet, row_index, col, value, formats.get(col))
+                self.cell(sheet, row_index, col, value, formats.get(col))
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(len(rows), 1), max(len(headers) - 1, 0))
         return sheet
 
-    def write(self, sheet, row, col, value, cell_format=None):
+    def cell(self, sheet, row, col, value, cell_format=None):
         if value is None or value is False:
             sheet.write_blank(row, col, None, cell_format)
         elif isinstance(value, str):
