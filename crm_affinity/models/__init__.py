@@ -12,6 +12,9 @@ from . import affinity_consent_log
 from . import affinity_partner_channel
 from . import affinity_contact_window
 from . import affinity_marketing_spend
+from . import affinity_complaint
+from . import affinity_followup_rule
+from . import affinity_followup
 from . import res_company
 from . import res_config_settings
 from . import res_partner

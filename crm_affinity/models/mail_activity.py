@@ -14,3 +14,22 @@ class MailActivity(models.Model):
                 record = self.env[activity.res_model].browse(activity.res_id).exists()
                 partners = record._affinity_partners_of_record()
             activity.affinity_caution_text = partners._affinity_cautions()
+
+    def _action_done(self, feedback=False, attachment_ids=None):
+        """Marking a follow-up's activity done marks the follow-up done: it happened."""
+        if not self.env.context.get("affinity_from_followup"):
+            followups = (
+                self.env["affinity.followup"]
+                .sudo()
+                .search([("activity_id", "in", self.ids), ("state", "in", ("planned", "sent"))])
+            )
+            if followups:
+                followups.write(
+                    {
+                        "state": "done",
+                        "done_date": fields.Datetime.now(),
+                        "outcome": "successful",
+                        "outcome_note": feedback or False,
+                    }
+                )
+        return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)

@@ -18,6 +18,14 @@ class ResCompany(models.Model):
         readonly=False,
         help="IYS counts holiday and special-day greetings as commercial messages.",
     )
+    affinity_lapse_factor = fields.Float(
+        string="Lapse Factor",
+        default=1.5,
+        help="A customer lapses after this many times their usual purchase interval without buying.",
+    )
+    affinity_lapse_min_days = fields.Integer(
+        string="Lapse Minimum (days)", default=60, help="Never call a customer lapsing before this many days."
+    )
     affinity_window_ids = fields.One2many(
         "affinity.contact.window",
         "company_id",

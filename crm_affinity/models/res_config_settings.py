@@ -8,6 +8,8 @@ class ResConfigSettings(models.TransientModel):
     affinity_relationship_commercial = fields.Boolean(
         related="company_id.affinity_relationship_commercial", readonly=False
     )
+    affinity_lapse_factor = fields.Float(related="company_id.affinity_lapse_factor", readonly=False)
+    affinity_lapse_min_days = fields.Integer(related="company_id.affinity_lapse_min_days", readonly=False)
     group_affinity_own_only = fields.Boolean(
         string="Salesperson Scope",
         implied_group="crm_affinity.group_affinity_own_only",

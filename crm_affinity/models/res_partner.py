@@ -115,6 +115,23 @@ class ResPartner(models.Model):
         groups=AFFINITY_USER,
     )
 
+    affinity_last_order_date = fields.Date(
+        string="Last Purchase", readonly=True, index=True, groups=AFFINITY_USER
+    )
+    affinity_order_interval = fields.Float(
+        string="Usual Purchase Interval (days)", readonly=True, groups=AFFINITY_USER
+    )
+    affinity_lapse_date = fields.Date(
+        string="Lapses On",
+        readonly=True,
+        index=True,
+        groups=AFFINITY_USER,
+        help="Last purchase plus the customer's usual interval (times the company's lapse factor): "
+        "no purchase by then and the customer is lapsing.",
+    )
+    affinity_followup_ids = fields.One2many("affinity.followup", "partner_id", groups=AFFINITY_USER)
+    affinity_followup_count = fields.Integer(compute="_compute_affinity_followup_count", groups=AFFINITY_USER)
+
     # --- communication permissions (every employee must respect them) ---
     affinity_consent_ids = fields.One2many("affinity.consent", "partner_id", string="Consents")
     affinity_consent_log_ids = fields.One2many("affinity.consent.log", "partner_id", string="Consent History")
@@ -181,6 +198,15 @@ class ResPartner(models.Model):
                 days=partner.affinity_cadence_days
             )
 
+    def _compute_affinity_followup_count(self):
+        counts = dict(
+            self.env["affinity.followup"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.affinity_followup_count = counts.get(partner, 0)
+
     @api.depends("affinity_channel_ids.caution", "affinity_channel_ids.channel_id")
     def _compute_affinity_caution_text(self):
         for partner in self:
@@ -219,6 +245,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+
+    def action_affinity_followups(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_affinity.affinity_followup_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"search_default_by_state": 1}
+        return action
 
     def action_affinity_export_file(self):
         """Right of access: hand the person everything the file says about them."""
@@ -311,6 +344,13 @@ class ResPartner(models.Model):
             ),
         }
 
+    def affinity_greeting_name(self):
+        """How templates address the person: their form of address for those allowed to read it."""
+        self.ensure_one()
+        if self.env.su or self.env.user.has_group(AFFINITY_USER):
+            return self.sudo().affinity_salutation or self.name
+        return self.name
+
     # ------------------------------------------------------------------
     # Business methods: relationship
     # ------------------------------------------------------------------
@@ -388,11 +428,60 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_refresh_relationships(self, batch_size=5000):
-        """Nightly truth for last interaction, on the partners that have a cadence or an owner."""
+        """Nightly truth for last interaction and purchase rhythm."""
         partners = self.sudo().search(
             ["|", ("affinity_cadence_days", ">", 0), ("affinity_owner_id", "!=", False)]
         )
         process_in_batches(partners, lambda batch: batch._affinity_refresh_last_interaction(), batch_size)
+        self.sudo()._affinity_refresh_purchase_rhythm(all_customers=True)
+
+    def _affinity_refresh_purchase_rhythm(self, all_customers=False):
+        """Last purchase, usual interval and lapse day from confirmed orders, in one statement.
+
+        Only rows whose values change are written, so a nightly run over all customers touches the
+        customers who bought since.
+        """
+        if not self and not all_customers:
+            return 0
+        company = self.env.company
+        self.env["sale.order"].flush_model(["partner_id", "state", "date_order"])
+        self.flush_model(["affinity_last_order_date", "affinity_order_interval", "affinity_lapse_date"])
+        scope = SQL() if all_customers else SQL("AND so.partner_id = ANY(%s)", self.ids)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH stats AS (
+                    SELECT so.partner_id, max(so.date_order)::date AS last_order,
+                           CASE WHEN count(*) > 1
+                                THEN (max(so.date_order)::date - min(so.date_order)::date)::float / (count(*) - 1)
+                           END AS interval_days
+                      FROM sale_order so
+                     WHERE so.state = 'sale' %(scope)s
+                     GROUP BY so.partner_id
+                ), target AS (
+                    SELECT partner_id, last_order, interval_days,
+                           last_order + GREATEST(%(min_days)s, CEIL(%(factor)s * COALESCE(interval_days, 0)))::int
+                               AS lapse
+                      FROM stats
+                )
+                UPDATE res_partner p
+                   SET affinity_last_order_date = t.last_order,
+                       affinity_order_interval = t.interval_days,
+                       affinity_lapse_date = t.lapse
+                  FROM target t
+                 WHERE p.id = t.partner_id
+                   AND (p.affinity_last_order_date IS DISTINCT FROM t.last_order
+                        OR p.affinity_order_interval IS DISTINCT FROM t.interval_days
+                        OR p.affinity_lapse_date IS DISTINCT FROM t.lapse)
+                RETURNING p.id
+                """,
+                scope=scope,
+                min_days=company.affinity_lapse_min_days,
+                factor=company.affinity_lapse_factor,
+            )
+        )
+        self.invalidate_model(["affinity_last_order_date", "affinity_order_interval", "affinity_lapse_date"])
+        return len(rows)
 
     # ------------------------------------------------------------------
     # Business methods: consent

@@ -7,4 +7,5 @@ class SaleOrder(models.Model):
     def action_confirm(self):
         result = super().action_confirm()
         self.partner_id._affinity_bump_interaction()
+        self.partner_id.sudo()._affinity_refresh_purchase_rhythm()
         return result

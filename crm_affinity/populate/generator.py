@@ -13,6 +13,8 @@ import random
 import time
 import unicodedata
 
+import psycopg2
+
 from odoo import fields
 from odoo.tools import SQL
 
@@ -22,6 +24,7 @@ _logger = logging.getLogger(__name__)
 
 SIZES = {
     "small": {"customers": 500, "prospect_leads": 350, "extra_opportunities": 150},
+    "medium": {"customers": 10_000, "prospect_leads": 6_000, "extra_opportunities": 4_000},
     "large": {"customers": 100_000, "prospect_leads": 60_000, "extra_opportunities": 40_000},
 }
 YEARS = 3
@@ -213,6 +216,7 @@ class Generator:
         self.company = env.company
         self.counts = {}
         self.timings = {}
+        self.pending = []
         self.now = fields.Datetime.now()
 
     # ------------------------------------------------------------------
@@ -228,18 +232,42 @@ class Generator:
         return [row[0] for row in rows]
 
     def bulk_copy(self, table, columns, rows):
-        """Bulk-write rows with COPY, in chunks so memory stays flat."""
-        total = 0
-        chunk = []
-        for row in rows:
-            chunk.append("\t".join(copy_escape(value) for value in row))
-            if len(chunk) >= 50_000:
+        """Queue rows for COPY; ``flush_copies`` writes the queue in the order it was filled."""
+        self.pending.append((table, columns, rows))
+
+    def flush_copies(self):
+        # Foreign-key checks are planned once per session: planned while a table was nearly empty (the ORM
+        # created users and products earlier in this session) they scan it for every new row, quadratic
+        # over a bulk load. The rows written here reference only ids reserved or read above, so where the
+        # role may, the checks are skipped for the load; elsewhere they are kept on the index.
+        try:
+            with self.cr.savepoint(flush=False):
+                self.cr.execute(SQL("SET LOCAL session_replication_role = replica"))
+            replica = True
+        except psycopg2.Error:
+            replica = False
+        self.cr.execute(SQL("SET LOCAL enable_seqscan = off"))
+        for table, columns, rows in self.pending:
+            started = time.monotonic()
+            total = 0
+            chunk = []
+            for row in rows:
+                chunk.append("\t".join(copy_escape(value) for value in row))
+                if len(chunk) >= 50_000:
+                    total += self._copy_chunk(table, columns, chunk)
+                    chunk = []
+            if chunk:
                 total += self._copy_chunk(table, columns, chunk)
-                chunk = []
-        if chunk:
-            total += self._copy_chunk(table, columns, chunk)
-        self.counts[table] = self.counts.get(table, 0) + total
-        return total
+            self.counts[table] = self.counts.get(table, 0) + total
+            # Fresh statistics, so later statements on this table get sane plans.
+            self.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+            _logger.info(
+                "generator %s: %s rows into %s in %.1f s", self.size, total, table, time.monotonic() - started
+            )
+        self.pending = []
+        self.cr.execute(SQL("SET LOCAL enable_seqscan = on"))
+        if replica:
+            self.cr.execute(SQL("SET LOCAL session_replication_role = origin"))
 
     def _copy_chunk(self, table, columns, chunk):
         buffer = io.StringIO("\n".join(chunk) + "\n")
@@ -354,7 +382,9 @@ class Generator:
         )
         self.currency = self.company.currency_id.id
         self.categories = {c.code: c.id for c in self.env["affinity.preference.category"].search([])}
-        self.kinds = {k.code: k.id for k in self.env["affinity.date.kind"].search([])}
+        kinds = self.env["affinity.date.kind"].search([])
+        self.kinds = {kind.code: kind.id for kind in kinds}
+        self.kind_names = {kind.id: kind.with_context(lang="en_US").name for kind in kinds}
         self.channels = {c.code: c.id for c in self.env["affinity.channel"].search([])}
         self.purposes = {p.code: p.id for p in self.env["affinity.purpose"].search([])}
         journal = self.env["account.journal"].search(
@@ -500,9 +530,26 @@ class Generator:
                 "affinity_owner_id",
                 "affinity_cadence_days",
                 "affinity_do_not_contact",
+                "affinity_next_date",
+                "affinity_next_date_label",
+                "affinity_last_interaction",
+                "affinity_next_contact_due",
             ],
-            rows,
+            self.partner_rows(rows),
         )
+
+    def partner_rows(self, rows):
+        """Partner rows completed with what dates and sales planned (read lazily at flush time)."""
+        for row, customer in zip(rows, self.customers, strict=True):
+            last = customer.get("last")
+            cadence = customer["cadence"]
+            yield (
+                *row,
+                customer.get("next_date"),
+                customer.get("next_label"),
+                last,
+                last.date() + datetime.timedelta(days=cadence) if last and cadence else None,
+            )
 
     # ------------------------------------------------------------------
     # the information file
@@ -606,18 +653,12 @@ class Generator:
             ["partner_id", "kind_id", "name", "day", "month", "year", "recurring", "lead_days", "next_date"],
             dates,
         )
-        self.cr.execute(
-            SQL("""
-            UPDATE res_partner p
-               SET affinity_next_date = d.next_date, affinity_next_date_label = d.label
-              FROM (SELECT DISTINCT ON (ad.partner_id) ad.partner_id, ad.next_date,
-                           COALESCE(ad.name, k.name->>'en_US') AS label
-                      FROM affinity_date ad JOIN affinity_date_kind k ON k.id = ad.kind_id
-                     WHERE ad.next_date IS NOT NULL
-                     ORDER BY ad.partner_id, ad.next_date) d
-             WHERE p.id = d.partner_id
-        """)
-        )
+        by_id = {customer["id"]: customer for customer in self.customers}
+        for partner_id, kind_id, name, _day, _month, _year, _recurring, _lead, next_date in dates:
+            customer = by_id[partner_id]
+            if next_date and (not customer.get("next_date") or next_date < customer["next_date"]):
+                customer["next_date"] = next_date
+                customer["next_label"] = name or self.kind_names[kind_id]
 
     # ------------------------------------------------------------------
     # consents
@@ -666,6 +707,7 @@ class Generator:
                     )
                 )
         ids = self.reserve_ids("affinity_consent", len(consents))
+        names = {customer["id"]: (customer["name"], customer["email"]) for customer in self.customers}
         self.bulk_copy(
             "affinity_consent",
             [
@@ -690,6 +732,7 @@ class Generator:
                 "consent_id",
                 "partner_id",
                 "partner_name",
+                "partner_address",
                 "channel_id",
                 "purpose_id",
                 "new_state",
@@ -702,15 +745,24 @@ class Generator:
                 "create_uid",
             ],
             [
-                (cid, row[0], None, row[1], row[2], row[3], row[4], row[6], row[7], row[5], 1, row[5], 1)
+                (
+                    cid,
+                    row[0],
+                    names[row[0]][0],
+                    names[row[0]][1],
+                    row[1],
+                    row[2],
+                    row[3],
+                    row[4],
+                    row[6],
+                    row[7],
+                    row[5],
+                    1,
+                    row[5],
+                    1,
+                )
                 for cid, row in zip(ids, consents, strict=True)
             ],
-        )
-        self.cr.execute(
-            SQL("""
-            UPDATE affinity_consent_log l SET partner_name = p.name, partner_address = p.email
-              FROM res_partner p WHERE p.id = l.partner_id AND l.partner_name IS NULL
-        """)
         )
 
     # ------------------------------------------------------------------
@@ -734,6 +786,7 @@ class Generator:
             source = self.sources[customer["source"]]
             opened = self.random_datetime(customer["acquired"] - datetime.timedelta(days=rng.randint(1, 45)))
             won = self.random_datetime(customer["acquired"])
+            customer["last"] = won
             rows.append(
                 (
                     lead_id,
@@ -843,14 +896,12 @@ class Generator:
                 "date_last_stage_update",
                 "expected_revenue",
                 "priority",
+                "email_normalized",
+                "write_date",
+                "create_uid",
+                "write_uid",
             ],
-            rows,
-        )
-        self.cr.execute(
-            SQL(
-                "UPDATE crm_lead SET email_normalized = lower(email_from), write_date = create_date, "
-                "create_uid = 1, write_uid = 1 WHERE email_normalized IS NULL AND email_from IS NOT NULL"
-            )
+            ((*row, row[5].lower() if row[5] else None, row[15], 1, 1) for row in rows),
         )
 
     # ------------------------------------------------------------------
@@ -883,6 +934,8 @@ class Generator:
             elif roll < 0.08 and day > self.today - datetime.timedelta(days=60):
                 state = "draft"
             ordered = self.random_datetime(day)
+            if state == "sale" and ordered > customer["last"]:
+                customer["last"] = ordered
             total = 0.0
             order_lines = []
             for _n in range(rng.choices([1, 2, 3, 4, 5], weights=[20, 25, 25, 18, 12])[0]):
@@ -1307,31 +1360,6 @@ class Generator:
             rows,
         )
 
-    def refresh_relationships(self):
-        """Last interaction and next contact due, set-based, as the nightly cron would leave them."""
-        self.cr.execute(
-            SQL(
-                """
-            WITH latest AS (
-                SELECT partner_id, max(happened) AS happened FROM (
-                    SELECT partner_id, max(date_order) AS happened FROM sale_order WHERE state = 'sale'
-                     GROUP BY partner_id
-                    UNION ALL
-                    SELECT l.partner_id, max(l.date_closed) FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id
-                     WHERE s.is_won AND l.active AND l.partner_id IS NOT NULL GROUP BY l.partner_id
-                ) events GROUP BY partner_id
-            )
-            UPDATE res_partner p
-               SET affinity_last_interaction = latest.happened,
-                   affinity_next_contact_due = CASE WHEN p.affinity_cadence_days > 0
-                       THEN (latest.happened + p.affinity_cadence_days * interval '1 day')::date END
-              FROM latest
-             WHERE latest.partner_id = p.id AND p.id = ANY(%s)
-        """,
-                [c["id"] for c in self.customers],
-            )
-        )
-
     def run(self):
         steps = (
             self.ensure_company,
@@ -1342,7 +1370,7 @@ class Generator:
             self.make_leads,
             self.make_sales,
             self.make_spend,
-            self.refresh_relationships,
+            self.flush_copies,
         )
         for step in steps:
             started = time.monotonic()

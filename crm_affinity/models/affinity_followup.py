@@ -1,0 +1,333 @@
+import datetime
+from collections import defaultdict
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .batching import process_in_batches
+
+STATES = [
+    ("planned", "Planned"),
+    ("sent", "Sent / handed over"),
+    ("done", "Done"),
+    ("skipped", "Skipped"),
+    ("failed", "Failed"),
+]
+OUTCOMES = [
+    ("successful", "Successful"),
+    ("no_answer", "No answer"),
+    ("unsuccessful", "Unsuccessful"),
+    ("rescheduled", "Rescheduled"),
+]
+# Channels this addon sends by itself; any other permitted channel is handed to a person.
+AUTOMATED_CHANNELS = ("email", "sms")
+DEFAULT_CHANNEL_ORDER = ("email", "sms", "phone")
+
+
+class AffinityFollowup(models.Model):
+    """One occurrence of a rule for one customer: planned once, acted on once, or skipped with a reason."""
+
+    _name = "affinity.followup"
+    _description = "Affinity Follow-up"
+    _order = "due_datetime, id"
+
+    rule_id = fields.Many2one("affinity.followup.rule", required=True, ondelete="restrict", index=True)
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    action = fields.Selection(related="rule_id.action", store=True)
+    trigger = fields.Selection(related="rule_id.trigger", store=True)
+    occurrence_date = fields.Date(required=True, help="The day the event is for, e.g. the birthday.")
+    due_date = fields.Date(required=True, index=True)
+    due_datetime = fields.Datetime(string="Due At", index=True)
+    user_id = fields.Many2one("res.users", string="Responsible", index=True)
+    res_model = fields.Char(string="Source Model")
+    res_id = fields.Integer(string="Source Record")
+    source_ref = fields.Reference(
+        selection="_selection_source_ref", compute="_compute_source_ref", string="Because Of"
+    )
+    state = fields.Selection(STATES, required=True, default="planned", index=True)
+    channel_id = fields.Many2one("affinity.channel", string="Channel Used")
+    reason = fields.Char(help="Reason code of the consent decision when skipped or deferred.")
+    activity_id = fields.Many2one("mail.activity", ondelete="set null")
+    message_id = fields.Many2one("mail.message", ondelete="set null")
+    outcome = fields.Selection(OUTCOMES)
+    outcome_note = fields.Text()
+    done_date = fields.Datetime(readonly=True)
+    success_rate = fields.Float(
+        compute="_compute_success_rate", store=True, aggregator="avg", string="Success (%)"
+    )
+
+    _sql_constraints = [
+        (
+            "occurrence_uniq",
+            "unique(rule_id, partner_id, occurrence_date)",
+            "A rule acts once per customer and occurrence.",
+        ),
+    ]
+
+    @api.model
+    def _selection_source_ref(self):
+        return [
+            ("res.partner", "Contact"),
+            ("affinity.date", "Important date"),
+            ("sale.order", "Sale order"),
+            ("crm.lead", "Opportunity"),
+            ("affinity.complaint", "Complaint"),
+        ]
+
+    @api.depends("res_model", "res_id")
+    def _compute_source_ref(self):
+        for followup in self:
+            followup.source_ref = (
+                f"{followup.res_model},{followup.res_id}" if followup.res_model and followup.res_id else False
+            )
+
+    @api.depends("rule_id", "partner_id")
+    def _compute_display_name(self):
+        for followup in self:
+            followup.display_name = f"{followup.rule_id.name} – {followup.partner_id.name}"
+
+    @api.depends("state", "outcome")
+    def _compute_success_rate(self):
+        for followup in self:
+            if followup.state == "done" and followup.outcome:
+                followup.success_rate = 100.0 if followup.outcome == "successful" else 0.0
+            else:
+                followup.success_rate = 0.0
+
+    def _compute_due_datetime_and_owner(self):
+        """At planning: who is responsible and when, in the customer's own timezone, it is due."""
+        for followup in self:
+            rule = followup.rule_id
+            partner = followup.partner_id
+            if rule.assignee == "fixed":
+                user = rule.user_id
+            elif rule.assignee == "salesperson":
+                user = partner.user_id or partner.sudo().affinity_owner_id
+            else:
+                user = partner.sudo().affinity_owner_id or partner.user_id
+            hour = rule.send_hour if rule.action != "activity" else 0.0
+            followup.write(
+                {
+                    "user_id": (user or rule.user_id or rule.create_uid).id,
+                    "due_datetime": local_to_utc(followup.due_date, hour, partner.tz),
+                }
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_mark_done(self):
+        """A person did it: record the outcome (successful unless said otherwise)."""
+        for followup in self:
+            if followup.state in ("skipped", "failed"):
+                raise UserError(
+                    self.env._("%s was not carried out: it cannot be marked done.", followup.display_name)
+                )
+        self.write({"state": "done", "done_date": fields.Datetime.now()})
+        for followup in self.filtered(lambda f: not f.outcome):
+            followup.outcome = "successful"
+        activities = self.activity_id
+        if activities:
+            activities.with_context(affinity_from_followup=True).action_feedback(
+                feedback=self.env._("Done from the follow-up")
+            )
+        return True
+
+    def action_set_outcome_no_answer(self):
+        self.outcome = "no_answer"
+        return self.action_mark_done()
+
+    def action_set_outcome_unsuccessful(self):
+        self.outcome = "unsuccessful"
+        return self.action_mark_done()
+
+    def action_reschedule(self):
+        """Not now: move it one week later, keeping the history of what happened."""
+        for followup in self:
+            followup.write(
+                {
+                    "outcome": "rescheduled",
+                    "due_date": followup.due_date + datetime.timedelta(days=7),
+                    "due_datetime": (followup.due_datetime or fields.Datetime.now())
+                    + datetime.timedelta(days=7),
+                    "state": "planned",
+                }
+            )
+            if followup.activity_id:
+                followup.activity_id.date_deadline = followup.due_date
+        return True
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------
+    # Dispatching: acting once, inside windows, through the one consent decision
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_dispatch(self, batch_size=500):
+        """Every 15 minutes: act on what is due. Thin: the follow-ups do the work."""
+        due = self.search([("state", "=", "planned"), ("due_datetime", "<=", fields.Datetime.now())])
+        process_in_batches(due, lambda batch: batch._dispatch(), batch_size)
+
+    def _lock_planned(self):
+        """Rows still planned that no other worker holds: two dispatchers never act on the same one."""
+        self.flush_recordset()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id FROM affinity_followup
+                    WHERE id = ANY(%s) AND state = 'planned'
+                    FOR UPDATE SKIP LOCKED""",
+                self.ids,
+            )
+        )
+        locked = self.browse([row[0] for row in rows])
+        locked.invalidate_recordset(["state"])
+        return locked
+
+    def _dispatch(self, now=None):
+        now = now or fields.Datetime.now()
+        followups = self._lock_planned()
+        by_action = defaultdict(lambda: self.browse())
+        for followup in followups:
+            by_action[followup.rule_id.action] |= followup
+        by_action["activity"]._dispatch_activity()
+        for action in ("email", "sms"):
+            for rule, group in by_action[action].grouped("rule_id").items():
+                group._dispatch_channel(rule, action, now)
+        for rule, group in by_action["best_channel"].grouped("rule_id").items():
+            group._dispatch_best_channel(rule, now)
+
+    def _dispatch_activity(self, channel=None, reason=False):
+        """Hand the follow-up to a person, as an activity on the customer."""
+        for followup in self:
+            rule = followup.rule_id
+            activity_type = rule.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
+            summary = rule.activity_summary or rule.name
+            if channel:
+                summary = self.env._("%(summary)s (by %(channel)s)", summary=summary, channel=channel.name)
+            activity = followup.partner_id.sudo().activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=summary,
+                note=followup._activity_note(reason),
+                date_deadline=followup.due_date,
+                user_id=followup.user_id.id or self.env.uid,
+            )
+            followup.write(
+                {
+                    "state": "sent",
+                    "activity_id": activity.id,
+                    "channel_id": channel.id if channel else False,
+                    "reason": reason,
+                }
+            )
+
+    def _activity_note(self, reason):
+        note = self.rule_id.activity_note or ""
+        if reason:
+            note = f"{note}<p>{self.env._('No message could be sent automatically: %s', reason)}</p>"
+        return note
+
+    def _dispatch_channel(self, rule, channel_code, now):
+        """Send over one channel, or defer to the next window, or skip with the decision's reason."""
+        channel = self.env["affinity.channel"]._get_by_code(channel_code)
+        decisions = self.partner_id._affinity_contact_decision(channel, rule.purpose_id, when=now)
+        for followup in self:
+            decision = decisions[followup.partner_id.id]
+            if decision.allowed:
+                followup._send(channel)
+            elif decision.reason == "outside_window" and decision.next_allowed:
+                followup.write({"due_datetime": decision.next_allowed, "reason": decision.reason})
+            else:
+                followup.write({"state": "skipped", "reason": decision.reason, "channel_id": channel.id})
+
+    def _dispatch_best_channel(self, rule, now):
+        """Walk each customer's preferred channels; the first one consent allows wins.
+
+        Allowed but outside the window: wait for the window. Allowed but not one this addon sends:
+        a person does it. None allowed: a person decides, with the reason in the activity.
+        """
+        channels = self.env["affinity.channel"].search([])
+        partners = self.partner_id
+        decisions = {
+            channel: partners._affinity_contact_decision(
+                channel, rule.purpose_id, when=now, check_window=False
+            )
+            for channel in channels
+        }
+        windows = {}
+        for followup in self:
+            partner = followup.partner_id
+            order = partner.affinity_channel_ids.sorted("sequence").channel_id or channels.filtered(
+                lambda c: c.code in DEFAULT_CHANNEL_ORDER
+            ).sorted(lambda c: DEFAULT_CHANNEL_ORDER.index(c.code))
+            chosen = None
+            reasons = []
+            for channel in order:
+                if channel.code in AUTOMATED_CHANNELS and not self._template_for(rule, channel.code):
+                    continue
+                decision = decisions[channel][partner.id]
+                if decision.allowed:
+                    chosen = channel
+                    break
+                reasons.append(f"{channel.code}:{decision.reason}")
+            if not chosen:
+                followup._dispatch_activity(reason=", ".join(reasons) or "no_permitted_channel")
+                followup.reason = ", ".join(reasons) or "no_permitted_channel"
+                continue
+            if chosen.code not in AUTOMATED_CHANNELS:
+                followup._dispatch_activity(channel=chosen)
+                continue
+            if chosen not in windows:
+                windows[chosen] = partners._affinity_contact_decision(chosen, rule.purpose_id, when=now)
+            in_window = windows[chosen][partner.id]
+            if not in_window.allowed and in_window.next_allowed:
+                followup.write({"due_datetime": in_window.next_allowed, "reason": in_window.reason})
+                continue
+            followup._send(chosen)
+
+    @api.model
+    def _template_for(self, rule, channel_code):
+        return rule.mail_template_id if channel_code == "email" else rule.sms_template_id
+
+    def _send(self, channel):
+        """Post the rule's template to the customer over the channel; the message is the proof."""
+        self.ensure_one()
+        partner = self.partner_id.sudo()
+        template = self._template_for(self.rule_id, channel.code)
+        if not template:
+            self.write({"state": "failed", "reason": "no_template", "channel_id": channel.id})
+            return
+        if channel.code == "email":
+            message = partner.message_post_with_source(
+                template,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=partner.ids,
+            )
+        else:
+            message = partner._message_sms_with_template(template=template, partner_ids=partner.ids)
+        self.write({"state": "sent", "channel_id": channel.id, "message_id": message.id, "reason": False})
+        if self.res_model == "affinity.complaint":
+            self.env["affinity.complaint"].browse(self.res_id).sudo().last_update_sent = fields.Datetime.now()
+
+
+def local_to_utc(day, hour, tz_name):
+    """A day and an hour on the customer's clock, as the naive UTC datetime Odoo stores."""
+    try:
+        tz = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    hours, minutes = divmod(round(hour * 60), 60)
+    local = datetime.datetime.combine(day, datetime.time(hours % 24, minutes), tzinfo=tz)
+    return local.astimezone(datetime.UTC).replace(tzinfo=None)

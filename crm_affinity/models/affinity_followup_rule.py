@@ -1,0 +1,380 @@
+import ast
+import datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from .batching import process_in_batches
+
+TRIGGERS = [
+    ("important_date", "Important date"),
+    ("cadence", "Contact cadence overdue"),
+    ("sale_confirmed", "Sale order confirmed"),
+    ("sale_delivered", "Sale order delivered"),
+    ("opportunity_won", "Opportunity won"),
+    ("opportunity_lost", "Opportunity lost"),
+    ("first_purchase", "First purchase (welcome)"),
+    ("lapsing", "Lapsing customer (win-back)"),
+    ("complaint_open", "Complaint still open"),
+    ("partner_domain", "Any partner matching the filter"),
+]
+ACTIONS = [
+    ("activity", "Schedule an activity"),
+    ("email", "Send an e-mail template"),
+    ("sms", "Send an SMS template"),
+    ("best_channel", "Best permitted channel"),
+]
+ASSIGNEES = [
+    ("owner", "Relationship owner"),
+    ("salesperson", "Salesperson"),
+    ("fixed", "A fixed user"),
+]
+# How far back a missed day is still planned (a cron that did not run for a few days).
+GRACE_DAYS = 7
+# How far ahead follow-ups are planned, so "next 7 days" lists what is coming.
+LOOKAHEAD_DAYS = 7
+
+
+class AffinityFollowupRule(models.Model):
+    """When something happens to a customer, what should follow, over which channel, for whom."""
+
+    _name = "affinity.followup.rule"
+    _description = "Affinity Follow-up Rule"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    trigger = fields.Selection(TRIGGERS, required=True, default="important_date")
+    date_kind_id = fields.Many2one("affinity.date.kind", string="Date Kind")
+    offset_days = fields.Integer(
+        string="Offset (days)",
+        help="Days after the event the follow-up is due; negative: before it (a reminder 3 days before a "
+        "birthday is -3).",
+    )
+    lapse_mode = fields.Selection(
+        [("own", "Beyond the customer's own purchase interval"), ("fixed", "A fixed number of days")],
+        default="own",
+        help="Own interval: see the lapse settings of the company (factor and minimum days).",
+    )
+    lapse_days = fields.Integer(default=90, help="Fixed mode: days without a purchase.")
+    repeat_days = fields.Integer(
+        default=0,
+        help="Complaints and partner filters: repeat every N days while the condition holds (0: once).",
+    )
+    partner_domain = fields.Char(
+        string="Customers", default="[]", help="Only customers matching this filter (e.g. a segment)."
+    )
+    action = fields.Selection(ACTIONS, required=True, default="activity")
+    purpose_id = fields.Many2one(
+        "affinity.purpose",
+        required=True,
+        default=lambda self: self.env.ref(
+            "crm_affinity.affinity_purpose_relationship", raise_if_not_found=False
+        ),
+        help="What the consent decision is asked about before any message goes out.",
+    )
+    activity_type_id = fields.Many2one("mail.activity.type")
+    activity_summary = fields.Char(translate=True)
+    activity_note = fields.Html(translate=True)
+    assignee = fields.Selection(ASSIGNEES, default="owner", required=True)
+    user_id = fields.Many2one("res.users", string="Fixed User", domain=[("share", "=", False)])
+    mail_template_id = fields.Many2one("mail.template", domain=[("model", "=", "res.partner")])
+    sms_template_id = fields.Many2one("sms.template", domain=[("model", "=", "res.partner")])
+    send_hour = fields.Float(
+        default=9.0,
+        help="Messages go out at this hour in the customer's timezone (then inside their window).",
+    )
+    followup_ids = fields.One2many("affinity.followup", "rule_id")
+    followup_count = fields.Integer(compute="_compute_followup_count")
+
+    @api.depends("followup_ids")
+    def _compute_followup_count(self):
+        counts = dict(
+            self.env["affinity.followup"]._read_group([("rule_id", "in", self.ids)], ["rule_id"], ["__count"])
+        )
+        for rule in self:
+            rule.followup_count = counts.get(rule, 0)
+
+    @api.constrains(
+        "trigger",
+        "date_kind_id",
+        "action",
+        "mail_template_id",
+        "sms_template_id",
+        "activity_type_id",
+        "assignee",
+        "user_id",
+        "partner_domain",
+        "send_hour",
+        "repeat_days",
+        "lapse_days",
+    )
+    def _check_rule(self):
+        for rule in self:
+            if rule.trigger == "important_date" and not rule.date_kind_id:
+                raise ValidationError(self.env._("Rule %s: which kind of important date?", rule.name))
+            if rule.action == "email" and not rule.mail_template_id:
+                raise ValidationError(self.env._("Rule %s: choose the e-mail template to send.", rule.name))
+            if rule.action == "sms" and not rule.sms_template_id:
+                raise ValidationError(self.env._("Rule %s: choose the SMS template to send.", rule.name))
+            if rule.action == "best_channel" and not (rule.mail_template_id or rule.sms_template_id):
+                raise ValidationError(
+                    self.env._("Rule %s: the best channel needs an e-mail or an SMS template.", rule.name)
+                )
+            if rule.assignee == "fixed" and not rule.user_id:
+                raise ValidationError(
+                    self.env._("Rule %s: choose the user who gets the activity.", rule.name)
+                )
+            if not 0 <= rule.send_hour < 24:
+                raise ValidationError(
+                    self.env._("Rule %s: the send hour lies between 00:00 and 24:00.", rule.name)
+                )
+            if rule.repeat_days < 0 or rule.lapse_days < 0:
+                raise ValidationError(self.env._("Rule %s: days and factors must be positive.", rule.name))
+            rule._parsed_domain()
+
+    def _parsed_domain(self):
+        """The partner filter as a domain, or a clear error where it is not one."""
+        self.ensure_one()
+        try:
+            domain = ast.literal_eval(self.partner_domain or "[]")
+            self.env["res.partner"]._search(domain)
+        except (ValueError, SyntaxError, TypeError, KeyError) as error:
+            raise ValidationError(
+                self.env._(
+                    "Rule %(rule)s: the customer filter is not valid (%(error)s).",
+                    rule=self.name,
+                    error=error,
+                )
+            ) from None
+        return domain
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_view_followups(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_affinity.affinity_followup_action")
+        action["domain"] = [("rule_id", "in", self.ids)]
+        action["context"] = {}
+        return action
+
+    def action_plan_now(self):
+        """Plan this rule's due follow-ups now instead of waiting for the night."""
+        created = self._plan(fields.Date.context_today(self))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._("%s follow-up(s) planned.", len(created)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Planning: one statement per rule, insert-or-ignore on the unique key
+    # ------------------------------------------------------------------
+
+    def _plan(self, today):
+        """Create the follow-ups due from today - grace to today + lookahead; returns the new ids."""
+        created = []
+        for rule in self:
+            created += rule._plan_one(today)
+        return self.env["affinity.followup"].browse(created)
+
+    def _plan_one(self, today):
+        self.ensure_one()
+        for model in (
+            "res.partner",
+            "affinity.date",
+            "sale.order",
+            "crm.lead",
+            "affinity.complaint",
+            "affinity.followup",
+            "stock.picking",
+        ):
+            self.env[model].flush_model()
+        start = today - datetime.timedelta(days=GRACE_DAYS)
+        end = today + datetime.timedelta(days=LOOKAHEAD_DAYS)
+        candidates = self._candidates_sql(start, end, today)
+        partners = (
+            self.env["res.partner"]
+            .with_context(active_test=True)
+            ._search(self._parsed_domain() + [("active", "=", True)])
+        )
+        partner_filter = partners.subselect()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH candidates AS (%(candidates)s)
+                INSERT INTO affinity_followup
+                       (rule_id, partner_id, occurrence_date, due_date, company_id, state, res_model, res_id,
+                        create_uid, write_uid, create_date, write_date)
+                SELECT DISTINCT ON (c.partner_id, c.occurrence)
+                       %(rule)s, c.partner_id, c.occurrence, c.due, %(company)s, 'planned', c.res_model, c.res_id,
+                       %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                  FROM candidates c
+                  JOIN res_partner p ON p.id = c.partner_id
+                 WHERE c.due BETWEEN %(start)s AND %(end)s
+                   AND (p.company_id IS NULL OR p.company_id = %(company)s)
+                   AND c.partner_id IN (%(partner_filter)s)
+                 ORDER BY c.partner_id, c.occurrence, c.res_id
+                ON CONFLICT (rule_id, partner_id, occurrence_date) DO NOTHING
+                RETURNING id
+                """,
+                candidates=candidates,
+                rule=self.id,
+                company=self.company_id.id,
+                uid=self.env.uid,
+                start=start,
+                end=end,
+                partner_filter=partner_filter,
+            )
+        )
+        ids = [row[0] for row in rows]
+        if ids:
+            followups = self.env["affinity.followup"].browse(ids)
+            followups.invalidate_recordset()
+            followups._compute_due_datetime_and_owner()
+        return ids
+
+    def _candidates_sql(self, start, end, today):
+        """(partner_id, occurrence, due, res_model, res_id) of this rule's trigger, due in [start, end].
+
+        Every branch reads through an index on the date it filters, so the cost follows what is due.
+        """
+        offset = self.offset_days
+        # The event dates whose due date (event + offset) falls in the window.
+        event_from = start - datetime.timedelta(days=offset)
+        event_to = end - datetime.timedelta(days=offset)
+        trigger = self.trigger
+        if trigger == "important_date":
+            return SQL(
+                """SELECT d.partner_id, d.next_date AS occurrence, d.next_date + %(offset)s AS due,
+                          'affinity.date' AS res_model, d.id AS res_id
+                     FROM affinity_date d
+                    WHERE d.kind_id = %(kind)s AND d.next_date BETWEEN %(from)s AND %(to)s""",
+                offset=offset,
+                kind=self.date_kind_id.id,
+                **{"from": event_from, "to": event_to},
+            )
+        if trigger == "cadence":
+            return SQL(
+                """SELECT p.id AS partner_id, p.affinity_next_contact_due AS occurrence,
+                          GREATEST(p.affinity_next_contact_due + %(offset)s, %(today)s::date) AS due,
+                          'res.partner' AS res_model, p.id AS res_id
+                     FROM res_partner p
+                    WHERE p.affinity_next_contact_due <= %(to)s AND p.affinity_cadence_days > 0""",
+                offset=offset,
+                today=today,
+                to=event_to,
+            )
+        if trigger == "sale_confirmed":
+            return SQL(
+                """SELECT so.partner_id, so.date_order::date AS occurrence, so.date_order::date + %(offset)s AS due,
+                          'sale.order' AS res_model, so.id AS res_id
+                     FROM sale_order so
+                    WHERE so.state = 'sale' AND so.date_order >= %(from)s AND so.date_order < %(to)s::date + 1""",
+                offset=offset,
+                **{"from": event_from, "to": event_to},
+            )
+        if trigger == "sale_delivered":
+            return SQL(
+                """SELECT so.partner_id, pk.date_done::date AS occurrence, pk.date_done::date + %(offset)s AS due,
+                          'sale.order' AS res_model, so.id AS res_id
+                     FROM stock_picking pk
+                     JOIN stock_picking_type pt ON pt.id = pk.picking_type_id AND pt.code = 'outgoing'
+                     JOIN sale_order so ON so.id = pk.sale_id
+                    WHERE pk.state = 'done' AND pk.date_done >= %(from)s AND pk.date_done < %(to)s::date + 1""",
+                offset=offset,
+                **{"from": event_from, "to": event_to},
+            )
+        if trigger in ("opportunity_won", "opportunity_lost"):
+            won = trigger == "opportunity_won"
+            return SQL(
+                """SELECT l.partner_id, l.date_closed::date AS occurrence, l.date_closed::date + %(offset)s AS due,
+                          'crm.lead' AS res_model, l.id AS res_id
+                     FROM crm_lead l
+                     JOIN crm_stage s ON s.id = l.stage_id
+                    WHERE l.partner_id IS NOT NULL
+                      AND l.date_closed >= %(from)s AND l.date_closed < %(to)s::date + 1
+                      AND %(state)s""",
+                offset=offset,
+                state=SQL("s.is_won AND l.active") if won else SQL("NOT l.active AND l.probability = 0"),
+                **{"from": event_from, "to": event_to},
+            )
+        if trigger == "first_purchase":
+            return SQL(
+                """SELECT so.partner_id, so.date_order::date AS occurrence, so.date_order::date + %(offset)s AS due,
+                          'sale.order' AS res_model, so.id AS res_id
+                     FROM sale_order so
+                    WHERE so.state = 'sale' AND so.date_order >= %(from)s AND so.date_order < %(to)s::date + 1
+                      AND NOT EXISTS (
+                          SELECT 1 FROM sale_order older
+                           WHERE older.partner_id = so.partner_id AND older.state = 'sale'
+                             AND older.date_order < so.date_order)""",
+                offset=offset,
+                **{"from": event_from, "to": event_to},
+            )
+        if trigger == "lapsing":
+            return self._lapsing_sql(event_from, event_to, offset)
+        if trigger == "complaint_open":
+            return SQL(
+                """SELECT c.partner_id, c.next_update_due AS occurrence, c.next_update_due + %(offset)s AS due,
+                          'affinity.complaint' AS res_model, c.id AS res_id
+                     FROM affinity_complaint c
+                    WHERE c.state != 'resolved' AND c.next_update_due BETWEEN %(from)s AND %(to)s""",
+                offset=offset,
+                **{"from": event_from, "to": event_to},
+            )
+        # partner_domain: once per partner, or once per period of repeat_days.
+        if self.repeat_days:
+            period_start = today - datetime.timedelta(days=today.toordinal() % self.repeat_days)
+        else:
+            period_start = (self.create_date or fields.Datetime.now()).date()
+        return SQL(
+            """SELECT p.id AS partner_id, %(occurrence)s::date AS occurrence, %(today)s::date AS due,
+                      'res.partner' AS res_model, p.id AS res_id
+                 FROM res_partner p
+                WHERE NOT EXISTS (SELECT 1 FROM affinity_followup f
+                                   WHERE f.rule_id = %(rule)s AND f.partner_id = p.id
+                                     AND f.occurrence_date = %(occurrence)s)""",
+            occurrence=period_start,
+            today=today,
+            rule=self.id,
+        )
+
+    def _lapsing_sql(self, event_from, event_to, offset):
+        """Customers whose lapse day (last purchase + their usual interval, or a fixed number of days)
+        falls in the window. The lapse day is the occurrence: one lapse episode, one win-back."""
+        if self.lapse_mode == "fixed":
+            return SQL(
+                """SELECT p.id AS partner_id, p.affinity_last_order_date + %(days)s AS occurrence,
+                          p.affinity_last_order_date + %(days)s + %(offset)s AS due,
+                          'res.partner' AS res_model, p.id AS res_id
+                     FROM res_partner p
+                    WHERE p.affinity_last_order_date BETWEEN %(from)s::date - %(days)s AND %(to)s::date - %(days)s""",
+                days=self.lapse_days,
+                offset=offset,
+                **{"from": event_from, "to": event_to},
+            )
+        return SQL(
+            """SELECT p.id AS partner_id, p.affinity_lapse_date AS occurrence,
+                      p.affinity_lapse_date + %(offset)s AS due, 'res.partner' AS res_model, p.id AS res_id
+                 FROM res_partner p
+                WHERE p.affinity_lapse_date BETWEEN %(from)s AND %(to)s""",
+            offset=offset,
+            **{"from": event_from, "to": event_to},
+        )
+
+    @api.model
+    def _cron_plan(self):
+        """Daily: plan what every active rule makes due. Thin: the rules do the work."""
+        today = fields.Date.context_today(self)
+        process_in_batches(self.search([]), lambda rules: rules._plan(today), batch_size=1)
