@@ -1,11 +1,16 @@
 import ast
 import datetime
+import logging
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .batching import process_in_batches
+
+_logger = logging.getLogger(__name__)
 
 TRIGGERS = [
     ("important_date", "Important date"),
@@ -209,16 +214,15 @@ class AffinityFollowupRule(models.Model):
             ._search(self._parsed_domain() + [("active", "=", True)])
         )
         partner_filter = partners.subselect()
-        rows = self.env.execute_query(
-            SQL(
-                """
+        insert = SQL(
+            """
                 WITH candidates AS (%(candidates)s)
                 INSERT INTO affinity_followup
-                       (rule_id, partner_id, occurrence_date, due_date, company_id, state, res_model, res_id,
-                        create_uid, write_uid, create_date, write_date)
+                       (rule_id, action, trigger, partner_id, occurrence_date, due_date, company_id, state,
+                        res_model, res_id, create_uid, write_uid, create_date, write_date)
                 SELECT DISTINCT ON (c.partner_id, c.occurrence)
-                       %(rule)s, c.partner_id, c.occurrence, c.due, %(company)s, 'planned', c.res_model, c.res_id,
-                       %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
+                       %(rule)s, %(action)s, %(trigger)s, c.partner_id, c.occurrence, c.due, %(company)s, 'planned',
+                       c.res_model, c.res_id, %(uid)s, %(uid)s, now() at time zone 'UTC', now() at time zone 'UTC'
                   FROM candidates c
                   JOIN res_partner p ON p.id = c.partner_id
                  WHERE c.due BETWEEN %(start)s AND %(end)s
@@ -228,15 +232,25 @@ class AffinityFollowupRule(models.Model):
                 ON CONFLICT (rule_id, partner_id, occurrence_date) DO NOTHING
                 RETURNING id
                 """,
-                candidates=candidates,
-                rule=self.id,
-                company=self.company_id.id,
-                uid=self.env.uid,
-                start=start,
-                end=end,
-                partner_filter=partner_filter,
-            )
+            candidates=candidates,
+            rule=self.id,
+            action=self.action,
+            trigger=self.trigger,
+            company=self.company_id.id,
+            uid=self.env.uid,
+            start=start,
+            end=end,
+            partner_filter=partner_filter,
         )
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(insert, log_exceptions=False)
+                rows = self.env.cr.fetchall()
+        except psycopg2.errors.SerializationFailure:
+            # Another planner inserted the same occurrences and committed after this transaction began:
+            # they exist, once. Nothing is left for this worker to do on this rule.
+            _logger.info("Follow-up rule %s is being planned by another worker", self.id)
+            return []
         ids = [row[0] for row in rows]
         if ids:
             followups = self.env["affinity.followup"].browse(ids)

@@ -1,0 +1,483 @@
+import datetime
+import threading
+
+from dateutil.relativedelta import relativedelta
+from freezegun import freeze_time
+
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
+
+from .common import AffinityCase
+
+
+class FollowupCase(AffinityCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Rule = cls.env["affinity.followup.rule"]
+        cls.Followup = cls.env["affinity.followup"]
+        # Only the rules a test creates or names take part.
+        cls.Rule.search([]).active = False
+        cls.birthday_rule = cls.env.ref("crm_affinity.followup_rule_birthday_greeting")
+        cls.reminder_rule = cls.env.ref("crm_affinity.followup_rule_birthday_reminder")
+        cls.partner.write({"affinity_owner_id": cls.user_affinity.id, "lang": "en_US"})
+
+    def birthday(self, partner, day, month, year=False):
+        return self.env["affinity.date"].create(
+            {
+                "partner_id": partner.id,
+                "kind_id": self.kind_birthday.id,
+                "day": day,
+                "month": str(month),
+                "year": year,
+            }
+        )
+
+    def plan(self, rules, today):
+        with freeze_time(today):
+            self.env["affinity.date"].search([])._compute_next_date()
+            return rules.with_context(active_test=False)._plan(datetime.date.fromisoformat(today))
+
+    def followups(self, rule, partner=None):
+        domain = [("rule_id", "=", rule.id)]
+        if partner:
+            domain.append(("partner_id", "=", partner.id))
+        return self.Followup.search(domain)
+
+
+@tagged("post_install", "-at_install")
+class TestPlanner(FollowupCase):
+    def test_birthday_greeting_and_reminder(self):
+        self.birthday(self.partner, 15, 1, 1980)
+        rules = self.birthday_rule | self.reminder_rule
+        self.plan(rules, "2027-01-05")
+        greeting = self.followups(self.birthday_rule)
+        reminder = self.followups(self.reminder_rule)
+        # Planned a week ahead: the reminder (12 January) is, the greeting (15th) not yet.
+        self.assertFalse(greeting)
+        self.assertEqual(
+            (reminder.occurrence_date, reminder.due_date),
+            (datetime.date(2027, 1, 15), datetime.date(2027, 1, 12)),
+        )
+        self.assertEqual(reminder.user_id, self.user_affinity)
+        self.plan(rules, "2027-01-10")
+        greeting = self.followups(self.birthday_rule)
+        self.assertEqual(greeting.due_date, datetime.date(2027, 1, 15))
+        # 09:00 in Istanbul is 06:00 UTC.
+        self.assertEqual(greeting.due_datetime, datetime.datetime(2027, 1, 15, 6, 0))
+        self.assertEqual(len(self.followups(self.reminder_rule)), 1, "re-planning adds nothing")
+
+    def test_across_the_year_end(self):
+        self.birthday(self.partner, 2, 1)
+        self.plan(self.reminder_rule, "2026-12-28")
+        reminder = self.followups(self.reminder_rule)
+        self.assertEqual(
+            (reminder.occurrence_date, reminder.due_date),
+            (datetime.date(2027, 1, 2), datetime.date(2026, 12, 30)),
+        )
+
+    def test_29_february(self):
+        self.birthday(self.partner, 29, 2, 1996)
+        self.plan(self.birthday_rule, "2027-02-25")
+        self.assertEqual(self.followups(self.birthday_rule).due_date, datetime.date(2027, 2, 28))
+        self.plan(self.birthday_rule, "2028-02-25")
+        self.assertEqual(
+            self.followups(self.birthday_rule).mapped("due_date"),
+            [datetime.date(2027, 2, 28), datetime.date(2028, 2, 29)],
+        )
+
+    def test_month_end_offset_and_missed_days(self):
+        rule = self.Rule.create(
+            {
+                "name": "Day after",
+                "trigger": "important_date",
+                "date_kind_id": self.kind_wedding.id,
+                "offset_days": 1,
+                "action": "activity",
+            }
+        )
+        self.env["affinity.date"].create(
+            {"partner_id": self.partner.id, "kind_id": self.kind_wedding.id, "day": 31, "month": "1"}
+        )
+        self.plan(rule, "2027-01-26")
+        self.assertEqual(self.followups(rule).due_date, datetime.date(2027, 2, 1))
+        # A planner that did not run for days still catches up within its grace period.
+        other = self.Partner.create({"name": "Late", "tz": "UTC"})
+        self.env["affinity.date"].create(
+            {"partner_id": other.id, "kind_id": self.kind_wedding.id, "day": 20, "month": "1"}
+        )
+        self.plan(rule, "2027-01-20")
+        self.assertEqual(self.followups(rule, other).due_date, datetime.date(2027, 1, 21))
+
+    def test_partner_filter(self):
+        rule = self.Rule.create(
+            {
+                "name": "Istanbul only",
+                "trigger": "important_date",
+                "date_kind_id": self.kind_birthday.id,
+                "action": "activity",
+                "partner_domain": "[('city', '=', 'İstanbul')]",
+            }
+        )
+        self.birthday(self.partner, 10, 3)
+        self.birthday(self.partner_other, 10, 3)
+        self.plan(rule, "2027-03-08")
+        self.assertEqual(self.followups(rule).partner_id, self.partner)
+        with self.assertRaises(ValidationError):
+            rule.partner_domain = "[('no_such_field', '=', 1)]"
+
+    def test_cadence_overdue(self):
+        rule = self.env.ref("crm_affinity.followup_rule_cadence_call")
+        self.partner.write(
+            {"affinity_cadence_days": 30, "affinity_last_interaction": datetime.datetime(2027, 1, 1, 10, 0)}
+        )
+        self.plan(rule, "2027-01-20")
+        self.assertFalse(self.followups(rule), "due 31 January: beyond the week ahead")
+        self.plan(rule, "2027-02-05")
+        followup = self.followups(rule)
+        self.assertEqual(followup.occurrence_date, datetime.date(2027, 1, 31))
+        self.assertEqual(followup.action, "activity")
+        self.plan(rule, "2027-02-06")
+        self.assertEqual(len(self.followups(rule)), 1)
+
+    def test_sale_confirmed_first_purchase_and_won(self):
+        product = self.env["product.product"].create({"name": "Cezve", "list_price": 20, "type": "consu"})
+        confirmed = self.Rule.create(
+            {"name": "Thanks", "trigger": "sale_confirmed", "offset_days": 2, "action": "activity"}
+        )
+        welcome = self.Rule.create({"name": "Welcome", "trigger": "first_purchase", "action": "activity"})
+        won = self.Rule.create(
+            {"name": "Won", "trigger": "opportunity_won", "offset_days": 1, "action": "activity"}
+        )
+        for day in ("2027-03-01 10:00:00", "2027-03-05 10:00:00"):
+            with freeze_time(day):
+                order = self.env["sale.order"].create(
+                    {"partner_id": self.partner.id, "order_line": [(0, 0, {"product_id": product.id})]}
+                )
+                order.action_confirm()
+                order.date_order = day
+        lead = self.env["crm.lead"].create(
+            {"name": "Deal", "partner_id": self.partner.id, "type": "opportunity"}
+        )
+        with freeze_time("2027-03-05 12:00:00"):
+            lead.action_set_won()
+        self.plan(confirmed | welcome | won, "2027-03-07")
+        self.assertEqual(
+            self.followups(confirmed).mapped("due_date"),
+            [datetime.date(2027, 3, 3), datetime.date(2027, 3, 7)],
+        )
+        self.assertEqual(self.followups(welcome).occurrence_date, datetime.date(2027, 3, 1))
+        self.assertEqual(self.followups(won).due_date, datetime.date(2027, 3, 6))
+
+    def test_sale_delivered_check_in(self):
+        rule = self.env.ref("crm_affinity.followup_rule_post_sale_checkin")
+        product = self.env["product.product"].create(
+            {"name": "Grinder", "list_price": 140, "is_storable": True}
+        )
+        self.partner.user_id = self.user_affinity
+        order = self.env["sale.order"].create(
+            {"partner_id": self.partner.id, "order_line": [(0, 0, {"product_id": product.id})]}
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.quantity = 1
+        picking.move_ids.picked = True
+        with freeze_time("2027-04-01 15:00:00"):
+            picking.button_validate()
+        self.plan(rule, "2027-04-02")
+        followup = self.followups(rule)
+        self.assertEqual((followup.due_date, followup.source_ref), (datetime.date(2027, 4, 4), order))
+        self.assertEqual(followup.user_id, self.user_affinity)
+
+    def test_lapsing_customer_own_interval(self):
+        rule = self.env.ref("crm_affinity.followup_rule_winback")
+        product = self.env["product.product"].create({"name": "Beans", "list_price": 28})
+        for day in ("2027-01-01", "2027-01-31", "2027-03-02"):
+            order = self.env["sale.order"].create(
+                {"partner_id": self.partner.id, "order_line": [(0, 0, {"product_id": product.id})]}
+            )
+            order.action_confirm()
+            order.date_order = f"{day} 10:00:00"
+        self.partner._affinity_refresh_purchase_rhythm()
+        # Every 30 days; lapsing after max(60 days, 1.5 × 30 days) = 60 days: 1 May.
+        self.assertEqual(self.partner.affinity_order_interval, 30.0)
+        self.assertEqual(self.partner.affinity_lapse_date, datetime.date(2027, 5, 1))
+        self.plan(rule, "2027-04-20")
+        self.assertFalse(self.followups(rule))
+        self.plan(rule, "2027-04-26")
+        self.assertEqual(self.followups(rule).occurrence_date, datetime.date(2027, 5, 1))
+
+    def test_complaint_keep_informed(self):
+        rule = self.env.ref("crm_affinity.followup_rule_complaint_update")
+        with freeze_time("2027-05-01 08:00:00"):
+            complaint = self.env["affinity.complaint"].create(
+                {"name": "Broken cup", "partner_id": self.partner.id}
+            )
+        self.assertEqual(complaint.next_update_due, datetime.date(2027, 5, 4))
+        self.plan(rule, "2027-05-04")
+        followup = self.followups(rule)
+        self.assertEqual(followup.source_ref, complaint)
+        with freeze_time("2027-05-04 08:00:00"):
+            followup._dispatch(now=datetime.datetime(2027, 5, 4, 8, 0))
+        self.assertEqual(followup.state, "sent")
+        self.assertEqual(complaint.last_update_sent, datetime.datetime(2027, 5, 4, 8, 0))
+        self.assertEqual(complaint.next_update_due, datetime.date(2027, 5, 7))
+        complaint.action_resolve()
+        self.plan(rule, "2027-05-07")
+        self.assertEqual(len(self.followups(rule)), 1, "a resolved complaint needs no more updates")
+
+    def test_rule_validation(self):
+        with self.assertRaises(ValidationError):
+            self.Rule.create({"name": "No kind", "trigger": "important_date", "action": "activity"})
+        with self.assertRaises(ValidationError):
+            self.Rule.create({"name": "No template", "trigger": "cadence", "action": "email"})
+        with self.assertRaises(ValidationError):
+            self.Rule.create(
+                {"name": "Late hour", "trigger": "cadence", "action": "activity", "send_hour": 25}
+            )
+
+    def test_planner_cost_follows_what_is_due(self):
+        partners = self.Partner.create([{"name": f"N{i}"} for i in range(400)])
+        self.env["affinity.date"].create(
+            [{"partner_id": p.id, "kind_id": self.kind_birthday.id, "day": 1, "month": "6"} for p in partners]
+        )
+        self.birthday(self.partner, 10, 3)
+        rule = self.birthday_rule.with_context(active_test=False)
+        counts = {}
+        for day in ("2027-03-08", "2027-09-08"):
+            with freeze_time(day):
+                self.env["affinity.date"].search([])._compute_next_date()
+                self.env.flush_all()
+                before = self.env.cr.sql_log_count
+                rule._plan(datetime.date.fromisoformat(day))
+                counts[day] = self.env.cr.sql_log_count - before
+        self.assertEqual(len(self.followups(self.birthday_rule)), 1)
+        # One statement plans the rule: 400 customers not due add no query, and a day with nothing due
+        # costs no more than a day with one birthday.
+        self.assertLessEqual(counts["2027-09-08"], counts["2027-03-08"])
+        self.assertLessEqual(counts["2027-03-08"], 15)
+
+
+@tagged("post_install", "-at_install")
+class TestDispatcher(FollowupCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner.affinity_channel_ids = [
+            (0, 0, {"channel_id": cls.channel_email.id, "sequence": 1}),
+            (0, 0, {"channel_id": cls.channel_sms.id, "sequence": 2}),
+        ]
+        cls.env.company.affinity_consent_mode = "opt_in"
+        cls.env.company.affinity_relationship_commercial = True
+
+    def planned_greeting(self):
+        self.birthday(self.partner, 15, 1, 1980)
+        self.plan(self.birthday_rule, "2027-01-10")
+        return self.followups(self.birthday_rule)
+
+    def test_best_channel_walk_email_denied_sms_granted(self):
+        self.partner._affinity_set_consent("email", "marketing", "denied")
+        self.partner._affinity_set_consent("sms", "marketing", "granted")
+        followup = self.planned_greeting()
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 6, 0))
+        self.assertEqual((followup.state, followup.channel_id), ("sent", self.channel_sms))
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.partner.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertIn("Happy birthday, Ayşe Yılmaz", sms.body)
+        self.assertEqual(followup.message_id.res_id, self.partner.id)
+        # Dispatching again sends nothing more.
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 7, 0))
+        self.assertEqual(len(self.env["sms.sms"].search([("partner_id", "=", self.partner.id)])), 1)
+
+    def test_email_uses_the_form_of_address_and_language(self):
+        self.partner.affinity_salutation = "Ayşe Hanım"
+        self.partner._affinity_set_consent("email", "marketing", "granted")
+        followup = self.planned_greeting()
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 6, 0))
+        self.assertEqual(followup.channel_id, self.channel_email)
+        self.assertIn("Ayşe Hanım", followup.message_id.subject)
+        self.assertIn("Dear Ayşe Hanım", followup.message_id.body)
+
+    def test_outside_window_defers_to_next_window(self):
+        self.partner._affinity_set_consent("email", "marketing", "granted")
+        self.env["affinity.contact.window"].create(
+            {"partner_id": self.partner.id, "weekday": "4", "hour_from": 12, "hour_to": 13}
+        )  # 15 January 2027 is a Friday; 12:00 in Istanbul is 09:00 UTC
+        followup = self.planned_greeting()
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 6, 0))
+        self.assertEqual((followup.state, followup.reason), ("planned", "outside_window"))
+        self.assertEqual(followup.due_datetime, datetime.datetime(2027, 1, 15, 9, 0))
+        with freeze_time("2027-01-15 09:00:00"):
+            self.env.ref("crm_affinity.ir_cron_affinity_followup_dispatch").method_direct_trigger()
+        self.assertEqual(followup.state, "sent")
+
+    def test_no_channel_allowed_falls_back_to_an_activity(self):
+        self.partner._affinity_set_consent("email", "marketing", "denied")
+        followup = self.planned_greeting()
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 6, 0))
+        self.assertEqual(followup.state, "sent")
+        self.assertTrue(followup.activity_id)
+        self.assertEqual(followup.activity_id.user_id, self.user_affinity)
+        self.assertIn("email:denied", followup.reason)
+        self.assertIn("sms:not_asked_optin_mode", followup.reason)
+        self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", self.partner.id)]))
+        # Marking the activity done marks the follow-up done.
+        followup.activity_id.action_feedback(feedback="Called her, she was delighted")
+        self.assertEqual((followup.state, followup.outcome), ("done", "successful"))
+
+    def test_single_channel_rule_skips_with_reason(self):
+        rule = self.Rule.create(
+            {
+                "name": "Mail only",
+                "trigger": "important_date",
+                "date_kind_id": self.kind_birthday.id,
+                "action": "email",
+                "mail_template_id": self.env.ref("crm_affinity.mail_template_birthday").id,
+            }
+        )
+        self.partner.affinity_do_not_contact = True
+        self.birthday(self.partner, 15, 1)
+        self.plan(rule, "2027-01-10")
+        followup = self.followups(rule)
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 7, 0))
+        self.assertEqual((followup.state, followup.reason), ("skipped", "do_not_contact"))
+
+    def test_crash_mid_batch_then_rerun_sends_each_once(self):
+        partners = self.Partner.create(
+            [{"name": f"C{i}", "email": f"c{i}@example.com", "tz": "UTC"} for i in range(6)]
+        )
+        partners._affinity_set_consent("email", "marketing", "granted")
+        for partner in partners:
+            self.birthday(partner, 15, 1)
+        self.plan(self.birthday_rule, "2027-01-10")
+        followups = self.followups(self.birthday_rule)
+        self.assertEqual(len(followups), 6)
+        with freeze_time("2027-01-15 10:00:00"):
+            first, second = followups[:3], followups[3:]
+            first._dispatch()
+            # A crash while the second batch runs: its work is rolled back, the first batch stays.
+            with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+                second._dispatch()
+                raise RuntimeError("worker killed")
+            self.env.invalidate_all()
+            self.env.ref("crm_affinity.ir_cron_affinity_followup_dispatch").method_direct_trigger()
+            self.env.ref("crm_affinity.ir_cron_affinity_followup_plan").method_direct_trigger()
+        self.assertEqual(set(followups.mapped("state")), {"sent"})
+        messages = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", partners.ids), ("subject", "ilike", "birthday")]
+        )
+        self.assertEqual(len(messages), 6)
+        self.assertEqual(len(self.followups(self.birthday_rule)), 6)
+
+    def test_outcomes_feed_the_stats(self):
+        for i in range(4):
+            self.birthday(self.Partner.create({"name": f"S{i}", "tz": "UTC"}), 15, 1)
+        self.plan(self.reminder_rule, "2027-01-10")
+        followups = self.followups(self.reminder_rule)
+        followups._dispatch(now=datetime.datetime(2027, 1, 12, 8, 0))
+        with freeze_time("2027-01-13 10:00:00"):
+            followups[0].action_mark_done()
+            followups[1].action_set_outcome_no_answer()
+            followups[2].action_set_outcome_unsuccessful()
+            followups[3].action_mark_done()
+        groups = self.Followup._read_group([("id", "in", followups.ids)], ["outcome"], ["__count"])
+        self.assertEqual(dict(groups), {"successful": 2, "no_answer": 1, "unsuccessful": 1})
+        [[rate]] = self.Followup._read_group([("id", "in", followups.ids)], [], ["success_rate:avg"])
+        self.assertEqual(rate, 50.0)
+        # The saved "done last week" view, opened the following week, finds them all.
+        saved = self.env.ref("crm_affinity.affinity_followup_filter_done_last_week")
+        context = {"context_today": lambda: datetime.date(2027, 1, 19), "relativedelta": relativedelta}
+        domain = safe_eval(saved.domain, context)
+        self.assertEqual(self.Followup.search([("id", "in", followups.ids), *domain]), followups)
+        context["context_today"] = lambda: datetime.date(2027, 1, 26)
+        self.assertFalse(
+            self.Followup.search([("id", "in", followups.ids), *safe_eval(saved.domain, context)])
+        )
+
+    def test_reschedule(self):
+        self.birthday(self.partner, 15, 1)
+        self.plan(self.reminder_rule, "2027-01-10")
+        followup = self.followups(self.reminder_rule)
+        followup.action_reschedule()
+        self.assertEqual(
+            (followup.due_date, followup.outcome, followup.state),
+            (datetime.date(2027, 1, 19), "rescheduled", "planned"),
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupAccess(FollowupCase):
+    def test_access(self):
+        self.birthday(self.partner, 15, 1)
+        self.plan(self.reminder_rule, "2027-01-10")
+        with self.assertRaises(AccessError):
+            self.Followup.with_user(self.user_plain).search([])
+        self.assertEqual(len(self.Followup.with_user(self.user_affinity).search([])), 1)
+        with self.assertRaises(AccessError):
+            self.Rule.with_user(self.user_affinity).create(
+                {"name": "x", "trigger": "cadence", "action": "activity"}
+            )
+        rule = Form(self.Rule.with_user(self.user_manager))
+        rule.name = "Manager's rule"
+        rule.trigger = "cadence"
+        self.assertTrue(rule.save())
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        foreign = self.Rule.create(
+            {"name": "Foreign", "trigger": "cadence", "action": "activity", "company_id": other_company.id}
+        )
+        self.assertNotIn(foreign, self.Rule.with_user(self.user_manager).search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestParallelPlanners(AffinityCase):
+    """Two planners in two real transactions at once: the unique key keeps one follow-up."""
+
+    def test_two_planners(self):
+        db = sql_db.db_connect(self.env.cr.dbname)
+        kind = self.kind_birthday.id
+        with db.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].create({"name": "Parallel", "tz": "UTC"})
+            env["affinity.date"].create({"partner_id": partner.id, "kind_id": kind, "day": 20, "month": "7"})
+            rule = env["affinity.followup.rule"].create(
+                {"name": "Parallel", "trigger": "important_date", "date_kind_id": kind, "action": "activity"}
+            )
+            cr.commit()
+        try:
+            today = datetime.date(2027, 7, 18)
+            results = {}
+            cr1, cr2 = db.cursor(), db.cursor()
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            with freeze_time("2027-07-18"):
+                env1["affinity.date"].browse().search([("partner_id", "=", partner.id)])._compute_next_date()
+                env1.flush_all()
+                cr1.commit()
+                results["first"] = env1["affinity.followup.rule"].browse(rule.id)._plan(today).ids
+
+                def second():
+                    # Blocks on the unique key until the first transaction commits, then inserts nothing.
+                    results["second"] = env2["affinity.followup.rule"].browse(rule.id)._plan(today).ids
+                    cr2.commit()
+
+                worker = threading.Thread(target=second)
+                worker.start()
+                worker.join(timeout=2)
+                self.assertTrue(worker.is_alive(), "the second planner waits for the first")
+                cr1.commit()
+                worker.join(timeout=30)
+            self.assertEqual(len(results["first"]), 1)
+            self.assertEqual(results["second"], [])
+            cr1.execute("SELECT count(*) FROM affinity_followup WHERE rule_id = %s", (rule.id,))
+            self.assertEqual(cr1.fetchone()[0], 1)
+        finally:
+            for cursor in (cr1, cr2):
+                cursor.rollback()
+                cursor.close()
+            with db.cursor() as cr:
+                cr.execute("DELETE FROM affinity_followup WHERE rule_id = %s", (rule.id,))
+                cr.execute("DELETE FROM affinity_followup_rule WHERE id = %s", (rule.id,))
+                cr.execute("DELETE FROM res_partner WHERE id = %s", (partner.id,))
+                cr.commit()
