@@ -1,3 +1,6 @@
+import datetime
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 
@@ -38,3 +41,28 @@ class TestTours(HttpCase):
             }
         )
         self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_caution_tour", login="admin")
+
+    def test_followup_tour(self):
+        admin = self.env.ref("base.user_admin")
+        partner = self.env["res.partner"].create({"name": "Tour Mehmet", "affinity_owner_id": admin.id})
+        rule = self.env.ref("crm_affinity.followup_rule_cadence_call")
+        today = fields.Date.context_today(rule)
+        followup = self.env["affinity.followup"].create(
+            {
+                "rule_id": rule.id,
+                "partner_id": partner.id,
+                "company_id": self.env.company.id,
+                "occurrence_date": today,
+                "due_date": today,
+                "due_datetime": datetime.datetime.combine(today, datetime.time()),
+                "user_id": admin.id,
+            }
+        )
+        self.start_tour(
+            "/odoo/action-crm_affinity.affinity_followup_rule_action",
+            "crm_affinity_followup_tour",
+            login="admin",
+        )
+        created = self.env["affinity.followup.rule"].search([("name", "=", "Call lapsed VIPs")])
+        self.assertEqual((created.trigger, created.action), ("cadence", "activity"))
+        self.assertEqual((followup.state, followup.outcome), ("done", "successful"))

@@ -116,3 +116,62 @@ registry.category("web_tour.tours").add("crm_affinity_caution_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_affinity_followup_tour", {
+    url: "/odoo/action-crm_affinity.affinity_followup_rule_action",
+    steps: () => [
+        {
+            content: "Create a follow-up rule",
+            trigger: ".o_list_button_add",
+            run: "click",
+        },
+        {
+            content: "Name it",
+            trigger: "div[name='name'] input",
+            run: "edit Call lapsed VIPs",
+        },
+        {
+            content: "When the contact cadence is overdue",
+            trigger: "div[name='trigger'] select",
+            run: 'select "cadence"',
+        },
+        {
+            content: "Schedule an activity",
+            trigger: "div[name='action'] select",
+            run: 'select "activity"',
+        },
+        {
+            content: "Save the rule",
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_saved",
+        },
+        {
+            content: "Open the Affinity menu",
+            trigger: '.dropdown-toggle[data-menu-xmlid="crm_affinity.crm_affinity_menu"]',
+            run: "click",
+        },
+        {
+            content: "Open today's follow-ups",
+            trigger: '.dropdown-item[data-menu-xmlid="crm_affinity.affinity_followup_menu"]',
+            run: "click",
+        },
+        {
+            content: "Open the follow-up of the tour customer",
+            trigger: ".o_data_row .o_data_cell:contains(Tour Mehmet)",
+            run: "click",
+        },
+        {
+            content: "It went well",
+            trigger: ".o_form_view .o_statusbar_buttons button[name='action_mark_done']",
+            run: "click",
+        },
+        {
+            content: "The follow-up is done",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Done)",
+        },
+    ],
+});
