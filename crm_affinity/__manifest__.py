@@ -43,6 +43,7 @@
         "wizards/affinity_consent_import_views.xml",
         "views/crm_affinity_menus.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": [
             "crm_affinity/static/src/js/tours/*.js",

@@ -17,5 +17,7 @@ with odoo.modules.registry.Registry.new(db).cursor() as cr:
     left = cr.fetchone()[0]
     cr.execute("SELECT state FROM ir_module_module WHERE name = 'crm_affinity'")
     state = cr.fetchone()[0]
+    cr.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%%affinity%%'")
+    left += cr.fetchone()[0]
 if left or state != "uninstalled":
-    sys.exit(f"error: uninstall left {left} affinity model(s), module state {state}")
+    sys.exit(f"error: uninstall left {left} affinity model(s) or index(es), module state {state}")

@@ -257,7 +257,7 @@ class AffinityFollowup(models.Model):
         Allowed but outside the window: wait for the window. Allowed but not one this addon sends:
         a person does it. None allowed: a person decides, with the reason in the activity.
         """
-        channels = self.env["affinity.channel"].search([])
+        channels = self.env["affinity.channel"].search([("active", "=", True)])
         partners = self.partner_id
         decisions = {
             channel: partners._affinity_contact_decision(

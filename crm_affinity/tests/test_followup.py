@@ -228,6 +228,55 @@ class TestPlanner(FollowupCase):
         self.plan(rule, "2027-05-07")
         self.assertEqual(len(self.followups(rule)), 1, "a resolved complaint needs no more updates")
 
+    def test_partner_filter_trigger_repeats_per_period(self):
+        rule = self.Rule.create(
+            {
+                "name": "Monthly VIP call",
+                "trigger": "partner_domain",
+                "repeat_days": 30,
+                "action": "activity",
+                "partner_domain": "[('city', '=', 'İstanbul')]",
+            }
+        )
+        self.plan(rule, "2027-02-01")
+        self.plan(rule, "2027-02-10")
+        self.assertEqual(len(self.followups(rule)), 1, "once per 30-day period")
+        self.assertEqual(self.followups(rule).partner_id, self.partner)
+        self.plan(rule, "2027-03-05")
+        self.assertEqual(len(self.followups(rule)), 2)
+
+    def test_lost_opportunity_and_fixed_lapse(self):
+        lost_rule = self.Rule.create(
+            {"name": "Ask why", "trigger": "opportunity_lost", "offset_days": 1, "action": "activity"}
+        )
+        lead = self.env["crm.lead"].create(
+            {"name": "Lost deal", "partner_id": self.partner.id, "type": "opportunity"}
+        )
+        with freeze_time("2027-06-01 09:00:00"):
+            lead.action_set_lost()
+        self.plan(lost_rule, "2027-06-01")
+        self.assertEqual(self.followups(lost_rule).due_date, datetime.date(2027, 6, 2))
+        lapse_rule = self.Rule.create(
+            {
+                "name": "90 days",
+                "trigger": "lapsing",
+                "lapse_mode": "fixed",
+                "lapse_days": 90,
+                "action": "activity",
+            }
+        )
+        product = self.env["product.product"].create({"name": "Tea", "list_price": 10})
+        order = self.env["sale.order"].create(
+            {"partner_id": self.partner.id, "order_line": [(0, 0, {"product_id": product.id})]}
+        )
+        order.action_confirm()
+        order.date_order = "2027-03-01 10:00:00"
+        self.partner._affinity_refresh_purchase_rhythm()
+        self.plan(lapse_rule, "2027-05-20")
+        self.assertFalse(self.followups(lapse_rule))
+        self.plan(lapse_rule, "2027-05-28")
+        self.assertEqual(self.followups(lapse_rule).occurrence_date, datetime.date(2027, 5, 30))
+
     def test_rule_validation(self):
         with self.assertRaises(ValidationError):
             self.Rule.create({"name": "No kind", "trigger": "important_date", "action": "activity"})
@@ -300,6 +349,17 @@ class TestDispatcher(FollowupCase):
         self.assertIn("Ayşe Hanım", followup.message_id.subject)
         self.assertIn("Dear Ayşe Hanım", followup.message_id.body)
 
+    def test_turkish_customer_is_greeted_in_turkish(self):
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.env["ir.module.module"]._load_module_terms(["crm_affinity"], ["tr_TR"], overwrite=True)
+        self.partner.write({"lang": "tr_TR", "affinity_salutation": "Ayşe Hanım"})
+        self.partner._affinity_set_consent("email", "marketing", "granted")
+        followup = self.planned_greeting()
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 6, 0))
+        self.assertEqual(followup.message_id.subject, "İyi ki doğdunuz, Ayşe Hanım!")
+        self.assertIn("Sevgili Ayşe Hanım", followup.message_id.body)
+        self.assertIn("Sağlık, mutluluk", followup.message_id.body)
+
     def test_outside_window_defers_to_next_window(self):
         self.partner._affinity_set_consent("email", "marketing", "granted")
         self.env["affinity.contact.window"].create(
@@ -343,6 +403,26 @@ class TestDispatcher(FollowupCase):
         followup = self.followups(rule)
         followup._dispatch(now=datetime.datetime(2027, 1, 15, 7, 0))
         self.assertEqual((followup.state, followup.reason), ("skipped", "do_not_contact"))
+
+    def test_sms_rule(self):
+        rule = self.Rule.create(
+            {
+                "name": "SMS greeting",
+                "trigger": "important_date",
+                "date_kind_id": self.kind_birthday.id,
+                "action": "sms",
+                "sms_template_id": self.env.ref("crm_affinity.sms_template_birthday").id,
+            }
+        )
+        self.partner._affinity_set_consent("sms", "marketing", "granted")
+        self.birthday(self.partner, 15, 1)
+        self.plan(rule, "2027-01-10")
+        followup = self.followups(rule)
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 7, 0))
+        self.assertEqual((followup.state, followup.channel_id), ("sent", self.channel_sms))
+        self.assertEqual(
+            self.env["sms.sms"].search([("partner_id", "=", self.partner.id)]).number, "+905321112233"
+        )
 
     def test_crash_mid_batch_then_rerun_sends_each_once(self):
         partners = self.Partner.create(
@@ -444,7 +524,7 @@ class TestParallelPlanners(AffinityCase):
             rule = env["affinity.followup.rule"].create(
                 {"name": "Parallel", "trigger": "important_date", "date_kind_id": kind, "action": "activity"}
             )
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit  # fixtures other transactions must see
         try:
             today = datetime.date(2027, 7, 18)
             results = {}
@@ -480,4 +560,4 @@ class TestParallelPlanners(AffinityCase):
                 cr.execute("DELETE FROM affinity_followup WHERE rule_id = %s", (rule.id,))
                 cr.execute("DELETE FROM affinity_followup_rule WHERE id = %s", (rule.id,))
                 cr.execute("DELETE FROM res_partner WHERE id = %s", (partner.id,))
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit  # remove the committed fixtures
