@@ -9,7 +9,9 @@ demo:
 	@bash scripts/demo.sh
 
 ## Lint, install / upgrade / uninstall on a throwaway database, then the whole suite with pytest-odoo
-test: lint
+test:
+	@bash scripts/check_odoo.sh
+	@$(MAKE) --no-print-directory lint
 	@bash scripts/test.sh
 
 ## The same linters pre-commit runs, from PyPI

@@ -15,9 +15,9 @@ write_config "$CONF" "$DB" "$STATE/data" 8069 1
 if ! db_exists "$DB" || [ "$(psql -d "$DB" -Atc "SELECT state FROM ir_module_module WHERE name = 'crm_affinity'" 2>/dev/null)" != "installed" ]; then
     say "== creating $DB with crm_affinity (a few minutes)"
     dropdb --if-exists "$DB" >/dev/null 2>&1
-    odoo -c "$CONF" -d "$DB" -i crm_affinity --stop-after-init --log-level warn
+    odoo -c "$CONF" -d "$DB" -i crm_affinity --stop-after-init --log-level warn --load-language=tr_TR
     say "== seeding the small dataset"
-    "$PY" "$ROOT/scripts/seed.py" "$CONF" "$DB" small
+    "$PY" "$ROOT/scripts/seed.py" "$CONF" "$DB" small 42 --demo
 else
     say "== reusing $DB"
 fi

@@ -8,7 +8,9 @@ import odoo
 from odoo.tools import config
 
 conf, db, size = sys.argv[1:4]
-seed = int(sys.argv[4]) if len(sys.argv) > 4 else 42
+seed = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4].isdigit() else 42
+# The demo company becomes a Turkish one (lira, IYS rules); benchmark databases keep their company as is.
+setup_company = "--demo" in sys.argv
 config.parse_config(["-c", conf, "-d", db, "--log-level", "warn"])
 logging.getLogger("odoo.addons.crm_affinity").setLevel(logging.INFO)
 registry = odoo.modules.registry.Registry.new(db)
@@ -17,5 +19,5 @@ with registry.cursor() as cr:
     env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
     from odoo.addons.crm_affinity.populate.generator import generate
 
-    counts = generate(env, size=size, seed=seed)
+    counts = generate(env, size=size, seed=seed, setup_company=setup_company)
 print(f"seeded {db} ({size}, seed {seed}) in {time.monotonic() - started:.1f} s: {counts}")

@@ -21,6 +21,7 @@ from . import res_partner
 from . import mail_message
 from . import sale_order
 from . import crm_lead
+from . import affinity_blacklist_mixin
 from . import mail_blacklist
 from . import phone_blacklist
 from . import mailing_mailing

@@ -2,6 +2,7 @@ import datetime
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, fields, models
@@ -31,6 +32,18 @@ class ContactDecision:
     allowed: bool
     reason: str
     next_allowed: datetime.datetime | None = None
+
+
+class DecisionFacts(NamedTuple):
+    """What the decision query knows of one partner for one channel and purpose."""
+
+    do_not_contact: bool
+    has_address: bool
+    blacklisted: bool
+    state: str | None
+    expiry: datetime.date | None
+    marketing_state: str | None
+    marketing_expiry: datetime.date | None
 
 
 def phone_key(number):
@@ -575,37 +588,15 @@ class ResPartner(models.Model):
         decisions = {}
         windows = self._affinity_windows_by_partner(channel) if check_window else {}
         default_company = self.env.company
-        for (
-            partner_id,
-            do_not_contact,
-            has_address,
-            blacklisted,
-            state,
-            expiry,
-            m_state,
-            m_expiry,
-            company_id,
-            tz,
-        ) in rows:
+        for row in rows:
+            partner_id, company_id, tz = row[0], row[8], row[9]
             company = companies.get(company_id)
             if company is None:
                 company = companies[company_id] = (
                     self.env["res.company"].browse(company_id) if company_id else default_company
                 )
                 company_windows[company_id] = company._affinity_default_windows(channel)
-            decision = self._affinity_decide_one(
-                channel,
-                purpose,
-                company,
-                when,
-                do_not_contact,
-                has_address,
-                blacklisted,
-                state,
-                expiry,
-                m_state,
-                m_expiry,
-            )
+            decision = self._affinity_decide_one(channel, purpose, company, when, DecisionFacts(*row[1:8]))
             if decision.allowed and check_window:
                 partner_windows = windows.get(partner_id) or company_windows[company_id]
                 decision = self._affinity_check_window(decision, partner_windows, tz, when)
@@ -657,36 +648,23 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _affinity_decide_one(
-        self,
-        channel,
-        purpose,
-        company,
-        when,
-        do_not_contact,
-        has_address,
-        blacklisted,
-        state,
-        expiry,
-        m_state,
-        m_expiry,
-    ):
+    def _affinity_decide_one(self, channel, purpose, company, when, facts):
         """The rules, in the order a careful person would apply them."""
         commercial = purpose.code == "marketing" or (
             purpose.code == "relationship" and company.affinity_relationship_commercial
         )
         requires_consent = purpose.requires_consent or commercial
-        if do_not_contact:
+        if facts.do_not_contact:
             return ContactDecision(False, "do_not_contact")
-        if not has_address:
+        if not facts.has_address:
             return ContactDecision(False, "no_address")
-        states = [(state, expiry)]
+        states = [(facts.state, facts.expiry)]
         if commercial and purpose.code != "marketing":
             # IYS counts greetings as commercial: the marketing consent speaks too.
-            states.append((m_state, m_expiry))
+            states.append((facts.marketing_state, facts.marketing_expiry))
         if any(s == "denied" for s, _e in states):
             return ContactDecision(False, "denied")
-        if commercial and blacklisted:
+        if commercial and facts.blacklisted:
             return ContactDecision(False, "blacklisted")
         today = when.date()
         granted = [(s, e) for s, e in states if s == "granted"]

@@ -381,6 +381,8 @@ class Generator:
             or None
         )
         self.currency = self.company.currency_id.id
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        self.lang_tr = "tr_TR" if "tr_TR" in installed else "en_US"
         self.categories = {c.code: c.id for c in self.env["affinity.preference.category"].search([])}
         kinds = self.env["affinity.date.kind"].search([])
         self.kinds = {kind.code: kind.id for kind in kinds}
@@ -475,7 +477,7 @@ class Generator:
                     "contact",
                     is_company,
                     True,
-                    "en_US",
+                    self.lang_tr if turkish else "en_US",
                     tz,
                     email,
                     email.lower(),

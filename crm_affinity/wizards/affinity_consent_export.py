@@ -1,4 +1,3 @@
-import base64
 import csv
 import io
 import re
@@ -7,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .affinity_consent_import import IYS_SOURCES, IYS_STATUS, IYS_TYPES
-from .xlsx_utils import Workbook, safe_cell
+from .xlsx_utils import XLSX_MIMETYPE, Workbook, download_action, safe_cell
 
 SOURCE_TO_IYS = {
     "web_form": "HS_WEB",
@@ -55,21 +54,8 @@ class AffinityConsentExport(models.TransientModel):
         else:
             content = self._proof_xlsx()
             filename = "consent_proof.xlsx"
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": filename,
-                "datas": base64.b64encode(content),
-                "mimetype": mimetype,
-                "res_model": self._name,
-                "res_id": self.id,
-            }
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
-        }
+            mimetype = XLSX_MIMETYPE
+        return download_action(self, content, filename, mimetype)
 
     def _iys_rows(self):
         """Marketing consents over IYS channels, one row per address, as IYS expects them."""

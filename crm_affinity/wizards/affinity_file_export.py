@@ -1,10 +1,9 @@
-import base64
 import json
 
 from odoo import fields, models
 from odoo.tools import html2plaintext
 
-from .xlsx_utils import Workbook
+from .xlsx_utils import XLSX_MIMETYPE, Workbook, download_action
 
 
 class AffinityFileExport(models.TransientModel):
@@ -28,21 +27,8 @@ class AffinityFileExport(models.TransientModel):
         else:
             content = self._xlsx(data)
             filename = f"{name}.xlsx"
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": filename,
-                "datas": base64.b64encode(content),
-                "mimetype": mimetype,
-                "res_model": self._name,
-                "res_id": self.id,
-            }
-        )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "self",
-        }
+            mimetype = XLSX_MIMETYPE
+        return download_action(self, content, filename, mimetype)
 
     def _xlsx(self, data):
         book = Workbook()

@@ -1,8 +1,11 @@
 """Small helpers shared by every workbook this addon writes."""
 
+import base64
 import io
 
 import xlsxwriter
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -59,3 +62,21 @@ class Workbook:
     def close(self):
         self.book.close()
         return self.buffer.getvalue()
+
+
+def download_action(wizard, content, filename, mimetype):
+    """Store a generated file on the wizard and hand it to the browser."""
+    attachment = wizard.env["ir.attachment"].create(
+        {
+            "name": filename,
+            "datas": base64.b64encode(content),
+            "mimetype": mimetype,
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+        }
+    )
+    return {
+        "type": "ir.actions.act_url",
+        "url": f"/web/content/{attachment.id}?download=true",
+        "target": "self",
+    }
