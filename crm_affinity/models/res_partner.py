@@ -46,6 +46,15 @@ class DecisionFacts(NamedTuple):
     marketing_expiry: datetime.date | None
 
 
+class ConsentPolicy(NamedTuple):
+    """What one purpose demands under one company's settings."""
+
+    commercial: bool
+    greetings_follow_marketing: bool
+    requires_consent: bool
+    opt_in: bool
+
+
 def phone_key(number):
     """Last ten digits: the same line whatever prefix or spacing it was typed with."""
     digits = "".join(ch for ch in number or "" if ch.isdigit())
@@ -590,13 +599,12 @@ class ResPartner(models.Model):
         default_company = self.env.company
         for row in rows:
             partner_id, company_id, tz = row[0], row[8], row[9]
-            company = companies.get(company_id)
-            if company is None:
-                company = companies[company_id] = (
-                    self.env["res.company"].browse(company_id) if company_id else default_company
-                )
+            policy = companies.get(company_id)
+            if policy is None:
+                company = self.env["res.company"].browse(company_id) if company_id else default_company
+                policy = companies[company_id] = self._affinity_policy(purpose, company)
                 company_windows[company_id] = company._affinity_default_windows(channel)
-            decision = self._affinity_decide_one(channel, purpose, company, when, DecisionFacts(*row[1:8]))
+            decision = self._affinity_decide_one(policy, when.date(), DecisionFacts(*row[1:8]))
             if decision.allowed and check_window:
                 partner_windows = windows.get(partner_id) or company_windows[company_id]
                 decision = self._affinity_check_window(decision, partner_windows, tz, when)
@@ -648,33 +656,42 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _affinity_decide_one(self, channel, purpose, company, when, facts):
-        """The rules, in the order a careful person would apply them."""
-        commercial = purpose.code == "marketing" or (
+    def _affinity_policy(self, purpose, company):
+        """What a purpose demands in a company, read once per decision rather than once per partner."""
+        is_marketing = purpose.code == "marketing"
+        commercial = is_marketing or (
             purpose.code == "relationship" and company.affinity_relationship_commercial
         )
-        requires_consent = purpose.requires_consent or commercial
+        return ConsentPolicy(
+            commercial=commercial,
+            greetings_follow_marketing=commercial and not is_marketing,
+            requires_consent=purpose.requires_consent or commercial,
+            opt_in=company.affinity_consent_mode == "opt_in",
+        )
+
+    @api.model
+    def _affinity_decide_one(self, policy, today, facts):
+        """The rules, in the order a careful person would apply them."""
         if facts.do_not_contact:
             return ContactDecision(False, "do_not_contact")
         if not facts.has_address:
             return ContactDecision(False, "no_address")
         states = [(facts.state, facts.expiry)]
-        if commercial and purpose.code != "marketing":
+        if policy.greetings_follow_marketing:
             # IYS counts greetings as commercial: the marketing consent speaks too.
             states.append((facts.marketing_state, facts.marketing_expiry))
         if any(s == "denied" for s, _e in states):
             return ContactDecision(False, "denied")
-        if commercial and facts.blacklisted:
+        if policy.commercial and facts.blacklisted:
             return ContactDecision(False, "blacklisted")
-        today = when.date()
         granted = [(s, e) for s, e in states if s == "granted"]
         if granted:
             if all(e and e < today for _s, e in granted):
                 return ContactDecision(False, "expired")
             return ContactDecision(True, "granted")
-        if not requires_consent:
+        if not policy.requires_consent:
             return ContactDecision(True, "not_required")
-        if company.affinity_consent_mode == "opt_in":
+        if policy.opt_in:
             return ContactDecision(False, "not_asked_optin_mode")
         return ContactDecision(True, "not_asked_optout_mode")
 

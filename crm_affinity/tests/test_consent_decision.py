@@ -187,6 +187,7 @@ class TestContactDecision(AffinityCase):
         self.window(False, 0, 9, 18)
         counts = []
         for subset in (partners[:10], partners):
+            self.env.flush_all()
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
             decisions = subset._affinity_contact_decision("email", "marketing")
