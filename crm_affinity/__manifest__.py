@@ -36,6 +36,7 @@
         "views/affinity_consent_views.xml",
         "views/affinity_marketing_spend_views.xml",
         "views/affinity_followup_views.xml",
+        "views/affinity_campaign_score_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/mail_composer_views.xml",

@@ -33,3 +33,4 @@ from . import sms_composer
 from . import mail_activity
 from . import account_move
 from . import mail_activity_schedule
+from . import affinity_campaign_score

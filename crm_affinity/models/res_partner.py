@@ -23,6 +23,13 @@ PROFILE_FIELDS = {
 }
 # Partner fields every employee reads but only affinity users may change.
 GUARDED_FIELDS = ("affinity_do_not_contact", "affinity_channel_ids", "affinity_window_ids")
+ATTRIBUTION_FIELDS = (
+    "affinity_source_id",
+    "affinity_medium_id",
+    "affinity_campaign_id",
+    "affinity_referred_by_id",
+    "affinity_acquired_on",
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +161,18 @@ class ResPartner(models.Model):
     affinity_followup_ids = fields.One2many("affinity.followup", "partner_id", groups=AFFINITY_USER)
     affinity_followup_count = fields.Integer(compute="_compute_affinity_followup_count", groups=AFFINITY_USER)
 
+    # --- where the customer came from (everyone reads it; affinity users change it) ---
+    affinity_source_id = fields.Many2one("utm.source", string="Acquisition Source", index=True)
+    affinity_medium_id = fields.Many2one("utm.medium", string="Acquisition Medium", index=True)
+    affinity_campaign_id = fields.Many2one("utm.campaign", string="Acquisition Campaign", index=True)
+    affinity_referred_by_id = fields.Many2one("res.partner", string="Referred By", index=True)
+    affinity_acquired_on = fields.Date(string="Acquired On", index=True)
+    affinity_attribution_manual = fields.Boolean(
+        string="Attribution Set by Hand",
+        help="Set as soon as someone edits the attribution: automatic filling then leaves it alone.",
+    )
+    affinity_referral_count = fields.Integer(string="Referrals", compute="_compute_affinity_referral_count")
+
     # --- communication permissions (every employee must respect them) ---
     affinity_consent_ids = fields.One2many("affinity.consent", "partner_id", string="Consents")
     affinity_consent_log_ids = fields.One2many("affinity.consent.log", "partner_id", string="Consent History")
@@ -220,6 +239,15 @@ class ResPartner(models.Model):
                 days=partner.affinity_cadence_days
             )
 
+    def _compute_affinity_referral_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("affinity_referred_by_id", "in", self.ids)], ["affinity_referred_by_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.affinity_referral_count = counts.get(partner, 0)
+
     def _compute_affinity_followup_count(self):
         counts = dict(
             self.env["affinity.followup"]._read_group(
@@ -254,14 +282,17 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
 
     def write(self, vals):
-        if (
-            any(field in vals for field in GUARDED_FIELDS)
-            and not self.env.su
-            and not self.env.user.has_group(AFFINITY_USER)
-        ):
+        guarded = any(field in vals for field in GUARDED_FIELDS + ATTRIBUTION_FIELDS)
+        if guarded and not self.env.su and not self.env.user.has_group(AFFINITY_USER):
             raise AccessError(
-                self.env._("Only Affinity users may change a partner's communication preferences.")
+                self.env._(
+                    "Only Affinity users may change a partner's communication preferences or attribution."
+                )
             )
+        if any(field in vals for field in ATTRIBUTION_FIELDS) and not self.env.context.get(
+            "affinity_auto_attribution"
+        ):
+            vals = dict(vals, affinity_attribution_manual=True)
         return super().write(vals)
 
     # ------------------------------------------------------------------
@@ -366,6 +397,59 @@ class ResPartner(models.Model):
             ),
         }
 
+    def _affinity_fill_attribution(self, all_customers=False):
+        """Where each customer came from, from the first won opportunity, else the first confirmed order,
+        else the lead that created them; one statement, and never over a value a person set."""
+        if not self and not all_customers:
+            return 0
+        for model in ("res.partner", "crm.lead", "sale.order"):
+            self.env[model].flush_model()
+        scope = SQL() if all_customers else SQL("AND p.id = ANY(%s)", self.ids)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH candidates AS (
+                    SELECT l.partner_id, 1 AS priority, l.date_closed AS happened, l.source_id, l.medium_id,
+                           l.campaign_id
+                      FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id
+                     WHERE s.is_won AND l.active AND l.partner_id IS NOT NULL
+                    UNION ALL
+                    SELECT so.partner_id, 2, so.date_order, so.source_id, so.medium_id, so.campaign_id
+                      FROM sale_order so
+                     WHERE so.state = 'sale'
+                    UNION ALL
+                    SELECT l.partner_id, 3, l.create_date, l.source_id, l.medium_id, l.campaign_id
+                      FROM crm_lead l
+                     WHERE l.partner_id IS NOT NULL
+                ), first_touch AS (
+                    SELECT DISTINCT ON (partner_id) partner_id, source_id, medium_id, campaign_id
+                      FROM candidates
+                     WHERE source_id IS NOT NULL OR medium_id IS NOT NULL OR campaign_id IS NOT NULL
+                     ORDER BY partner_id, priority, happened
+                ), acquired AS (
+                    SELECT partner_id, min(happened)::date AS acquired_on
+                      FROM candidates WHERE priority < 3 GROUP BY partner_id
+                )
+                UPDATE res_partner p
+                   SET affinity_source_id = COALESCE(p.affinity_source_id, f.source_id),
+                       affinity_medium_id = COALESCE(p.affinity_medium_id, f.medium_id),
+                       affinity_campaign_id = COALESCE(p.affinity_campaign_id, f.campaign_id),
+                       affinity_acquired_on = COALESCE(p.affinity_acquired_on, a.acquired_on)
+                  FROM acquired a
+                  LEFT JOIN first_touch f ON f.partner_id = a.partner_id
+                 WHERE p.id = a.partner_id
+                   AND NOT COALESCE(p.affinity_attribution_manual, FALSE)
+                   AND (p.affinity_acquired_on IS NULL
+                        OR (p.affinity_source_id IS NULL AND f.source_id IS NOT NULL))
+                   %(scope)s
+                RETURNING p.id
+                """,
+                scope=scope,
+            )
+        )
+        self.invalidate_model(list(ATTRIBUTION_FIELDS))
+        return len(rows)
+
     def affinity_greeting_name(self):
         """How templates address the person: their form of address for those allowed to read it."""
         self.ensure_one()
@@ -456,6 +540,7 @@ class ResPartner(models.Model):
         )
         process_in_batches(partners, lambda batch: batch._affinity_refresh_last_interaction(), batch_size)
         self.sudo()._affinity_refresh_purchase_rhythm(all_customers=True)
+        self.sudo()._affinity_fill_attribution(all_customers=True)
 
     def _affinity_refresh_purchase_rhythm(self, all_customers=False):
         """Last purchase, usual interval and lapse day from confirmed orders, in one statement.

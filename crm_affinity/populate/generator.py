@@ -467,6 +467,8 @@ class Generator:
                 "cadence": rng.choice([0, 0, 0, 30, 60, 90]),
                 "first": first,
             }
+            if self.sources[source_index]["name"] == "Referral" and self.customers:
+                customer["referred_by"] = rng.choice(self.customers)["id"]
             self.customers.append(customer)
             created = self.random_datetime(acquired)
             rows.append(
@@ -536,6 +538,11 @@ class Generator:
                 "affinity_next_date_label",
                 "affinity_last_interaction",
                 "affinity_next_contact_due",
+                "affinity_source_id",
+                "affinity_medium_id",
+                "affinity_campaign_id",
+                "affinity_acquired_on",
+                "affinity_referred_by_id",
             ],
             self.partner_rows(rows),
         )
@@ -545,12 +552,18 @@ class Generator:
         for row, customer in zip(rows, self.customers, strict=True):
             last = customer.get("last")
             cadence = customer["cadence"]
+            source = self.sources[customer["source"]]
             yield (
                 *row,
                 customer.get("next_date"),
                 customer.get("next_label"),
                 last,
                 last.date() + datetime.timedelta(days=cadence) if last and cadence else None,
+                source["source"],
+                source["medium"],
+                self.campaign_for(source, customer["acquired"]),
+                customer["acquired"],
+                customer.get("referred_by"),
             )
 
     # ------------------------------------------------------------------

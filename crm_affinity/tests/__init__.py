@@ -7,4 +7,5 @@ from . import test_consent_records
 from . import test_consent_mailing
 from . import test_consent_import
 from . import test_followup
+from . import test_campaign_score
 from . import test_tours

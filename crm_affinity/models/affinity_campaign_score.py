@@ -1,0 +1,318 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+DIMENSIONS = [
+    ("source", "Source"),
+    ("medium", "Medium"),
+    ("campaign", "Campaign"),
+    ("cohort", "Acquisition month"),
+]
+RANKINGS = [
+    ("roi", "Return on investment"),
+    ("value", "Total value (revenue)"),
+    ("customer_value", "12-month value per customer"),
+]
+# Per dimension: the key on partners (p), leads (l) and spend rows (s); the spend day is d.
+KEYS = {
+    "source": ("p.affinity_source_id::text", "l.source_id::text", "s.source_id::text"),
+    "medium": ("p.affinity_medium_id::text", "l.medium_id::text", "s.medium_id::text"),
+    "campaign": ("p.affinity_campaign_id::text", "l.campaign_id::text", "s.campaign_id::text"),
+    "cohort": (
+        "to_char(p.affinity_acquired_on, 'YYYY-MM')",
+        "to_char(l.create_date, 'YYYY-MM')",
+        "to_char(d.day, 'YYYY-MM')",
+    ),
+}
+
+
+class AffinityCampaignScore(models.TransientModel):
+    """Which source, medium, campaign or acquisition month pays: one statement over the whole base."""
+
+    _name = "affinity.campaign.score"
+    _description = "Affinity Campaign Scoring"
+
+    date_from = fields.Date(
+        required=True, default=lambda self: fields.Date.context_today(self).replace(month=1, day=1)
+    )
+    date_to = fields.Date(required=True, default=fields.Date.context_today)
+    company_ids = fields.Many2many(
+        "res.company", string="Companies", required=True, default=lambda self: self.env.companies
+    )
+    dimension = fields.Selection(DIMENSIONS, required=True, default="source")
+    rank_by = fields.Selection(RANKINGS, required=True, default="roi")
+    currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
+    line_ids = fields.One2many("affinity.campaign.score.line", "score_id")
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for score in self:
+            if score.date_from > score.date_to:
+                raise UserError(self.env._("The scoring period ends after it starts."))
+
+    def action_compute(self):
+        """Score, rank, and show the ranked lines."""
+        self.ensure_one()
+        self.line_ids.unlink()
+        self.env["affinity.campaign.score.line"].create(
+            [dict(values, score_id=self.id) for values in self._ranked_lines()]
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Campaign scoring: %s", dict(DIMENSIONS)[self.dimension]),
+            "res_model": "affinity.campaign.score.line",
+            "view_mode": "list,graph,pivot",
+            "domain": [("score_id", "=", self.id)],
+            "context": {"search_default_order_rank": 1},
+        }
+
+    # ------------------------------------------------------------------
+    # The scoring statement: the only place the figures are computed
+    # ------------------------------------------------------------------
+
+    def _score_rows(self):
+        """Raw figures per key of the chosen dimension, in the company currency."""
+        self.ensure_one()
+        for model in ("res.partner", "crm.lead", "sale.order", "sale.order.line", "affinity.marketing.spend"):
+            self.env[model].flush_model()
+        key_p, key_l, key_s = (SQL(expression) for expression in KEYS[self.dimension])
+        companies = self.company_ids.ids
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                WITH customers AS (
+                    SELECT p.id, p.affinity_acquired_on AS acquired, %(key_p)s AS key
+                      FROM res_partner p
+                     WHERE p.affinity_acquired_on BETWEEN %(date_from)s AND %(date_to)s
+                       AND (p.company_id IS NULL OR p.company_id = ANY(%(companies)s))
+                ), orders AS (
+                    SELECT so.id, so.partner_id, so.date_order, so.company_id,
+                           so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) AS revenue
+                      FROM sale_order so
+                      JOIN customers c ON c.id = so.partner_id
+                     WHERE so.state = 'sale' AND so.company_id = ANY(%(companies)s)
+                ), order_costs AS (
+                    SELECT sol.order_id,
+                           SUM(sol.product_uom_qty
+                               * COALESCE((pp.standard_price ->> o.company_id::text)::numeric, 0)) AS cost
+                      FROM sale_order_line sol
+                      JOIN orders o ON o.id = sol.order_id
+                      JOIN product_product pp ON pp.id = sol.product_id
+                     GROUP BY sol.order_id
+                ), per_customer AS (
+                    SELECT c.key, c.id, c.acquired, count(o.id) AS orders,
+                           COALESCE(sum(o.revenue), 0) AS revenue,
+                           COALESCE(sum(oc.cost), 0) AS cost,
+                           COALESCE(sum(o.revenue) FILTER (
+                               WHERE o.date_order < c.acquired + interval '12 months'), 0) AS value_12m,
+                           min(o.date_order) AS first_order
+                      FROM customers c
+                      LEFT JOIN orders o ON o.partner_id = c.id
+                      LEFT JOIN order_costs oc ON oc.order_id = o.id
+                     GROUP BY c.key, c.id, c.acquired
+                ), first_contact AS (
+                    SELECT l.partner_id, min(l.create_date) AS first_contact
+                      FROM crm_lead l JOIN customers c ON c.id = l.partner_id
+                     GROUP BY l.partner_id
+                ), customer_figures AS (
+                    SELECT pc.key, count(*) AS new_customers, sum(pc.revenue) AS revenue, sum(pc.cost) AS cost,
+                           sum(pc.value_12m) AS value_12m,
+                           count(*) FILTER (WHERE pc.orders >= 2) AS repeat_buyers,
+                           avg(EXTRACT(EPOCH FROM pc.first_order - COALESCE(fc.first_contact, pc.first_order))
+                               / 86400) FILTER (WHERE pc.first_order IS NOT NULL) AS days_to_purchase
+                      FROM per_customer pc
+                      LEFT JOIN first_contact fc ON fc.partner_id = pc.id
+                     GROUP BY pc.key
+                ), lead_figures AS (
+                    SELECT %(key_l)s AS key, count(*) AS leads,
+                           count(*) FILTER (WHERE l.type = 'opportunity') AS opportunities,
+                           count(*) FILTER (WHERE st.is_won AND l.active) AS won
+                      FROM crm_lead l
+                      LEFT JOIN crm_stage st ON st.id = l.stage_id
+                     WHERE l.create_date >= %(date_from)s AND l.create_date < %(date_to)s::date + 1
+                       AND (l.company_id IS NULL OR l.company_id = ANY(%(companies)s))
+                     GROUP BY 1
+                ), spend_figures AS (
+                    -- Spend is spread evenly over its period; only the days inside the scoring period count.
+                    SELECT %(key_s)s AS key,
+                           sum(s.amount / (s.date_to - s.date_from + 1) / COALESCE(rate.rate, 1)) AS spend
+                      FROM affinity_marketing_spend s
+                      JOIN res_company co ON co.id = s.company_id
+                      CROSS JOIN LATERAL generate_series(
+                          GREATEST(s.date_from, %(date_from)s::date), LEAST(s.date_to, %(date_to)s::date),
+                          interval '1 day') AS d(day)
+                      LEFT JOIN LATERAL (
+                          SELECT r.rate FROM res_currency_rate r
+                           WHERE r.currency_id = s.currency_id AND s.currency_id != co.currency_id
+                             AND (r.company_id = s.company_id OR r.company_id IS NULL) AND r.name <= s.date_from
+                           ORDER BY r.company_id NULLS LAST, r.name DESC LIMIT 1
+                      ) rate ON TRUE
+                     WHERE s.company_id = ANY(%(companies)s)
+                       AND s.date_to >= %(date_from)s AND s.date_from <= %(date_to)s
+                     GROUP BY 1
+                ), keys AS (
+                    SELECT key FROM customer_figures UNION SELECT key FROM lead_figures
+                    UNION SELECT key FROM spend_figures
+                )
+                SELECT k.key,
+                       COALESCE(lf.leads, 0) AS leads, COALESCE(lf.opportunities, 0) AS opportunities,
+                       COALESCE(lf.won, 0) AS won, COALESCE(cf.new_customers, 0) AS new_customers,
+                       COALESCE(cf.revenue, 0) AS revenue, COALESCE(cf.cost, 0) AS cost,
+                       COALESCE(cf.value_12m, 0) AS value_12m, COALESCE(cf.repeat_buyers, 0) AS repeat_buyers,
+                       cf.days_to_purchase, COALESCE(sf.spend, 0) AS spend
+                  FROM keys k
+                  LEFT JOIN customer_figures cf ON cf.key IS NOT DISTINCT FROM k.key
+                  LEFT JOIN lead_figures lf ON lf.key IS NOT DISTINCT FROM k.key
+                  LEFT JOIN spend_figures sf ON sf.key IS NOT DISTINCT FROM k.key
+                """,
+                key_p=key_p,
+                key_l=key_l,
+                key_s=key_s,
+                date_from=self.date_from,
+                date_to=self.date_to,
+                companies=companies,
+            )
+        )
+
+    def _ranked_lines(self):
+        """Figures with their ratios, ranked; what the list, the graph and the workbook show."""
+        lines = []
+        for row in self._score_rows():
+            new = row["new_customers"]
+            spend = float(row["spend"])
+            revenue = float(row["revenue"])
+            margin = revenue - float(row["cost"])
+            values = {
+                "leads": row["leads"],
+                "opportunities": row["opportunities"],
+                "won": row["won"],
+                "conversion_rate": 100.0 * row["won"] / row["leads"] if row["leads"] else 0.0,
+                "new_customers": new,
+                "revenue": revenue,
+                "margin": margin,
+                "spend": spend,
+                "cac": spend / new if new else 0.0,
+                "roi": 100.0 * (margin - spend) / spend if spend else 0.0,
+                "has_roi": bool(spend),
+                "revenue_per_customer": revenue / new if new else 0.0,
+                "value_12m_per_customer": float(row["value_12m"]) / new if new else 0.0,
+                "repeat_share": 100.0 * row["repeat_buyers"] / new if new else 0.0,
+                "days_to_purchase": float(row["days_to_purchase"] or 0.0),
+            }
+            values.update(self._key_values(row["key"]))
+            lines.append(values)
+        sort_key = {
+            "roi": lambda v: (v["has_roi"], v["roi"]),
+            "value": lambda v: (True, v["revenue"]),
+            "customer_value": lambda v: (True, v["value_12m_per_customer"]),
+        }[self.rank_by]
+        lines.sort(key=sort_key, reverse=True)
+        for rank, values in enumerate(lines, start=1):
+            values["rank"] = rank
+        return lines
+
+    def _key_values(self, key):
+        if self.dimension == "cohort":
+            return {"cohort": key or self.env._("Not acquired")}
+        field = {"source": "source_id", "medium": "medium_id", "campaign": "campaign_id"}[self.dimension]
+        return {field: int(key) if key else False}
+
+
+class AffinityCampaignScoreLine(models.TransientModel):
+    _name = "affinity.campaign.score.line"
+    _description = "Affinity Campaign Scoring Line"
+    _order = "rank"
+
+    score_id = fields.Many2one("affinity.campaign.score", required=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="score_id.currency_id")
+    rank = fields.Integer()
+    source_id = fields.Many2one("utm.source")
+    medium_id = fields.Many2one("utm.medium")
+    campaign_id = fields.Many2one("utm.campaign")
+    cohort = fields.Char(string="Acquisition Month")
+    name = fields.Char(compute="_compute_name")
+    leads = fields.Integer()
+    opportunities = fields.Integer()
+    won = fields.Integer()
+    conversion_rate = fields.Float(string="Conversion (%)", aggregator="avg")
+    new_customers = fields.Integer()
+    revenue = fields.Monetary()
+    margin = fields.Monetary(string="Gross Margin")
+    spend = fields.Monetary()
+    cac = fields.Monetary(
+        string="CAC", aggregator="avg", help="Customer acquisition cost: spend / new customers."
+    )
+    roi = fields.Float(
+        string="ROI (%)",
+        aggregator="avg",
+        help="(Gross margin − spend) / spend: what each unit spent returned.",
+    )
+    has_roi = fields.Boolean()
+    revenue_per_customer = fields.Monetary(aggregator="avg")
+    value_12m_per_customer = fields.Monetary(string="12-Month Value per Customer", aggregator="avg")
+    repeat_share = fields.Float(string="Repeat Buyers (%)", aggregator="avg")
+    days_to_purchase = fields.Float(string="Days to First Purchase", aggregator="avg")
+
+    @api.depends("source_id", "medium_id", "campaign_id", "cohort")
+    def _compute_name(self):
+        for line in self:
+            line.name = (
+                line.source_id.name
+                or line.medium_id.name
+                or line.campaign_id.name
+                or line.cohort
+                or self.env._("Unknown")
+            )
+
+    def _partner_domain(self):
+        score = self.score_id
+        domain = [
+            ("affinity_acquired_on", ">=", score.date_from),
+            ("affinity_acquired_on", "<=", score.date_to),
+        ]
+        if score.dimension == "cohort":
+            if self.cohort and self.cohort[:4].isdigit():
+                year, month = (int(part) for part in self.cohort.split("-"))
+                first = fields.Date.to_date(f"{year}-{month:02d}-01")
+                domain += [
+                    ("affinity_acquired_on", ">=", first),
+                    ("affinity_acquired_on", "<", fields.Date.add(first, months=1)),
+                ]
+        else:
+            field = {
+                "source": "affinity_source_id",
+                "medium": "affinity_medium_id",
+                "campaign": "affinity_campaign_id",
+            }[score.dimension]
+            value = self[
+                {"source": "source_id", "medium": "medium_id", "campaign": "campaign_id"}[score.dimension]
+            ]
+            domain.append((field, "=", value.id or False))
+        return domain
+
+    def action_open_customers(self):
+        """Drill down: the customers behind this line."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customers from %s", self.name),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": self._partner_domain(),
+        }
+
+    def action_open_orders(self):
+        """Drill down: the confirmed orders of those customers."""
+        self.ensure_one()
+        partners = self.env["res.partner"].search(self._partner_domain())
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Orders of customers from %s", self.name),
+            "res_model": "sale.order",
+            "view_mode": "list,form",
+            "domain": [
+                ("partner_id", "in", partners.ids),
+                ("state", "=", "sale"),
+                ("company_id", "in", self.score_id.company_ids.ids),
+            ],
+        }
