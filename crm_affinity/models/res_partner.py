@@ -404,7 +404,10 @@ class ResPartner(models.Model):
             return 0
         for model in ("res.partner", "crm.lead", "sale.order"):
             self.env[model].flush_model()
-        scope = SQL() if all_customers else SQL("AND p.id = ANY(%s)", self.ids)
+
+        def scope(column):
+            return SQL() if all_customers else SQL("AND %s = ANY(%s)", SQL(column), self.ids)
+
         rows = self.env.execute_query(
             SQL(
                 """
@@ -412,39 +415,43 @@ class ResPartner(models.Model):
                     SELECT l.partner_id, 1 AS priority, l.date_closed AS happened, l.source_id, l.medium_id,
                            l.campaign_id
                       FROM crm_lead l JOIN crm_stage s ON s.id = l.stage_id
-                     WHERE s.is_won AND l.active AND l.partner_id IS NOT NULL
+                     WHERE s.is_won AND l.active AND l.partner_id IS NOT NULL %(lead_scope)s
                     UNION ALL
                     SELECT so.partner_id, 2, so.date_order, so.source_id, so.medium_id, so.campaign_id
                       FROM sale_order so
-                     WHERE so.state = 'sale'
+                     WHERE so.state = 'sale' %(order_scope)s
                     UNION ALL
                     SELECT l.partner_id, 3, l.create_date, l.source_id, l.medium_id, l.campaign_id
                       FROM crm_lead l
-                     WHERE l.partner_id IS NOT NULL
-                ), first_touch AS (
-                    SELECT DISTINCT ON (partner_id) partner_id, source_id, medium_id, campaign_id
+                     WHERE l.partner_id IS NOT NULL %(lead_scope)s
+                ), per_partner AS (
+                    -- The first touch that carries any UTM value: the same row for all three columns.
+                    SELECT partner_id,
+                           min(happened) FILTER (WHERE priority < 3)::date AS acquired_on,
+                           (array_agg(source_id ORDER BY priority, happened) FILTER (WHERE %(has_utm)s))[1]
+                               AS source_id,
+                           (array_agg(medium_id ORDER BY priority, happened) FILTER (WHERE %(has_utm)s))[1]
+                               AS medium_id,
+                           (array_agg(campaign_id ORDER BY priority, happened) FILTER (WHERE %(has_utm)s))[1]
+                               AS campaign_id
                       FROM candidates
-                     WHERE source_id IS NOT NULL OR medium_id IS NOT NULL OR campaign_id IS NOT NULL
-                     ORDER BY partner_id, priority, happened
-                ), acquired AS (
-                    SELECT partner_id, min(happened)::date AS acquired_on
-                      FROM candidates WHERE priority < 3 GROUP BY partner_id
+                     GROUP BY partner_id
                 )
                 UPDATE res_partner p
                    SET affinity_source_id = COALESCE(p.affinity_source_id, f.source_id),
                        affinity_medium_id = COALESCE(p.affinity_medium_id, f.medium_id),
                        affinity_campaign_id = COALESCE(p.affinity_campaign_id, f.campaign_id),
-                       affinity_acquired_on = COALESCE(p.affinity_acquired_on, a.acquired_on)
-                  FROM acquired a
-                  LEFT JOIN first_touch f ON f.partner_id = a.partner_id
-                 WHERE p.id = a.partner_id
+                       affinity_acquired_on = COALESCE(p.affinity_acquired_on, f.acquired_on)
+                  FROM per_partner f
+                 WHERE p.id = f.partner_id AND f.acquired_on IS NOT NULL
                    AND NOT COALESCE(p.affinity_attribution_manual, FALSE)
                    AND (p.affinity_acquired_on IS NULL
                         OR (p.affinity_source_id IS NULL AND f.source_id IS NOT NULL))
-                   %(scope)s
                 RETURNING p.id
                 """,
-                scope=scope,
+                lead_scope=scope("l.partner_id"),
+                order_scope=scope("so.partner_id"),
+                has_utm=SQL("source_id IS NOT NULL OR medium_id IS NOT NULL OR campaign_id IS NOT NULL"),
             )
         )
         self.invalidate_model(list(ATTRIBUTION_FIELDS))
