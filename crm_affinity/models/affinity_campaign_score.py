@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.xlsx import XLSX_MIMETYPE, Workbook, download_action
+
 DIMENSIONS = [
     ("source", "Source"),
     ("medium", "Medium"),
@@ -49,6 +51,99 @@ class AffinityCampaignScore(models.TransientModel):
         for score in self:
             if score.date_from > score.date_to:
                 raise UserError(self.env._("The scoring period ends after it starts."))
+
+    def action_export_xlsx(self):
+        """The ranking as a workbook: summary with a bar chart, a sheet per dimension, the customers."""
+        self.ensure_one()
+        return download_action(self, self._xlsx(), "campaign_scoring.xlsx", XLSX_MIMETYPE)
+
+    def _xlsx(self):
+        book = Workbook()
+        columns = [
+            ("rank", self.env._("Rank"), None),
+            ("name", self.env._("Name"), None),
+            ("leads", self.env._("Leads"), None),
+            ("won", self.env._("Won"), None),
+            ("conversion_rate", self.env._("Conversion %"), None),
+            ("new_customers", self.env._("New customers"), None),
+            ("revenue", self.env._("Revenue"), "money"),
+            ("margin", self.env._("Gross margin"), "money"),
+            ("spend", self.env._("Spend"), "money"),
+            ("cac", self.env._("CAC"), "money"),
+            ("roi", self.env._("ROI %"), None),
+            ("value_12m_per_customer", self.env._("12-month value per customer"), "money"),
+            ("repeat_share", self.env._("Repeat buyers %"), None),
+        ]
+        formats = {index: getattr(book, fmt) for index, (_key, _title, fmt) in enumerate(columns) if fmt}
+        summary = None
+        for dimension, label in DIMENSIONS:
+            score = self.new(
+                {
+                    "date_from": self.date_from,
+                    "date_to": self.date_to,
+                    "company_ids": [(6, 0, self.company_ids.ids)],
+                    "dimension": dimension,
+                    "rank_by": "roi",
+                }
+            )
+            lines = score._ranked_lines()
+            for values in lines:
+                values["name"] = self._line_name(dimension, values)
+            rows = [[values[key] for key, _title, _fmt in columns] for values in lines]
+            sheet_name = self.env._("Summary by ROI") if dimension == self.dimension else label
+            sheet = book.table(sheet_name, [title for _key, title, _fmt in columns], rows, formats)
+            if dimension == self.dimension:
+                summary = (sheet, sheet_name, len(rows))
+        if summary:
+            sheet, name, count = summary
+            chart = book.book.add_chart({"type": "bar"})
+            chart.add_series(
+                {
+                    "name": self.env._("ROI %"),
+                    "categories": [name, 1, 1, max(count, 1), 1],
+                    "values": [name, 1, 10, max(count, 1), 10],
+                }
+            )
+            chart.set_title(
+                {"name": self.env._("Return on investment by %s", dict(DIMENSIONS)[self.dimension])}
+            )
+            chart.set_legend({"none": True})
+            sheet.insert_chart(1, len(columns) + 1, chart)
+            sheet.activate()
+        customers = self.env["res.partner"].search(
+            [("affinity_acquired_on", ">=", self.date_from), ("affinity_acquired_on", "<=", self.date_to)],
+            order="affinity_acquired_on",
+        )
+        book.table(
+            self.env._("Customers"),
+            [
+                self.env._("Customer"),
+                self.env._("Acquired on"),
+                self.env._("Source"),
+                self.env._("Medium"),
+                self.env._("Campaign"),
+                self.env._("Referred by"),
+            ],
+            [
+                (
+                    p.name,
+                    p.affinity_acquired_on,
+                    p.affinity_source_id.name or "",
+                    p.affinity_medium_id.name or "",
+                    p.affinity_campaign_id.name or "",
+                    p.affinity_referred_by_id.name or "",
+                )
+                for p in customers
+            ],
+        )
+        return book.close()
+
+    def _line_name(self, dimension, values):
+        if dimension == "cohort":
+            return values["cohort"]
+        field = {"source": "source_id", "medium": "medium_id", "campaign": "campaign_id"}[dimension]
+        model = {"source": "utm.source", "medium": "utm.medium", "campaign": "utm.campaign"}[dimension]
+        return self.env[model].browse(values[field]).name if values[field] else self.env._("Unknown")
 
     def action_compute(self):
         """Score, rank, and show the ranked lines."""

@@ -1,4 +1,9 @@
+import base64
 import datetime
+import io
+import zipfile
+
+import openpyxl
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -229,3 +234,40 @@ class TestCampaignScoring(AffinityCase):
         self.assertNotIn(self.company_b, spends.company_id)
         with self.assertRaises(AccessError):
             self.env["affinity.marketing.spend"].with_user(self.user_plain).search([])
+
+    def test_workbook(self):
+        self.a.name = '=HYPERLINK("http://evil.example","click")'
+        wizard = self.env["affinity.campaign.score"].create(
+            {
+                "date_from": "2026-01-01",
+                "date_to": "2026-03-31",
+                "company_ids": [(6, 0, self.env.company.ids)],
+            }
+        )
+        action = wizard.action_export_xlsx()
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+        content = base64.b64decode(attachment.datas)
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        self.assertEqual(book.sheetnames[0], "Summary by ROI")
+        self.assertTrue({"Medium", "Campaign", "Acquisition month", "Customers"} <= set(book.sheetnames))
+        summary = book["Summary by ROI"]
+        header = [cell.value for cell in summary[1]]
+        rows = {
+            row[1]: dict(zip(header, row, strict=True))
+            for row in summary.iter_rows(min_row=2, values_only=True)
+        }
+        self.assertEqual(rows["Test Ads"]["New customers"], 2)
+        self.assertAlmostEqual(rows["Test Ads"]["Spend"], 370.0)
+        self.assertAlmostEqual(rows["Test Ads"]["ROI %"], 100 * (160 - 370) / 370)
+        self.assertEqual(summary.freeze_panes, "A2")
+        self.assertTrue(summary.auto_filter.ref)
+        # A native Excel chart, not a picture.
+        names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+        self.assertTrue(any(name.startswith("xl/charts/chart") for name in names))
+        # The formula-looking customer name is stored as text, never as a formula.
+        customers = book["Customers"]
+        cell = next(
+            c for row in customers.iter_rows(min_row=2) for c in row[:1] if "HYPERLINK" in str(c.value)
+        )
+        self.assertEqual(cell.data_type, "s")
+        self.assertTrue(cell.value.startswith("=HYPERLINK"))

@@ -66,3 +66,19 @@ class TestTours(HttpCase):
         created = self.env["affinity.followup.rule"].search([("name", "=", "Call lapsed VIPs")])
         self.assertEqual((created.trigger, created.action), ("cadence", "activity"))
         self.assertEqual((followup.state, followup.outcome), ("done", "successful"))
+
+    def test_scoring_tour(self):
+        source = self.env["utm.source"].create({"name": "Tour Billboard"})
+        today = fields.Date.context_today(source)
+        self.env["res.partner"].create(
+            {"name": "Tour customer", "affinity_source_id": source.id, "affinity_acquired_on": today}
+        )
+        self.env["affinity.marketing.spend"].create(
+            {"date_from": today.replace(day=1), "date_to": today, "source_id": source.id, "amount": 100}
+        )
+        self.start_tour("/odoo", "crm_affinity_scoring_tour", login="admin")
+        # The same wizard's download: a workbook, as the button hands it to the browser.
+        wizard = self.env["affinity.campaign.score"].search([], order="id desc", limit=1)
+        response = self.url_open(wizard.action_export_xlsx()["url"])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content[:2], b"PK")

@@ -5,8 +5,8 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.xlsx import XLSX_MIMETYPE, Workbook, download_action, safe_cell
 from .affinity_consent_import import IYS_SOURCES, IYS_STATUS, IYS_TYPES
-from .xlsx_utils import XLSX_MIMETYPE, Workbook, download_action, safe_cell
 
 SOURCE_TO_IYS = {
     "web_form": "HS_WEB",

@@ -3,7 +3,7 @@ import json
 from odoo import fields, models
 from odoo.tools import html2plaintext
 
-from .xlsx_utils import XLSX_MIMETYPE, Workbook, download_action
+from ..tools.xlsx import XLSX_MIMETYPE, Workbook, download_action
 
 
 class AffinityFileExport(models.TransientModel):

@@ -175,3 +175,43 @@ registry.category("web_tour.tours").add("crm_affinity_followup_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_affinity_scoring_tour", {
+    url: "/odoo",
+    steps: () => [
+        stepUtils.showAppsMenuItem(),
+        {
+            content: "Open CRM",
+            trigger: '.o_app[data-menu-xmlid="crm.crm_menu_root"]',
+            run: "click",
+        },
+        {
+            content: "Open the Affinity menu",
+            trigger: '.dropdown-toggle[data-menu-xmlid="crm_affinity.crm_affinity_menu"]',
+            run: "click",
+        },
+        {
+            content: "Open campaign scoring",
+            trigger: '.dropdown-item[data-menu-xmlid="crm_affinity.affinity_campaign_score_menu"]',
+            run: "click",
+        },
+        {
+            content: "Score by source",
+            trigger: ".modal button[name='action_compute']",
+            run: "click",
+        },
+        {
+            content: "The ranked list shows the tour source",
+            trigger: ".o_list_view .o_data_cell:contains(Tour Billboard)",
+        },
+        {
+            content: "Switch to the graph",
+            trigger: ".o_switch_view.o_graph",
+            run: "click",
+        },
+        {
+            content: "The bar graph is drawn",
+            trigger: ".o_graph_renderer canvas",
+        },
+    ],
+});
