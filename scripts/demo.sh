@@ -19,7 +19,8 @@ if ! db_exists "$DB" || [ "$(psql -d "$DB" -Atc "SELECT state FROM ir_module_mod
     say "== seeding the small dataset"
     "$PY" "$ROOT/scripts/seed.py" "$CONF" "$DB" small 42 --demo
 else
-    say "== reusing $DB"
+    say "== reusing $DB (bringing crm_affinity up to date)"
+    odoo -c "$CONF" -d "$DB" -u crm_affinity --stop-after-init --log-level warn
 fi
 say "== Odoo on http://localhost:8069 (login admin / admin); Ctrl-C stops it"
 exec "$PY" -m odoo -c "$CONF" -d "$DB"

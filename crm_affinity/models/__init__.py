@@ -34,3 +34,4 @@ from . import mail_activity
 from . import account_move
 from . import mail_activity_schedule
 from . import affinity_campaign_score
+from . import utm_campaign

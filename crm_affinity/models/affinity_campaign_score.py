@@ -44,6 +44,7 @@ class AffinityCampaignScore(models.TransientModel):
     dimension = fields.Selection(DIMENSIONS, required=True, default="source")
     rank_by = fields.Selection(RANKINGS, required=True, default="roi")
     currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
+    campaign_ids = fields.Many2many("utm.campaign", string="Only Campaigns", help="Empty: every campaign.")
     line_ids = fields.One2many("affinity.campaign.score.line", "score_id")
 
     @api.constrains("date_from", "date_to")
@@ -295,6 +296,8 @@ class AffinityCampaignScore(models.TransientModel):
                 "days_to_purchase": float(row["days_to_purchase"] or 0.0),
             }
             values.update(self._key_values(row["key"]))
+            if self.campaign_ids and values.get("campaign_id") not in self.campaign_ids.ids:
+                continue
             lines.append(values)
         sort_key = {
             "roi": lambda v: (v["has_roi"], v["roi"]),
@@ -324,6 +327,7 @@ class AffinityCampaignScoreLine(models.TransientModel):
     source_id = fields.Many2one("utm.source")
     medium_id = fields.Many2one("utm.medium")
     campaign_id = fields.Many2one("utm.campaign")
+    pilot_of_id = fields.Many2one(related="campaign_id.affinity_pilot_of_id", string="Pilot Of")
     cohort = fields.Char(string="Acquisition Month")
     name = fields.Char(compute="_compute_name")
     leads = fields.Integer()

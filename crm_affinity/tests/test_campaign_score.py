@@ -5,7 +5,7 @@ import zipfile
 
 import openpyxl
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import AffinityCase
@@ -271,3 +271,67 @@ class TestCampaignScoring(AffinityCase):
         )
         self.assertEqual(cell.data_type, "s")
         self.assertTrue(cell.value.startswith("=HYPERLINK"))
+
+    def test_pilot_and_rollout_side_by_side(self):
+        rollout = self.env["utm.campaign"].create({"title": "Spring 2026"})
+        pilot = self.env["utm.campaign"].create(
+            {"title": "Spring 2026 pilot", "affinity_pilot_of_id": rollout.id}
+        )
+        self.a.write({"affinity_campaign_id": pilot.id})
+        self.b.write({"affinity_campaign_id": rollout.id})
+        self.env["affinity.marketing.spend"].create(
+            {"date_from": "2026-01-01", "date_to": "2026-01-10", "campaign_id": pilot.id, "amount": 50}
+        )
+        action = pilot.action_affinity_compare_pilot()
+        lines = self.env["affinity.campaign.score.line"].search(action["domain"])
+        by_campaign = {line.campaign_id: line for line in lines}
+        self.assertEqual(set(by_campaign), {pilot, rollout})
+        self.assertEqual(by_campaign[pilot].pilot_of_id, rollout)
+        self.assertAlmostEqual(by_campaign[pilot].revenue, 150.0)
+        self.assertAlmostEqual(by_campaign[pilot].spend, 50.0)
+        self.assertAlmostEqual(by_campaign[rollout].revenue, 100.0)
+
+
+@tagged("post_install", "-at_install")
+class TestSpendImport(AffinityCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.source = cls.env["utm.source"].create({"name": "Newspaper banner test"})
+
+    def wizard(self, text):
+        return (
+            self.env["affinity.spend.import"]
+            .with_user(self.user_manager)
+            .create({"file": base64.b64encode(text.encode()), "filename": "spend.csv"})
+        )
+
+    def test_good_file(self):
+        self.wizard(
+            "date_from,date_to,amount,source,currency,description\n"
+            "2026-01-01,2026-01-31,1200.50,Newspaper banner test,,January banner\n"
+            "01.02.2026,28.02.2026,900,newspaper banner test,EUR,February\n"
+        ).action_import()
+        spends = self.env["affinity.marketing.spend"].search(
+            [("source_id", "=", self.source.id)], order="date_from"
+        )
+        self.assertEqual(spends.mapped("amount"), [1200.5, 900.0])
+        self.assertEqual(spends[1].currency_id, self.env.ref("base.EUR"))
+        self.assertEqual(spends[0].name, "January banner")
+
+    def test_bad_file_writes_nothing(self):
+        wizard = self.wizard(
+            "date_from,date_to,amount,source\n"
+            "2026-01-01,2026-01-31,100,Newspaper banner test\n"
+            "2026-13-01,2026-01-31,100,Newspaper banner test\n"
+            "2026-02-01,2026-01-31,-5,Nowhere\n"
+        )
+        with self.assertRaises(UserError) as error:
+            wizard.action_import()
+        message = str(error.exception)
+        self.assertIn("Line 3", message)
+        self.assertIn("is not a date", message)
+        self.assertIn("Line 4", message)
+        self.assertIn("unknown source 'Nowhere'", message)
+        self.assertIn("cannot be negative", message)
+        self.assertFalse(self.env["affinity.marketing.spend"].search([("source_id", "=", self.source.id)]))

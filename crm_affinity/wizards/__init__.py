@@ -1,3 +1,5 @@
+from . import affinity_file_import_mixin
 from . import affinity_file_export
 from . import affinity_consent_import
 from . import affinity_consent_export
+from . import affinity_spend_import

@@ -1,9 +1,4 @@
-import base64
-import csv
 import datetime
-import io
-
-import openpyxl
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -36,10 +31,9 @@ class AffinityConsentImport(models.TransientModel):
     """Import consents from CSV/XLSX: preview first, write only a file without a single bad row."""
 
     _name = "affinity.consent.import"
+    _inherit = "affinity.file.import.mixin"
     _description = "Import Consents"
 
-    file = fields.Binary(required=True)
-    filename = fields.Char()
     layout = fields.Selection(
         [("standard", "Standard (partner, channel, purpose, state…)"), ("iys", "IYS bulk file")],
         required=True,
@@ -107,49 +101,8 @@ class AffinityConsentImport(models.TransientModel):
     # Parsing
     # ------------------------------------------------------------------
 
-    def _read_rows(self):
-        """Rows of the file as dicts with lower-case keys, with their 1-based line numbers."""
-        if not self.file:
-            raise UserError(self.env._("Choose a file to import."))
-        content = base64.b64decode(self.file)
-        name = (self.filename or "").lower()
-        if name.endswith(".xlsx") or content[:2] == b"PK":
-            return self._read_xlsx(content)
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UserError(self.env._("The file is neither an XLSX workbook nor UTF-8 text.")) from None
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
-        rows = list(reader)
-        return self._rows_as_dicts(rows)
-
-    def _read_xlsx(self, content):
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:
-            raise UserError(self.env._("The workbook cannot be read: %s", error)) from None
-        sheet = book.worksheets[0]
-        rows = [[("" if cell is None else cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-        return self._rows_as_dicts(rows)
-
-    def _rows_as_dicts(self, rows):
-        if not rows:
-            return []
-        header = [str(title).strip().lower() for title in rows[0]]
-        required = STANDARD_COLUMNS if self.layout == "standard" else IYS_COLUMNS
-        missing = [column for column in required if column not in header]
-        if missing:
-            raise UserError(self.env._("The header lacks the column(s): %s", ", ".join(missing)))
-        result = []
-        for index, row in enumerate(rows[1:], start=2):
-            if not any(str(cell).strip() for cell in row):
-                continue
-            result.append((index, {header[i]: row[i] for i in range(min(len(header), len(row)))}))
-        return result
+    def _required_columns(self):
+        return STANDARD_COLUMNS if self.layout == "standard" else IYS_COLUMNS
 
     def _parse(self):
         rows = self._read_rows()
