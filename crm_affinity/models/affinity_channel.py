@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class AffinityChannel(models.Model):
     _name = "affinity.channel"
+    _inherit = ["affinity.coded.mixin"]
     _description = "Affinity Communication Channel"
     _order = "sequence, name"
 
@@ -37,10 +38,3 @@ class AffinityChannel(models.Model):
     _sql_constraints = [
         ("code_uniq", "unique(code)", "A channel with this code already exists."),
     ]
-
-    def _get_by_code(self, code):
-        """Resolve a code to a channel so callers may pass either."""
-        if isinstance(code, models.BaseModel):
-            return code
-        channel = self.with_context(active_test=False).search([("code", "=", code)], limit=1)
-        return channel

@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class AffinityPurpose(models.Model):
     _name = "affinity.purpose"
+    _inherit = ["affinity.coded.mixin"]
     _description = "Affinity Communication Purpose"
     _order = "sequence, name"
 
@@ -17,9 +18,3 @@ class AffinityPurpose(models.Model):
     _sql_constraints = [
         ("code_uniq", "unique(code)", "A purpose with this code already exists."),
     ]
-
-    def _get_by_code(self, code):
-        """Resolve a code to a purpose so callers may pass either."""
-        if isinstance(code, models.BaseModel):
-            return code
-        return self.with_context(active_test=False).search([("code", "=", code)], limit=1)

@@ -1,9 +1,9 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
-registry.category("web_tour.tours").add("crm_affinity_menu_tour", {
-    url: "/odoo",
-    steps: () => [
+/** From the home screen to the open Affinity menu of the CRM app. */
+function openAffinityMenu() {
+    return [
         stepUtils.showAppsMenuItem(),
         {
             content: "Open CRM",
@@ -15,6 +15,13 @@ registry.category("web_tour.tours").add("crm_affinity_menu_tour", {
             trigger: '.dropdown-toggle[data-menu-xmlid="crm_affinity.crm_affinity_menu"]',
             run: "click",
         },
+    ];
+}
+
+registry.category("web_tour.tours").add("crm_affinity_menu_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openAffinityMenu(),
         {
             content: "Open important dates",
             trigger: '.dropdown-item[data-menu-xmlid="crm_affinity.affinity_date_menu"]',
@@ -179,17 +186,7 @@ registry.category("web_tour.tours").add("crm_affinity_followup_tour", {
 registry.category("web_tour.tours").add("crm_affinity_scoring_tour", {
     url: "/odoo",
     steps: () => [
-        stepUtils.showAppsMenuItem(),
-        {
-            content: "Open CRM",
-            trigger: '.o_app[data-menu-xmlid="crm.crm_menu_root"]',
-            run: "click",
-        },
-        {
-            content: "Open the Affinity menu",
-            trigger: '.dropdown-toggle[data-menu-xmlid="crm_affinity.crm_affinity_menu"]',
-            run: "click",
-        },
+        ...openAffinityMenu(),
         {
             content: "Open campaign scoring",
             trigger: '.dropdown-item[data-menu-xmlid="crm_affinity.affinity_campaign_score_menu"]',
