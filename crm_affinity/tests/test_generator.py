@@ -67,6 +67,18 @@ class TestGenerator(AffinityCase):
         self.assertTrue(all(d.next_date >= ANCHOR for d in dates))
         partner = dates[0].partner_id
         self.assertEqual(partner.affinity_next_date, min(partner.affinity_date_ids.mapped("next_date")))
+        # Every seeded customer knows where it came from; scoring the seeded data ranks the paid sources.
+        seeded = self.env["res.partner"].search([("id", ">", self.before_partner), ("customer_rank", ">", 0)])
+        self.assertTrue(all(seeded.mapped("affinity_acquired_on")))
+        self.assertEqual(len(seeded.affinity_source_id), 7)
+        score = self.env["affinity.campaign.score"].create(
+            {"date_from": ANCHOR.replace(year=ANCHOR.year - 3), "date_to": ANCHOR, "dimension": "source"}
+        )
+        lines = [line for line in score._ranked_lines() if line["source_id"] in seeded.affinity_source_id.ids]
+        self.assertEqual(len(lines), 7)
+        self.assertEqual(sum(line["new_customers"] for line in lines), customers)
+        self.assertTrue(all(line["spend"] > 0 and line["has_roi"] for line in lines))
+        self.assertEqual([line["rank"] for line in lines], sorted(line["rank"] for line in lines))
 
     def test_same_seed_same_data(self):
         fingerprints = []
