@@ -1,6 +1,7 @@
 from odoo import api, models
 
-INTERACTION_TYPES = ("comment", "email", "email_outgoing")
+# A note, a chatter message or an incoming e-mail; not the e-mails a mass mailing generates.
+INTERACTION_TYPES = ("comment", "email")
 
 
 class MailMessage(models.Model):
@@ -16,7 +17,11 @@ class MailMessage(models.Model):
         """A note, an e-mail or a done activity about a partner is an interaction with them."""
         partner_ids = set()
         by_model = {}
+        # What OdooBot posts (automated greetings, crons) is not a person getting in touch.
+        robot = self.env.ref("base.partner_root", raise_if_not_found=False)
         for message in self:
+            if robot and message.author_id == robot:
+                continue
             is_activity = bool(message.mail_activity_type_id)
             if (
                 message.model == "res.partner"

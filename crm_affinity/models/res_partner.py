@@ -484,8 +484,8 @@ class ResPartner(models.Model):
                     SELECT m.res_id AS partner_id, max(m.date) AS happened
                       FROM mail_message m
                      WHERE m.model = 'res.partner' AND m.res_id IN (SELECT id FROM targets)
-                       AND (m.message_type IN ('comment', 'email', 'email_outgoing')
-                            OR m.mail_activity_type_id IS NOT NULL)
+                       AND (m.message_type IN ('comment', 'email') OR m.mail_activity_type_id IS NOT NULL)
+                       AND m.author_id IS DISTINCT FROM %(robot)s
                      GROUP BY m.res_id
                     UNION ALL
                     SELECT m.author_id, max(m.date)
@@ -518,6 +518,7 @@ class ResPartner(models.Model):
                  GROUP BY owner.id
                 """,
                 ids=self.ids,
+                robot=self.env.ref("base.partner_root").id,
             )
         )
         return dict(rows)

@@ -134,17 +134,38 @@ class TestLastInteraction(AffinityCase):
 
     def test_logged_note_counts(self):
         with freeze_time("2026-03-01 10:00:00"):
-            self.partner.message_post(
+            self.partner.with_user(self.user_affinity).message_post(
                 body="Called about the order", message_type="comment", subtype_xmlid="mail.mt_note"
             )
         self.assertEqual(self.partner.affinity_last_interaction, datetime.datetime(2026, 3, 1, 10, 0))
         self.assertEqual(self._truth(), datetime.datetime(2026, 3, 1, 10, 0))
         self.assertEqual(self.partner.affinity_next_contact_due, datetime.date(2026, 3, 31))
 
+    def test_mass_mailing_and_robot_messages_do_not_count(self):
+        self.env["mail.message"].create(
+            {
+                "model": "res.partner",
+                "res_id": self.partner.id,
+                "message_type": "email_outgoing",
+                "body": "Autumn offers",
+                "author_id": self.env.user.partner_id.id,
+            }
+        )
+        self.partner.with_user(self.env.ref("base.user_root")).message_post(
+            body="Happy birthday!",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            author_id=self.env.ref("base.partner_root").id,
+        )
+        self.assertFalse(self.partner.affinity_last_interaction)
+        self.assertFalse(self._truth())
+
     def test_done_activity_counts(self):
-        activity = self.partner.activity_schedule("mail.mail_activity_data_call", summary="Call Ayşe")
+        activity = self.partner.activity_schedule(
+            "mail.mail_activity_data_call", summary="Call Ayşe", user_id=self.user_affinity.id
+        )
         with freeze_time("2026-04-02 09:30:00"):
-            activity.action_feedback(feedback="She is happy")
+            activity.with_user(self.user_affinity).action_feedback(feedback="She is happy")
         self.assertEqual(self._truth(), datetime.datetime(2026, 4, 2, 9, 30))
 
     def test_confirmed_sale_order_counts(self):
@@ -170,7 +191,7 @@ class TestLastInteraction(AffinityCase):
         company = self.Partner.create({"name": "Yılmaz Tekstil A.Ş.", "is_company": True})
         self.partner.parent_id = company
         with freeze_time("2026-07-07 08:00:00"):
-            self.partner.message_post(
+            self.partner.with_user(self.user_affinity).message_post(
                 body="Met at the fair", message_type="comment", subtype_xmlid="mail.mt_note"
             )
         self.assertEqual(
@@ -178,7 +199,9 @@ class TestLastInteraction(AffinityCase):
         )
 
     def test_cron_refreshes(self):
-        self.partner.message_post(body="hello", message_type="comment", subtype_xmlid="mail.mt_note")
+        self.partner.with_user(self.user_affinity).message_post(
+            body="hello", message_type="comment", subtype_xmlid="mail.mt_note"
+        )
         self.partner.affinity_last_interaction = False
         self.env.ref("crm_affinity.ir_cron_affinity_relationships").method_direct_trigger()
         self.assertTrue(self.partner.affinity_last_interaction)
