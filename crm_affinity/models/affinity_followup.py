@@ -111,10 +111,17 @@ class AffinityFollowup(models.Model):
             hour = rule.send_hour if rule.action != "activity" else 0.0
             followup.write(
                 {
-                    "user_id": (user or rule.user_id or rule.create_uid).id,
+                    "user_id": (user or rule.user_id or followup._fallback_user()).id,
                     "due_datetime": local_to_utc(followup.due_date, hour, partner.tz),
                 }
             )
+
+    def _fallback_user(self):
+        """Nobody owns or sells to the customer: whoever configured the rule, unless that was OdooBot."""
+        creator = self.rule_id.create_uid
+        if creator and not creator._is_superuser() and creator.active:
+            return creator
+        return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
 
     # ------------------------------------------------------------------
     # Actions

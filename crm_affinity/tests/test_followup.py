@@ -78,6 +78,12 @@ class TestPlanner(FollowupCase):
             (datetime.date(2027, 1, 2), datetime.date(2026, 12, 30)),
         )
 
+    def test_customer_without_owner_goes_to_a_person(self):
+        orphan = self.Partner.create({"name": "Nobody's customer", "tz": "UTC"})
+        self.birthday(orphan, 15, 1)
+        self.plan(self.reminder_rule, "2027-01-10")
+        self.assertEqual(self.followups(self.reminder_rule, orphan).user_id, self.env.ref("base.user_admin"))
+
     def test_29_february(self):
         self.birthday(self.partner, 29, 2, 1996)
         self.plan(self.birthday_rule, "2027-02-25")
