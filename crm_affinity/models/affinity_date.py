@@ -50,7 +50,6 @@ class AffinityDate(models.Model):
         string="Remind Days Before", compute="_compute_lead_days", store=True, readonly=False
     )
     next_date = fields.Date(string="Next Occurrence", compute="_compute_next_date", store=True, index=True)
-    display_label = fields.Char(compute="_compute_display_label")
 
     @api.depends("kind_id")
     def _compute_lead_days(self):
@@ -65,11 +64,6 @@ class AffinityDate(models.Model):
             record.next_date = next_occurrence(
                 record.day, int(record.month or 0), record.year, record.recurring, today
             )
-
-    @api.depends("name", "kind_id", "partner_id")
-    def _compute_display_label(self):
-        for record in self:
-            record.display_label = f"{record.partner_id.name}: {record.name or record.kind_id.name}"
 
     @api.depends("name", "kind_id", "partner_id")
     def _compute_display_name(self):

@@ -15,10 +15,7 @@ class AffinityGift(models.Model):
     occasion = fields.Char()
     name = fields.Char(string="Gift", required=True)
     category_id = fields.Many2one(
-        "affinity.preference.category",
-        default=lambda self: self.env.ref(
-            "crm_affinity.affinity_preference_category_gift", raise_if_not_found=False
-        ),
+        "affinity.preference.category", default=lambda self: self._default_category()
     )
     currency_id = fields.Many2one(
         "res.currency", required=True, default=lambda self: self.env.company.currency_id
@@ -61,4 +58,4 @@ class AffinityGift(models.Model):
 
     @api.model
     def _default_category(self):
-        return self.env.ref("crm_affinity.affinity_preference_category_gift")
+        return self.env.ref("crm_affinity.affinity_preference_category_gift", raise_if_not_found=False)
