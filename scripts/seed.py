@@ -20,4 +20,7 @@ with registry.cursor() as cr:
     from odoo.addons.crm_affinity.populate.generator import generate
 
     counts = generate(env, size=size, seed=seed, setup_company=setup_company)
+    if setup_company:
+        # The demo opens on valued customers, as the nightly job would leave them.
+        env["affinity.customer.value"]._recompute()
 print(f"seeded {db} ({size}, seed {seed}) in {time.monotonic() - started:.1f} s: {counts}")

@@ -14,6 +14,10 @@ from . import affinity_partner_channel
 from . import affinity_contact_window
 from . import affinity_marketing_spend
 from . import affinity_complaint
+from . import affinity_rfm_segment
+from . import affinity_review_flag
+from . import affinity_customer_value
+from . import mail_activity_type
 from . import affinity_followup_rule
 from . import affinity_followup
 from . import res_company

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -26,6 +27,27 @@ class ResCompany(models.Model):
     affinity_lapse_min_days = fields.Integer(
         string="Lapse Minimum (days)", default=60, help="Never call a customer lapsing before this many days."
     )
+    # --- customer value and review flags ---
+    affinity_value_months = fields.Integer(
+        string="Value Window (months)",
+        default=12,
+        help="Revenue, margin, cost to serve, late payments and discounts are counted over this window.",
+    )
+    affinity_ltv_years = fields.Float(
+        string="Expected Lifetime (years)", default=3.0, help="How many years a customer typically stays."
+    )
+    affinity_complaint_cost = fields.Float(
+        string="Cost per Complaint", help="What handling one complaint costs, in company currency."
+    )
+    affinity_complaint_threshold = fields.Integer(string="Serial Complainer: Complaints", default=3)
+    affinity_complaint_months = fields.Integer(string="Serial Complainer: Within (months)", default=6)
+    affinity_late_share = fields.Float(string="Late Payer: Share Paid Late (%)", default=30.0)
+    affinity_late_days = fields.Float(string="Late Payer: Average Days Late", default=10.0)
+    affinity_late_min_invoices = fields.Integer(string="Late Payer: Minimum Invoices", default=3)
+    affinity_deal_share = fields.Float(string="Deal Seeker: Revenue at Discount (%)", default=60.0)
+    affinity_deal_min_orders = fields.Integer(string="Deal Seeker: Minimum Orders", default=3)
+    affinity_vip_percent = fields.Float(string="VIP: Top Share of Customers (%)", default=5.0)
+    affinity_value_computed_at = fields.Datetime(string="Customer Value Computed At", readonly=True)
     affinity_window_ids = fields.One2many(
         "affinity.contact.window",
         "company_id",
@@ -37,6 +59,37 @@ class ResCompany(models.Model):
     def _compute_affinity_relationship_commercial(self):
         for company in self:
             company.affinity_relationship_commercial = company.country_id.code == "TR"
+
+    @api.constrains(
+        "affinity_value_months",
+        "affinity_ltv_years",
+        "affinity_complaint_cost",
+        "affinity_complaint_threshold",
+        "affinity_complaint_months",
+        "affinity_late_share",
+        "affinity_late_days",
+        "affinity_late_min_invoices",
+        "affinity_deal_share",
+        "affinity_deal_min_orders",
+        "affinity_vip_percent",
+    )
+    def _check_affinity_value_settings(self):
+        for company in self:
+            if company.affinity_value_months < 1 or company.affinity_complaint_months < 1:
+                raise ValidationError(self.env._("Value and complaint windows last at least one month."))
+            numbers = (
+                company.affinity_ltv_years,
+                company.affinity_complaint_cost,
+                company.affinity_complaint_threshold,
+                company.affinity_late_days,
+                company.affinity_late_min_invoices,
+                company.affinity_deal_min_orders,
+            )
+            if any(number < 0 for number in numbers):
+                raise ValidationError(self.env._("Customer value settings cannot be negative."))
+            shares = (company.affinity_late_share, company.affinity_deal_share, company.affinity_vip_percent)
+            if any(share < 0 or share > 100 for share in shares):
+                raise ValidationError(self.env._("Shares are percentages between 0 and 100."))
 
     def _affinity_default_windows(self, channel):
         """Company-wide windows for a channel: (weekday, from, to) tuples, channel rows first."""

@@ -10,6 +10,22 @@ class ResConfigSettings(models.TransientModel):
     )
     affinity_lapse_factor = fields.Float(related="company_id.affinity_lapse_factor", readonly=False)
     affinity_lapse_min_days = fields.Integer(related="company_id.affinity_lapse_min_days", readonly=False)
+    affinity_value_months = fields.Integer(related="company_id.affinity_value_months", readonly=False)
+    affinity_ltv_years = fields.Float(related="company_id.affinity_ltv_years", readonly=False)
+    affinity_complaint_cost = fields.Float(related="company_id.affinity_complaint_cost", readonly=False)
+    affinity_complaint_threshold = fields.Integer(
+        related="company_id.affinity_complaint_threshold", readonly=False
+    )
+    affinity_complaint_months = fields.Integer(related="company_id.affinity_complaint_months", readonly=False)
+    affinity_late_share = fields.Float(related="company_id.affinity_late_share", readonly=False)
+    affinity_late_days = fields.Float(related="company_id.affinity_late_days", readonly=False)
+    affinity_late_min_invoices = fields.Integer(
+        related="company_id.affinity_late_min_invoices", readonly=False
+    )
+    affinity_deal_share = fields.Float(related="company_id.affinity_deal_share", readonly=False)
+    affinity_deal_min_orders = fields.Integer(related="company_id.affinity_deal_min_orders", readonly=False)
+    affinity_vip_percent = fields.Float(related="company_id.affinity_vip_percent", readonly=False)
+    affinity_value_computed_at = fields.Datetime(related="company_id.affinity_value_computed_at")
     group_affinity_own_only = fields.Boolean(
         string="Salesperson Scope",
         implied_group="crm_affinity.group_affinity_own_only",
@@ -25,4 +41,19 @@ class ResConfigSettings(models.TransientModel):
             "view_mode": "list",
             "domain": [("partner_id", "=", False), ("company_id", "=", self.company_id.id)],
             "context": {"default_company_id": self.company_id.id},
+        }
+
+    def action_affinity_recompute_value(self):
+        return self.env["res.partner"].action_affinity_recompute_value()
+
+    def action_affinity_activity_costs(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Activity Unit Costs"),
+            "res_model": "mail.activity.type",
+            "view_mode": "list,form",
+            "views": [
+                (self.env.ref("crm_affinity.mail_activity_type_view_list_cost").id, "list"),
+                (False, "form"),
+            ],
         }

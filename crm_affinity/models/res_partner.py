@@ -23,6 +23,12 @@ PROFILE_FIELDS = {
 }
 # Partner fields every employee reads but only affinity users may change.
 GUARDED_FIELDS = ("affinity_do_not_contact", "affinity_channel_ids", "affinity_window_ids")
+OFFBOARD_STRATEGIES = [
+    ("price_review", "Price review"),
+    ("self_service", "Move to self-service"),
+    ("stop_marketing", "Stop marketing"),
+    ("end_relationship", "End the relationship"),
+]
 ATTRIBUTION_FIELDS = (
     "affinity_source_id",
     "affinity_medium_id",
@@ -158,6 +164,101 @@ class ResPartner(models.Model):
         help="Last purchase plus the customer's usual interval (times the company's lapse factor): "
         "no purchase by then and the customer is lapsing.",
     )
+    # --- customer value (computed nightly by affinity.customer.value) ---
+    affinity_currency_id = fields.Many2one("res.currency", compute="_compute_affinity_currency_id")
+    affinity_value_date = fields.Date(string="Value Computed On", readonly=True, groups=AFFINITY_USER)
+    affinity_rfm_recency = fields.Integer(
+        string="Recency (days)", readonly=True, groups=AFFINITY_USER, help="Days since the last purchase."
+    )
+    affinity_rfm_frequency = fields.Integer(string="Purchases", readonly=True, groups=AFFINITY_USER)
+    affinity_rfm_monetary = fields.Monetary(
+        string="Revenue (all time)",
+        currency_field="affinity_currency_id",
+        readonly=True,
+        groups=AFFINITY_USER,
+    )
+    affinity_rfm_r = fields.Integer(string="R Score", readonly=True, groups=AFFINITY_USER, aggregator="avg")
+    affinity_rfm_f = fields.Integer(string="F Score", readonly=True, groups=AFFINITY_USER, aggregator="avg")
+    affinity_rfm_m = fields.Integer(string="M Score", readonly=True, groups=AFFINITY_USER, aggregator="avg")
+    affinity_rfm_score = fields.Char(string="RFM", readonly=True, index=True, groups=AFFINITY_USER)
+    affinity_segment_id = fields.Many2one(
+        "affinity.rfm.segment", string="Segment", readonly=True, index=True, groups=AFFINITY_USER
+    )
+    affinity_revenue_12m = fields.Monetary(
+        string="Revenue (window)", currency_field="affinity_currency_id", readonly=True, groups=AFFINITY_USER
+    )
+    affinity_product_cost_12m = fields.Monetary(
+        string="Product Cost", currency_field="affinity_currency_id", readonly=True, groups=AFFINITY_MANAGER
+    )
+    affinity_discount_12m = fields.Monetary(
+        string="Discounts Given",
+        currency_field="affinity_currency_id",
+        readonly=True,
+        groups=AFFINITY_MANAGER,
+    )
+    affinity_service_cost_12m = fields.Monetary(
+        string="Service Cost",
+        currency_field="affinity_currency_id",
+        readonly=True,
+        groups=AFFINITY_MANAGER,
+        help="Done activities and complaints, at their unit costs.",
+    )
+    affinity_cost_to_serve = fields.Monetary(
+        string="Cost to Serve",
+        currency_field="affinity_currency_id",
+        readonly=True,
+        groups=AFFINITY_MANAGER,
+        help="Service cost plus discounts given.",
+    )
+    affinity_margin_12m = fields.Monetary(
+        string="Margin",
+        currency_field="affinity_currency_id",
+        readonly=True,
+        groups=AFFINITY_MANAGER,
+        help="Revenue minus product cost minus service cost, over the value window.",
+    )
+    affinity_ltv = fields.Monetary(
+        string="Lifetime Value",
+        currency_field="affinity_currency_id",
+        readonly=True,
+        groups=AFFINITY_USER,
+        help="(Yearly gross margin since the first purchase - yearly service cost) x expected lifetime.",
+    )
+    affinity_value_rank = fields.Integer(
+        string="Value Rank", readonly=True, groups=AFFINITY_USER, aggregator=False
+    )
+    affinity_margin_rank = fields.Integer(
+        string="Profitability Rank", readonly=True, groups=AFFINITY_MANAGER, aggregator=False
+    )
+    affinity_complaint_count = fields.Integer(string="Recent Complaints", readonly=True, groups=AFFINITY_USER)
+    affinity_late_share = fields.Float(
+        string="Paid Late (%)", readonly=True, groups=AFFINITY_USER, aggregator="avg"
+    )
+    affinity_days_late = fields.Float(
+        string="Average Days Late", readonly=True, groups=AFFINITY_USER, aggregator="avg"
+    )
+    affinity_discount_share = fields.Float(
+        string="Revenue at Discount (%)", readonly=True, groups=AFFINITY_USER, aggregator="avg"
+    )
+    affinity_vip = fields.Boolean(string="VIP", readonly=True, index=True, groups=AFFINITY_USER)
+    affinity_flag_ids = fields.One2many(
+        "affinity.review.flag", "partner_id", string="Review Flags", groups=AFFINITY_MANAGER
+    )
+    affinity_to_review = fields.Boolean(
+        string="To Review",
+        readonly=True,
+        index=True,
+        groups=AFFINITY_USER,
+        help="A review flag of this customer waits for a manager's decision.",
+    )
+    affinity_offboard_strategy = fields.Selection(
+        OFFBOARD_STRATEGIES, string="Offboarding", readonly=True, groups=AFFINITY_USER
+    )
+    affinity_offboard_reason = fields.Text(string="Offboarding Reason", readonly=True, groups=AFFINITY_USER)
+    affinity_offboarded_on = fields.Date(string="Offboarded On", readonly=True, groups=AFFINITY_USER)
+    affinity_offboarded_by_id = fields.Many2one(
+        "res.users", string="Offboarded By", readonly=True, groups=AFFINITY_USER
+    )
     affinity_followup_ids = fields.One2many("affinity.followup", "partner_id", groups=AFFINITY_USER)
     affinity_followup_count = fields.Integer(compute="_compute_affinity_followup_count", groups=AFFINITY_USER)
 
@@ -239,6 +340,10 @@ class ResPartner(models.Model):
                 days=partner.affinity_cadence_days
             )
 
+    def _compute_affinity_currency_id(self):
+        for partner in self:
+            partner.affinity_currency_id = (partner.company_id or self.env.company).currency_id
+
     def _compute_affinity_referral_count(self):
         counts = dict(
             self.env["res.partner"]._read_group(
@@ -305,6 +410,57 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {"search_default_by_state": 1}
         return action
+
+    def action_affinity_offboard(self):
+        """Open the graceful offboarding: a decision, a reason and a courteous closing, never a silent drop."""
+        self.ensure_one()
+        if not self.env.user.has_group(AFFINITY_MANAGER):
+            raise AccessError(self.env._("Only Affinity administrators may offboard a customer."))
+        flags = self.env["affinity.review.flag"].search(
+            [("partner_id", "=", self.id), ("state", "=", "to_review")]
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Offboard %s", self.display_name),
+            "res_model": "affinity.offboard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.id,
+                "default_flag_ids": self.env.context.get("default_flag_ids") or flags.ids,
+            },
+        }
+
+    def action_affinity_review_flags(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_affinity.affinity_review_flag_action")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"active_test": False}
+        return action
+
+    @api.model
+    def action_affinity_recompute_value(self):
+        """Recompute now what the nightly job would, and say what changed."""
+        if not self.env.user.has_group(AFFINITY_MANAGER):
+            raise AccessError(self.env._("Only Affinity administrators may recompute customer value."))
+        counts = self.env["affinity.customer.value"].sudo()._recompute()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Customer value recomputed"),
+                "message": self.env._(
+                    "%(customers)s customers valued, %(changed)s changed; %(raised)s flags raised or updated, "
+                    "%(archived)s cleared.",
+                    customers=counts["customers"],
+                    changed=counts["changed"],
+                    raised=counts["flags_raised"],
+                    archived=counts["flags_archived"],
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_affinity_export_file(self):
         """Right of access: hand the person everything the file says about them."""
@@ -549,6 +705,24 @@ class ResPartner(models.Model):
         process_in_batches(partners, lambda batch: batch._affinity_refresh_last_interaction(), batch_size)
         self.sudo()._affinity_refresh_purchase_rhythm(all_customers=True)
         self.sudo()._affinity_fill_attribution(all_customers=True)
+
+    @api.model
+    def _cron_affinity_value(self):
+        """Nightly RFM, value, cost to serve and review flags for every customer."""
+        return self.env["affinity.customer.value"].sudo()._recompute()
+
+    def _affinity_refresh_review_state(self):
+        """Keep the 'to review' mark in step with flags changed through the ORM."""
+        flags = (
+            self.env["affinity.review.flag"]
+            .sudo()
+            .search([("partner_id", "in", self.ids), ("state", "=", "to_review"), ("kind", "!=", "vip")])
+        )
+        waiting = set(flags.partner_id.ids)
+        for partner in self.sudo():
+            to_review = partner.id in waiting
+            if partner.affinity_to_review != to_review:
+                partner.affinity_to_review = to_review
 
     def _affinity_refresh_purchase_rhythm(self, all_customers=False):
         """Last purchase, usual interval and lapse day from confirmed orders, in one statement.

@@ -210,6 +210,7 @@ class Generator:
         self.size = size
         self.params = SIZES[size]
         self.rng = random.Random(seed)
+        self.rng_seed = seed
         self.today = today or fields.Date.context_today(env["res.partner"])
         self.start = self.today - datetime.timedelta(days=365 * YEARS)
         self.setup_company = setup_company
@@ -299,6 +300,15 @@ class Generator:
         self.env["product.pricelist"].search(
             [("company_id", "in", (False, self.company.id))]
         ).currency_id = lira
+        # What serving a customer costs the demo company, in lira: cost to serve has something to count.
+        self.company.affinity_complaint_cost = 250.0
+        for xmlid, cost in (
+            ("mail.mail_activity_data_call", 40.0),
+            ("mail.mail_activity_data_meeting", 150.0),
+        ):
+            activity_type = self.env.ref(xmlid, raise_if_not_found=False)
+            if activity_type:
+                activity_type.affinity_unit_cost = cost
 
     def ensure_reference_data(self):
         Source, Medium, Campaign = (self.env[m] for m in ("utm.source", "utm.medium", "utm.campaign"))
@@ -1375,6 +1385,69 @@ class Generator:
             rows,
         )
 
+    def make_complaints(self):
+        """A few serial complainers (3-6 complaints in five months) and occasional one-off complaints."""
+        rng = random.Random(self.rng_seed + 7)  # own stream: the rest of the dataset stays as it was
+        subjects = [
+            "Late delivery",
+            "Damaged parcel",
+            "Wrong item",
+            "Invoice error",
+            "Rude call",
+            "Refund delay",
+        ]
+        rows = []
+        for customer in self.customers:
+            roll = rng.random()
+            if roll < 0.03:
+                days = [rng.randint(1, 150) for _n in range(rng.randint(3, 6))]
+            elif roll < 0.12:
+                days = [rng.randint(1, 700)]
+            else:
+                continue
+            for ago in days:
+                when = datetime.datetime.combine(
+                    self.today - datetime.timedelta(days=ago),
+                    datetime.time(rng.randint(9, 18), rng.randint(0, 59)),
+                )
+                state = "resolved" if ago > 20 else rng.choice(["open", "in_progress"])
+                rows.append(
+                    (
+                        rng.choice(subjects),
+                        customer["id"],
+                        self.company.id,
+                        when,
+                        self.channels["email"],
+                        state,
+                        customer["salesperson"],
+                        when + datetime.timedelta(days=rng.randint(1, 10)) if state == "resolved" else None,
+                        None if state == "resolved" else (when + datetime.timedelta(days=3)).date(),
+                        self.now,
+                        self.now,
+                        1,
+                        1,
+                    )
+                )
+        self.bulk_copy(
+            "affinity_complaint",
+            [
+                "name",
+                "partner_id",
+                "company_id",
+                "date",
+                "channel_id",
+                "state",
+                "user_id",
+                "resolved_on",
+                "next_update_due",
+                "create_date",
+                "write_date",
+                "create_uid",
+                "write_uid",
+            ],
+            rows,
+        )
+
     def run(self):
         steps = (
             self.ensure_company,
@@ -1385,6 +1458,7 @@ class Generator:
             self.make_leads,
             self.make_sales,
             self.make_spend,
+            self.make_complaints,
             self.flush_copies,
         )
         for step in steps:

@@ -9,3 +9,4 @@ from . import test_consent_import
 from . import test_followup
 from . import test_campaign_score
 from . import test_tours
+from . import test_customer_value
