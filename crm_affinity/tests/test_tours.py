@@ -82,3 +82,16 @@ class TestTours(HttpCase):
         response = self.url_open(wizard.action_export_xlsx()["url"])
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.content[:2], b"PK")
+
+    def test_value_review_tour(self):
+        partner = self.env["res.partner"].create({"name": "Tour Late Payer", "email": "late@example.com"})
+        flag = self.env["affinity.review.flag"].create(
+            {"partner_id": partner.id, "kind": "late_payer", "measure": 75, "measure_secondary": 12}
+        )
+        self.start_tour("/odoo", "crm_affinity_value_review_tour", login="admin")
+        self.assertEqual(flag.state, "offboarded")
+        self.assertEqual(partner.affinity_offboard_strategy, "price_review")
+        self.assertIn("new prices", partner.affinity_offboard_reason)
+        decision = partner._affinity_contact_decision("email", "marketing", check_window=False)[partner.id]
+        self.assertEqual(decision.reason, "denied")
+        self.assertTrue(partner.activity_ids)

@@ -212,3 +212,52 @@ registry.category("web_tour.tours").add("crm_affinity_scoring_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_affinity_value_review_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openAffinityMenu(),
+        {
+            content: "Open the relationships to review",
+            trigger: '.dropdown-item[data-menu-xmlid="crm_affinity.affinity_review_flag_menu"]',
+            run: "click",
+        },
+        {
+            content: "The late payer is listed with the evidence",
+            trigger: ".o_list_view .o_data_row:contains(Tour Late Payer) .o_data_cell:contains(paid late)",
+        },
+        {
+            content: "Open the flag",
+            trigger: ".o_data_row .o_data_cell[name='partner_id']:contains(Tour Late Payer)",
+            run: "click",
+        },
+        {
+            content: "Offboard gracefully",
+            trigger: ".o_form_view .o_statusbar_buttons button[name='action_offboard']",
+            run: "click",
+        },
+        {
+            content: "Move the customer to a price review",
+            trigger: ".modal div[name='strategy'] input[data-value='price_review']",
+            run: "click",
+        },
+        {
+            content: "The closing message is drafted",
+            trigger: ".modal div[name='preview']:contains(Tour Late Payer)",
+        },
+        {
+            content: "Say why",
+            trigger: ".modal div[name='reason'] textarea",
+            run: "edit Pays most invoices late; new prices instead of reminders.",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal footer button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "The flag is decided",
+            trigger: ".o_form_view:not(:has(.modal)) .o_statusbar_status button.o_arrow_button_current:contains(Offboarded)",
+        },
+    ],
+});
