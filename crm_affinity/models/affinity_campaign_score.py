@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.sql import without_jit
 from ..tools.xlsx import XLSX_MIMETYPE, Workbook, download_action
 
 DIMENSIONS = [
@@ -173,102 +174,103 @@ class AffinityCampaignScore(models.TransientModel):
             self.env[model].flush_model()
         key_p, key_l, key_s = (SQL(expression) for expression in KEYS[self.dimension])
         companies = self.company_ids.ids
-        return self.env.execute_query_dict(
-            SQL(
-                """
-                WITH customers AS (
-                    SELECT p.id, p.affinity_acquired_on AS acquired, %(key_p)s AS key
-                      FROM res_partner p
-                     WHERE p.affinity_acquired_on BETWEEN %(date_from)s AND %(date_to)s
-                       AND (p.company_id IS NULL OR p.company_id = ANY(%(companies)s))
-                ), orders AS (
-                    SELECT so.id, so.partner_id, so.date_order, so.company_id,
-                           so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) AS revenue
-                      FROM sale_order so
-                      JOIN customers c ON c.id = so.partner_id
-                     WHERE so.state = 'sale' AND so.company_id = ANY(%(companies)s)
-                ), order_costs AS (
-                    SELECT sol.order_id,
-                           SUM(sol.product_uom_qty
-                               * COALESCE((pp.standard_price ->> o.company_id::text)::numeric, 0)) AS cost
-                      FROM sale_order_line sol
-                      JOIN orders o ON o.id = sol.order_id
-                      JOIN product_product pp ON pp.id = sol.product_id
-                     GROUP BY sol.order_id
-                ), per_customer AS (
-                    SELECT c.key, c.id, c.acquired, count(o.id) AS orders,
-                           COALESCE(sum(o.revenue), 0) AS revenue,
-                           COALESCE(sum(oc.cost), 0) AS cost,
-                           COALESCE(sum(o.revenue) FILTER (
-                               WHERE o.date_order < c.acquired + interval '12 months'), 0) AS value_12m,
-                           min(o.date_order) AS first_order
-                      FROM customers c
-                      LEFT JOIN orders o ON o.partner_id = c.id
-                      LEFT JOIN order_costs oc ON oc.order_id = o.id
-                     GROUP BY c.key, c.id, c.acquired
-                ), first_contact AS (
-                    SELECT l.partner_id, min(l.create_date) AS first_contact
-                      FROM crm_lead l JOIN customers c ON c.id = l.partner_id
-                     GROUP BY l.partner_id
-                ), customer_figures AS (
-                    SELECT pc.key, count(*) AS new_customers, sum(pc.revenue) AS revenue, sum(pc.cost) AS cost,
-                           sum(pc.value_12m) AS value_12m,
-                           count(*) FILTER (WHERE pc.orders >= 2) AS repeat_buyers,
-                           avg(EXTRACT(EPOCH FROM pc.first_order - COALESCE(fc.first_contact, pc.first_order))
-                               / 86400) FILTER (WHERE pc.first_order IS NOT NULL) AS days_to_purchase
-                      FROM per_customer pc
-                      LEFT JOIN first_contact fc ON fc.partner_id = pc.id
-                     GROUP BY pc.key
-                ), lead_figures AS (
-                    SELECT %(key_l)s AS key, count(*) AS leads,
-                           count(*) FILTER (WHERE l.type = 'opportunity') AS opportunities,
-                           count(*) FILTER (WHERE st.is_won AND l.active) AS won
-                      FROM crm_lead l
-                      LEFT JOIN crm_stage st ON st.id = l.stage_id
-                     WHERE l.create_date >= %(date_from)s AND l.create_date < %(date_to)s::date + 1
-                       AND (l.company_id IS NULL OR l.company_id = ANY(%(companies)s))
-                     GROUP BY 1
-                ), spend_figures AS (
-                    -- Spend is spread evenly over its period; only the days inside the scoring period count.
-                    SELECT %(key_s)s AS key,
-                           sum(s.amount / (s.date_to - s.date_from + 1) / COALESCE(rate.rate, 1)) AS spend
-                      FROM affinity_marketing_spend s
-                      JOIN res_company co ON co.id = s.company_id
-                      CROSS JOIN LATERAL generate_series(
-                          GREATEST(s.date_from, %(date_from)s::date), LEAST(s.date_to, %(date_to)s::date),
-                          interval '1 day') AS d(day)
-                      LEFT JOIN LATERAL (
-                          SELECT r.rate FROM res_currency_rate r
-                           WHERE r.currency_id = s.currency_id AND s.currency_id != co.currency_id
-                             AND (r.company_id = s.company_id OR r.company_id IS NULL) AND r.name <= s.date_from
-                           ORDER BY r.company_id NULLS LAST, r.name DESC LIMIT 1
-                      ) rate ON TRUE
-                     WHERE s.company_id = ANY(%(companies)s)
-                       AND s.date_to >= %(date_from)s AND s.date_from <= %(date_to)s
-                     GROUP BY 1
-                ), keys AS (
-                    SELECT key FROM customer_figures UNION SELECT key FROM lead_figures
-                    UNION SELECT key FROM spend_figures
+        with without_jit(self.env.cr):
+            return self.env.execute_query_dict(
+                SQL(
+                    """
+                    WITH customers AS (
+                        SELECT p.id, p.affinity_acquired_on AS acquired, %(key_p)s AS key
+                          FROM res_partner p
+                         WHERE p.affinity_acquired_on BETWEEN %(date_from)s AND %(date_to)s
+                           AND (p.company_id IS NULL OR p.company_id = ANY(%(companies)s))
+                    ), orders AS (
+                        SELECT so.id, so.partner_id, so.date_order, so.company_id,
+                               so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) AS revenue
+                          FROM sale_order so
+                          JOIN customers c ON c.id = so.partner_id
+                         WHERE so.state = 'sale' AND so.company_id = ANY(%(companies)s)
+                    ), order_costs AS (
+                        SELECT sol.order_id,
+                               SUM(sol.product_uom_qty
+                                   * COALESCE((pp.standard_price ->> o.company_id::text)::numeric, 0)) AS cost
+                          FROM sale_order_line sol
+                          JOIN orders o ON o.id = sol.order_id
+                          JOIN product_product pp ON pp.id = sol.product_id
+                         GROUP BY sol.order_id
+                    ), per_customer AS (
+                        SELECT c.key, c.id, c.acquired, count(o.id) AS orders,
+                               COALESCE(sum(o.revenue), 0) AS revenue,
+                               COALESCE(sum(oc.cost), 0) AS cost,
+                               COALESCE(sum(o.revenue) FILTER (
+                                   WHERE o.date_order < c.acquired + interval '12 months'), 0) AS value_12m,
+                               min(o.date_order) AS first_order
+                          FROM customers c
+                          LEFT JOIN orders o ON o.partner_id = c.id
+                          LEFT JOIN order_costs oc ON oc.order_id = o.id
+                         GROUP BY c.key, c.id, c.acquired
+                    ), first_contact AS (
+                        SELECT l.partner_id, min(l.create_date) AS first_contact
+                          FROM crm_lead l JOIN customers c ON c.id = l.partner_id
+                         GROUP BY l.partner_id
+                    ), customer_figures AS (
+                        SELECT pc.key, count(*) AS new_customers, sum(pc.revenue) AS revenue, sum(pc.cost) AS cost,
+                               sum(pc.value_12m) AS value_12m,
+                               count(*) FILTER (WHERE pc.orders >= 2) AS repeat_buyers,
+                               avg(EXTRACT(EPOCH FROM pc.first_order - COALESCE(fc.first_contact, pc.first_order))
+                                   / 86400) FILTER (WHERE pc.first_order IS NOT NULL) AS days_to_purchase
+                          FROM per_customer pc
+                          LEFT JOIN first_contact fc ON fc.partner_id = pc.id
+                         GROUP BY pc.key
+                    ), lead_figures AS (
+                        SELECT %(key_l)s AS key, count(*) AS leads,
+                               count(*) FILTER (WHERE l.type = 'opportunity') AS opportunities,
+                               count(*) FILTER (WHERE st.is_won AND l.active) AS won
+                          FROM crm_lead l
+                          LEFT JOIN crm_stage st ON st.id = l.stage_id
+                         WHERE l.create_date >= %(date_from)s AND l.create_date < %(date_to)s::date + 1
+                           AND (l.company_id IS NULL OR l.company_id = ANY(%(companies)s))
+                         GROUP BY 1
+                    ), spend_figures AS (
+                        -- Spend is spread evenly over its period; only the days inside the scoring period count.
+                        SELECT %(key_s)s AS key,
+                               sum(s.amount / (s.date_to - s.date_from + 1) / COALESCE(rate.rate, 1)) AS spend
+                          FROM affinity_marketing_spend s
+                          JOIN res_company co ON co.id = s.company_id
+                          CROSS JOIN LATERAL generate_series(
+                              GREATEST(s.date_from, %(date_from)s::date), LEAST(s.date_to, %(date_to)s::date),
+                              interval '1 day') AS d(day)
+                          LEFT JOIN LATERAL (
+                              SELECT r.rate FROM res_currency_rate r
+                               WHERE r.currency_id = s.currency_id AND s.currency_id != co.currency_id
+                                 AND (r.company_id = s.company_id OR r.company_id IS NULL) AND r.name <= s.date_from
+                               ORDER BY r.company_id NULLS LAST, r.name DESC LIMIT 1
+                          ) rate ON TRUE
+                         WHERE s.company_id = ANY(%(companies)s)
+                           AND s.date_to >= %(date_from)s AND s.date_from <= %(date_to)s
+                         GROUP BY 1
+                    ), keys AS (
+                        SELECT key FROM customer_figures UNION SELECT key FROM lead_figures
+                        UNION SELECT key FROM spend_figures
+                    )
+                    SELECT k.key,
+                           COALESCE(lf.leads, 0) AS leads, COALESCE(lf.opportunities, 0) AS opportunities,
+                           COALESCE(lf.won, 0) AS won, COALESCE(cf.new_customers, 0) AS new_customers,
+                           COALESCE(cf.revenue, 0) AS revenue, COALESCE(cf.cost, 0) AS cost,
+                           COALESCE(cf.value_12m, 0) AS value_12m, COALESCE(cf.repeat_buyers, 0) AS repeat_buyers,
+                           cf.days_to_purchase, COALESCE(sf.spend, 0) AS spend
+                      FROM keys k
+                      LEFT JOIN customer_figures cf ON cf.key IS NOT DISTINCT FROM k.key
+                      LEFT JOIN lead_figures lf ON lf.key IS NOT DISTINCT FROM k.key
+                      LEFT JOIN spend_figures sf ON sf.key IS NOT DISTINCT FROM k.key
+                    """,
+                    key_p=key_p,
+                    key_l=key_l,
+                    key_s=key_s,
+                    date_from=self.date_from,
+                    date_to=self.date_to,
+                    companies=companies,
                 )
-                SELECT k.key,
-                       COALESCE(lf.leads, 0) AS leads, COALESCE(lf.opportunities, 0) AS opportunities,
-                       COALESCE(lf.won, 0) AS won, COALESCE(cf.new_customers, 0) AS new_customers,
-                       COALESCE(cf.revenue, 0) AS revenue, COALESCE(cf.cost, 0) AS cost,
-                       COALESCE(cf.value_12m, 0) AS value_12m, COALESCE(cf.repeat_buyers, 0) AS repeat_buyers,
-                       cf.days_to_purchase, COALESCE(sf.spend, 0) AS spend
-                  FROM keys k
-                  LEFT JOIN customer_figures cf ON cf.key IS NOT DISTINCT FROM k.key
-                  LEFT JOIN lead_figures lf ON lf.key IS NOT DISTINCT FROM k.key
-                  LEFT JOIN spend_figures sf ON sf.key IS NOT DISTINCT FROM k.key
-                """,
-                key_p=key_p,
-                key_l=key_l,
-                key_s=key_s,
-                date_from=self.date_from,
-                date_to=self.date_to,
-                companies=companies,
             )
-        )
 
     def _ranked_lines(self):
         """Figures with their ratios, ranked; what the list, the graph and the workbook show."""

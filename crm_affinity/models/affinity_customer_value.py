@@ -22,6 +22,7 @@ Definitions (amounts in company currency, windows counted back from the computat
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.sql import without_jit
 from .affinity_review_flag import AUTOMATIC_KINDS
 from .batching import is_testing
 
@@ -66,7 +67,8 @@ class AffinityCustomerValue(models.AbstractModel):
         self._flush_sources()
         cr = self.env.cr
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
-        self.env.execute_query(self._work_table_query(today))
+        with without_jit(cr):
+            self.env.execute_query(self._work_table_query(today))
         cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(WORK_TABLE)))
         cr.execute(SQL("ANALYZE %s", SQL.identifier(WORK_TABLE)))
         ids = [

@@ -1,6 +1,5 @@
 import datetime
 from collections import defaultdict
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -96,32 +95,6 @@ class AffinityFollowup(models.Model):
                 followup.success_rate = 100.0 if followup.outcome == "successful" else 0.0
             else:
                 followup.success_rate = 0.0
-
-    def _compute_due_datetime_and_owner(self):
-        """At planning: who is responsible and when, in the customer's own timezone, it is due."""
-        for followup in self:
-            rule = followup.rule_id
-            partner = followup.partner_id
-            if rule.assignee == "fixed":
-                user = rule.user_id
-            elif rule.assignee == "salesperson":
-                user = partner.user_id or partner.sudo().affinity_owner_id
-            else:
-                user = partner.sudo().affinity_owner_id or partner.user_id
-            hour = rule.send_hour if rule.action != "activity" else 0.0
-            followup.write(
-                {
-                    "user_id": (user or rule.user_id or followup._fallback_user()).id,
-                    "due_datetime": local_to_utc(followup.due_date, hour, partner.tz),
-                }
-            )
-
-    def _fallback_user(self):
-        """Nobody owns or sells to the customer: whoever configured the rule, unless that was OdooBot."""
-        creator = self.rule_id.create_uid
-        if creator and not creator._is_superuser() and creator.active:
-            return creator
-        return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
 
     # ------------------------------------------------------------------
     # Actions
@@ -327,14 +300,3 @@ class AffinityFollowup(models.Model):
         self.write({"state": "sent", "channel_id": channel.id, "message_id": message.id, "reason": False})
         if self.res_model == "affinity.complaint":
             self.env["affinity.complaint"].browse(self.res_id).sudo().last_update_sent = fields.Datetime.now()
-
-
-def local_to_utc(day, hour, tz_name):
-    """A day and an hour on the customer's clock, as the naive UTC datetime Odoo stores."""
-    try:
-        tz = ZoneInfo(tz_name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = ZoneInfo("UTC")
-    hours, minutes = divmod(round(hour * 60), 60)
-    local = datetime.datetime.combine(day, datetime.time(hours % 24, minutes), tzinfo=tz)
-    return local.astimezone(datetime.UTC).replace(tzinfo=None)

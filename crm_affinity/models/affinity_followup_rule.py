@@ -264,10 +264,44 @@ class AffinityFollowupRule(models.Model):
             return []
         ids = [row[0] for row in rows]
         if ids:
-            followups = self.env["affinity.followup"].browse(ids)
-            followups.invalidate_recordset()
-            followups._compute_due_datetime_and_owner()
+            self.env.execute_query(self._assign_query(ids))
+            self.env["affinity.followup"].browse(ids).invalidate_recordset()
         return ids
+
+    def _assign_query(self, followup_ids):
+        """Who is responsible and when, on the customer's own clock, each new follow-up is due: one statement."""
+        self.ensure_one()
+        hour = self.send_hour if self.action != "activity" else 0.0
+        hours, minutes = divmod(round(hour * 60), 60)
+        if self.assignee == "fixed":
+            chosen = SQL("NULL::int")
+        elif self.assignee == "salesperson":
+            chosen = SQL("COALESCE(p.user_id, p.affinity_owner_id)")
+        else:
+            chosen = SQL("COALESCE(p.affinity_owner_id, p.user_id)")
+        return SQL(
+            """
+            UPDATE affinity_followup f
+               SET user_id = COALESCE(%(chosen)s, %(rule_user)s, %(fallback)s),
+                   due_datetime = (f.due_date + make_interval(mins => %(minutes)s))
+                                  AT TIME ZONE COALESCE(tz.name, 'UTC') AT TIME ZONE 'UTC'
+              FROM res_partner p
+              LEFT JOIN (SELECT name FROM pg_timezone_names) tz ON tz.name = p.tz
+             WHERE f.id = ANY(%(ids)s) AND p.id = f.partner_id
+            """,
+            chosen=chosen,
+            rule_user=self.user_id.id or None,
+            fallback=self._fallback_user().id,
+            minutes=(hours % 24) * 60 + minutes,
+            ids=followup_ids,
+        )
+
+    def _fallback_user(self):
+        """Nobody owns or sells to the customer: whoever configured the rule, unless that was OdooBot."""
+        creator = self.create_uid
+        if creator and not creator._is_superuser() and creator.active:
+            return creator
+        return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
 
     def _candidates_sql(self, start, end, today):
         """(partner_id, occurrence, due, res_model, res_id) of this rule's trigger, due in [start, end].

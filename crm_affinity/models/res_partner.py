@@ -864,14 +864,20 @@ class ResPartner(models.Model):
         decisions = {}
         windows = self._affinity_windows_by_partner(channel) if check_window else {}
         default_company = self.env.company
+        today = when.date()
+        # Few distinct fact combinations stand behind many partners: decide each combination once.
+        decided = {}
         for row in rows:
             partner_id, company_id, tz = row[0], row[8], row[9]
-            policy = companies.get(company_id)
-            if policy is None:
-                company = self.env["res.company"].browse(company_id) if company_id else default_company
-                policy = companies[company_id] = self._affinity_policy(purpose, company)
-                company_windows[company_id] = company._affinity_default_windows(channel)
-            decision = self._affinity_decide_one(policy, when.date(), DecisionFacts(*row[1:8]))
+            key = (company_id, row[1:8])
+            decision = decided.get(key)
+            if decision is None:
+                policy = companies.get(company_id)
+                if policy is None:
+                    company = self.env["res.company"].browse(company_id) if company_id else default_company
+                    policy = companies[company_id] = self._affinity_policy(purpose, company)
+                    company_windows[company_id] = company._affinity_default_windows(channel)
+                decision = decided[key] = self._affinity_decide_one(policy, today, DecisionFacts(*row[1:8]))
             if decision.allowed and check_window:
                 partner_windows = windows.get(partner_id) or company_windows[company_id]
                 decision = self._affinity_check_window(decision, partner_windows, tz, when)

@@ -1,0 +1,551 @@
+"""make bench: time every heavy path of crm_affinity against a raw-SQL floor, in one run.
+
+    python3 scripts/bench.py OUT_DIR REPS SIZE=CONF=DB [SIZE=CONF=DB ...]
+
+Every repetition runs in its own transaction and is rolled back, so each one does the same work on the
+same data; the median is reported. A floor is the same aggregate written as one hand-tuned SQL statement,
+timed in the same transaction conditions; the ratio is ours / floor.
+"""
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+
+from lxml import etree
+
+import odoo
+from odoo.tools import SQL, config
+
+OUT_DIR, REPS = sys.argv[1], int(sys.argv[2])
+TARGETS = [arg.split("=", 2) for arg in sys.argv[3:]]
+config.parse_config(["-c", TARGETS[0][1], "--log-level", "warn"])
+# Every repetition is rolled back: the batch commits of the nightly jobs must not happen here.
+threading.current_thread().testing = True
+
+
+def run(registry, work, setup=None, reps=REPS):
+    """Median seconds and queries of ``work(env)`` over ``reps`` rolled-back transactions."""
+    seconds, queries, items = [], [], []
+    for _rep in range(reps):
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            state = setup(env) if setup else None
+            env.flush_all()
+            env.invalidate_all()
+            before = cr.sql_log_count
+            started = time.perf_counter()
+            result = work(env, state)
+            env.flush_all()
+            seconds.append(time.perf_counter() - started)
+            queries.append(cr.sql_log_count - before)
+            items.append(result if isinstance(result, int) else 0)
+            cr.rollback()
+    return statistics.median(seconds), int(statistics.median(queries)), int(statistics.median(items))
+
+
+def floor(registry, statement, setup=None, reps=REPS):
+    """Median seconds of one raw SQL statement (built from the transaction's env)."""
+
+    def work(env, state):
+        # The floor is the best the database can do: no JIT compilation either (see tools/sql.py).
+        env.cr.execute("SET LOCAL jit = off")
+        env.cr.execute(statement(env, state))
+        if env.cr.description:
+            env.cr.fetchall()
+
+    return run(registry, work, setup, reps)[0]
+
+
+# ----------------------------------------------------------------------
+# 1. campaign scoring
+# ----------------------------------------------------------------------
+
+
+def scoring_setup(env):
+    today = datetime.date.today()
+    return env["affinity.campaign.score"].create(
+        {"dimension": "source", "date_from": today - datetime.timedelta(days=730), "date_to": today}
+    )
+
+
+def scoring_ours(env, score):
+    score.action_compute()
+
+
+def scoring_floor(env, score):
+    return SQL(
+        """
+        WITH c AS (
+            SELECT id, affinity_source_id AS key, affinity_acquired_on AS acquired
+              FROM res_partner WHERE affinity_acquired_on BETWEEN %(f)s AND %(t)s
+        ), o AS (
+            SELECT so.partner_id, so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) AS revenue,
+                   so.date_order,
+                   (SELECT sum(l.product_uom_qty * COALESCE((pp.standard_price ->> so.company_id::text)::numeric, 0))
+                      FROM sale_order_line l JOIN product_product pp ON pp.id = l.product_id
+                     WHERE l.order_id = so.id) AS cost
+              FROM sale_order so JOIN c ON c.id = so.partner_id WHERE so.state = 'sale'
+        ), pc AS (
+            SELECT c.key, c.id, count(o.partner_id) AS orders, sum(o.revenue) AS revenue, sum(o.cost) AS cost,
+                   sum(o.revenue) FILTER (WHERE o.date_order < c.acquired + interval '12 months') AS value_12m
+              FROM c LEFT JOIN o ON o.partner_id = c.id GROUP BY c.key, c.id
+        ), cf AS (
+            SELECT key, count(*) AS customers, sum(revenue) AS revenue, sum(cost) AS cost, sum(value_12m) AS v12,
+                   count(*) FILTER (WHERE orders >= 2) AS repeat FROM pc GROUP BY key
+        ), lf AS (
+            SELECT l.source_id AS key, count(*) AS leads, count(*) FILTER (WHERE l.type = 'opportunity') AS opps,
+                   count(*) FILTER (WHERE st.is_won) AS won
+              FROM crm_lead l LEFT JOIN crm_stage st ON st.id = l.stage_id
+             WHERE l.create_date >= %(f)s AND l.create_date < %(t)s::date + 1 GROUP BY 1
+        ), sf AS (
+            SELECT source_id AS key, sum(amount) AS spend FROM affinity_marketing_spend
+             WHERE date_to >= %(f)s AND date_from <= %(t)s GROUP BY 1
+        )
+        SELECT * FROM cf FULL JOIN lf USING (key) FULL JOIN sf USING (key)
+        """,
+        f=score.date_from,
+        t=score.date_to,
+    )
+
+
+def drill_setup(env):
+    score = scoring_setup(env)
+    score.action_compute()
+    line = score.line_ids.sorted(lambda line: -line.new_customers)[:1]
+    return line
+
+
+def drill_ours(env, line):
+    domain = line.action_open_customers()["domain"]
+    env["res.partner"].web_search_read(domain, list_spec(env), limit=80, count_limit=10001)
+
+
+def drill_floor(env, line):
+    return SQL(
+        """SELECT id, name, email, phone, (SELECT count(*) FROM res_partner WHERE affinity_source_id = %(s)s
+                  AND affinity_acquired_on BETWEEN %(f)s AND %(t)s)
+             FROM res_partner WHERE affinity_source_id = %(s)s AND affinity_acquired_on BETWEEN %(f)s AND %(t)s
+            ORDER BY complete_name, id LIMIT 80""",
+        s=line.source_id.id,
+        f=line.score_id.date_from,
+        t=line.score_id.date_to,
+    )
+
+
+# ----------------------------------------------------------------------
+# 2. customer value
+# ----------------------------------------------------------------------
+
+
+def value_ours(env, _state):
+    return env["affinity.customer.value"]._recompute()["changed"]
+
+
+def value_rerun_setup(env):
+    env["affinity.customer.value"]._recompute()
+
+
+def value_floor(env, _state):
+    company = env.company.id
+    return SQL(
+        """
+        WITH sales AS (
+            SELECT so.partner_id, max(so.date_order) AS last_day, count(*) AS frequency, sum(x.revenue) AS monetary,
+                   sum(x.revenue) FILTER (WHERE so.date_order > now() - interval '12 months') AS revenue_w,
+                   sum(x.cost) FILTER (WHERE so.date_order > now() - interval '12 months') AS cost_w,
+                   sum(x.discount) FILTER (WHERE so.date_order > now() - interval '12 months') AS discount_w
+              FROM sale_order so
+              JOIN LATERAL (
+                   SELECT sum(l.price_subtotal) AS revenue,
+                          sum(l.product_uom_qty * COALESCE((pp.standard_price ->> %(company)s)::numeric, 0)) AS cost,
+                          sum(l.price_unit * l.product_uom_qty * l.discount / 100) AS discount
+                     FROM sale_order_line l LEFT JOIN product_product pp ON pp.id = l.product_id
+                    WHERE l.order_id = so.id) x ON TRUE
+             WHERE so.state = 'sale'
+             GROUP BY so.partner_id
+        ), complaints AS (
+            SELECT partner_id, count(*) AS n FROM affinity_complaint
+             WHERE date > now() - interval '12 months' GROUP BY 1
+        ), pay AS (
+            SELECT partner_id, count(*) AS due,
+                   count(*) FILTER (WHERE COALESCE(affinity_paid_date, current_date) > invoice_date_due) AS late
+              FROM account_move
+             WHERE state = 'posted' AND move_type = 'out_invoice' AND invoice_date_due > current_date - 365
+               AND (affinity_paid_date IS NOT NULL OR invoice_date_due < current_date)
+             GROUP BY 1
+        ), scored AS (
+            SELECT s.*, ntile(5) OVER (ORDER BY s.last_day) AS r, ntile(5) OVER (ORDER BY s.frequency) AS f,
+                   ntile(5) OVER (ORDER BY s.monetary) AS m,
+                   COALESCE(s.revenue_w, 0) - COALESCE(s.cost_w, 0) - COALESCE(c.n, 0) * 100 AS margin,
+                   CASE WHEN p.due > 0 THEN 100.0 * p.late / p.due ELSE 0 END AS late_share
+              FROM sales s LEFT JOIN complaints c USING (partner_id) LEFT JOIN pay p USING (partner_id)
+        )
+        UPDATE res_partner rp
+           SET affinity_rfm_r = s.r, affinity_rfm_f = s.f, affinity_rfm_m = s.m,
+               affinity_rfm_frequency = s.frequency, affinity_rfm_monetary = s.monetary,
+               affinity_revenue_12m = s.revenue_w, affinity_margin_12m = s.margin, affinity_late_share = s.late_share,
+               affinity_value_date = current_date
+          FROM scored s WHERE s.partner_id = rp.id
+        """,
+        company=str(company),
+    )
+
+
+# ----------------------------------------------------------------------
+# 3. follow-up planner
+# ----------------------------------------------------------------------
+
+
+def planner_setup(extra_due=0):
+    def setup(env):
+        today = datetime.date.today()
+        rules = env["affinity.followup.rule"].search([("active", "=", True)])
+        # An ordinary day: yesterday's run already planned everything up to yesterday's horizon.
+        rules._plan(today - datetime.timedelta(days=1))
+        if extra_due:
+            cadence = env.ref("crm_affinity.followup_rule_cadence_call")
+            cadence.active = True
+            rules |= cadence
+            horizon = today + datetime.timedelta(days=7)
+            env.flush_all()
+            env.cr.execute(
+                SQL(
+                    """UPDATE res_partner SET affinity_cadence_days = 30, affinity_next_contact_due = %(d)s
+                        WHERE id IN (SELECT id FROM res_partner WHERE customer_rank > 0
+                                        AND affinity_next_contact_due IS NULL ORDER BY id LIMIT %(n)s)""",
+                    d=horizon,
+                    n=extra_due,
+                )
+            )
+            env["res.partner"].invalidate_model()
+        return rules, today
+
+    return setup
+
+
+def planner_ours(env, state):
+    rules, today = state
+    return len(rules._plan(today))
+
+
+def planner_floor(env, state):
+    _rules, today = state
+    start, end = today - datetime.timedelta(days=7), today + datetime.timedelta(days=7)
+    return SQL(
+        """
+        SELECT c.partner_id, c.occurrence FROM (
+            SELECT d.partner_id, d.next_date AS occurrence FROM affinity_date d
+             WHERE d.next_date BETWEEN %(start)s - 30 AND %(end)s + 30
+            UNION ALL
+            SELECT p.id, p.affinity_next_contact_due FROM res_partner p
+             WHERE p.affinity_next_contact_due <= %(end)s AND p.affinity_cadence_days > 0
+            UNION ALL
+            SELECT p.id, p.affinity_lapse_date FROM res_partner p
+             WHERE p.affinity_lapse_date BETWEEN %(start)s AND %(end)s
+            UNION ALL
+            SELECT c.partner_id, c.next_update_due FROM affinity_complaint c
+             WHERE c.next_update_due <= %(end)s
+        ) c
+        WHERE NOT EXISTS (SELECT 1 FROM affinity_followup f
+                           WHERE f.partner_id = c.partner_id AND f.occurrence_date = c.occurrence)
+        """,
+        start=start,
+        end=end,
+    )
+
+
+# ----------------------------------------------------------------------
+# 4. consent decision and the mailing's opt-out step
+# ----------------------------------------------------------------------
+
+
+def recipients_setup(env):
+    env.cr.execute("SELECT id FROM res_partner WHERE customer_rank > 0 ORDER BY id LIMIT 100000")
+    return [row[0] for row in env.cr.fetchall()]
+
+
+def decision_ours(env, ids):
+    decisions = (
+        env["res.partner"].browse(ids)._affinity_contact_decision("email", "marketing", check_window=False)
+    )
+    return len(decisions)
+
+
+def decision_floor(env, ids):
+    return SQL(
+        """
+        SELECT p.id,
+               NOT COALESCE(p.affinity_do_not_contact, FALSE) AND COALESCE(p.email_normalized, '') != ''
+               AND c.state = 'granted' AND (c.expiry_date IS NULL OR c.expiry_date >= current_date)
+               AND NOT EXISTS (SELECT 1 FROM mail_blacklist b WHERE b.active AND b.email = p.email_normalized)
+          FROM res_partner p
+          LEFT JOIN affinity_consent c ON c.partner_id = p.id AND c.channel_id = %(channel)s
+                                     AND c.purpose_id = %(purpose)s
+         WHERE p.id = ANY(%(ids)s)
+        """,
+        channel=env.ref("crm_affinity.affinity_channel_email").id,
+        purpose=env.ref("crm_affinity.affinity_purpose_marketing").id,
+        ids=ids,
+    )
+
+
+def mailing_setup(env):
+    ids = recipients_setup(env)
+    mailing = env["mailing.mailing"].create(
+        {
+            "subject": "Bench",
+            "mailing_model_id": env["ir.model"]._get_id("res.partner"),
+            "mailing_domain": "[('customer_rank', '>', 0)]",
+            "body_html": "<p>Bench</p>",
+        }
+    )
+    return mailing, ids
+
+
+def mailing_ours(env, state):
+    mailing, ids = state
+    return len(mailing._affinity_consent_blocked(ids, "email"))
+
+
+def mailing_floor(env, state):
+    _mailing, ids = state
+    return SQL(
+        """
+        SELECT p.id FROM res_partner p
+          LEFT JOIN affinity_consent c ON c.partner_id = p.id AND c.channel_id = %(channel)s
+                                     AND c.purpose_id = %(purpose)s
+         WHERE p.id = ANY(%(ids)s)
+           AND (COALESCE(p.affinity_do_not_contact, FALSE) OR c.state = 'denied'
+                OR (c.state = 'granted' AND c.expiry_date < current_date))
+        """,
+        channel=env.ref("crm_affinity.affinity_channel_email").id,
+        purpose=env.ref("crm_affinity.affinity_purpose_marketing").id,
+        ids=ids,
+    )
+
+
+# ----------------------------------------------------------------------
+# 5. the partner form and list, as the web client reads them
+# ----------------------------------------------------------------------
+
+
+def view_spec(env, view_type):
+    """The specification the web client sends for a view: its fields, sub-lists included."""
+    partners = env["res.partner"]
+    arch = etree.fromstring(partners.get_views([(False, view_type)])["views"][view_type]["arch"])
+
+    def spec_of(node, model):
+        spec = {}
+        for field in node.iter("field"):
+            if any(parent.tag == "field" for parent in field.iterancestors() if parent is not node):
+                continue
+            name = field.get("name")
+            if name not in model._fields:
+                continue
+            definition = model._fields[name]
+            if definition.type == "many2one":
+                spec[name] = {"fields": {"display_name": {}}}
+            elif definition.type in ("one2many", "many2many"):
+                sub = next(iter(field.iterchildren("list")), None)
+                comodel = env[definition.comodel_name]
+                fields = spec_of(sub, comodel) if sub is not None else {"display_name": {}}
+                spec[name] = {"fields": fields or {"display_name": {}}, "limit": 40}
+            else:
+                spec[name] = {}
+        return spec
+
+    return spec_of(arch, partners)
+
+
+def list_spec(env):
+    return view_spec(env, "list")
+
+
+def form_setup(env):
+    env.cr.execute(
+        """SELECT partner_id FROM affinity_date GROUP BY partner_id ORDER BY count(*) DESC, partner_id LIMIT 1"""
+    )
+    partner = env["res.partner"].browse(env.cr.fetchone()[0])
+    return partner, view_spec(env, "form")
+
+
+def form_ours(env, state):
+    partner, spec = state
+    env["res.partner"].browse(partner.id).web_read(spec)
+
+
+def form_core_setup(env):
+    """The same form without this addon's fields: what Odoo and the other installed apps cost alone."""
+    partner, spec = form_setup(env)
+    return partner, {name: value for name, value in spec.items() if not name.startswith("affinity_")}
+
+
+def list_setup(limit):
+    def setup(env):
+        return list_spec(env), limit
+
+    return setup
+
+
+def list_ours(env, state):
+    spec, limit = state
+    env["res.partner"].web_search_read([("customer_rank", ">", 0)], spec, limit=limit)
+
+
+# ----------------------------------------------------------------------
+
+
+def machine():
+    cpu = "unknown"
+    if os.path.exists("/proc/cpuinfo"):
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, Python {platform.python_version()}"
+
+
+def measure(size, registry):
+    with registry.cursor() as cr:
+        cr.execute("SHOW server_version")
+        pg = cr.fetchone()[0]
+        cr.execute("SELECT count(*) FROM res_partner WHERE customer_rank > 0")
+        customers = cr.fetchone()[0]
+        cr.execute("SELECT count(*) FROM sale_order_line")
+        lines = cr.fetchone()[0]
+    heavy = max(2, REPS // 2) if customers > 50000 else REPS
+    rows = []
+
+    def add(path, ours, floor_seconds=None, target=None):
+        seconds, queries, items = ours
+        rows.append(
+            {
+                "path": path,
+                "size": size,
+                "customers": customers,
+                "median_s": round(seconds, 4),
+                "queries": queries,
+                "items": items,
+                "floor_s": round(floor_seconds, 4) if floor_seconds else None,
+                "ratio": round(seconds / floor_seconds, 2) if floor_seconds else None,
+                "target": target,
+            }
+        )
+        print(
+            f"  {path:<46} {seconds:9.3f} s {queries:6d} q {items:7d} rows"
+            + (f"  floor {floor_seconds:7.3f} s  x{seconds / floor_seconds:.2f}" if floor_seconds else ""),
+            flush=True,
+        )
+
+    print(f"== {size}: {customers} customers, {lines} order lines (PostgreSQL {pg})", flush=True)
+    add(
+        "scoring: report by source",
+        run(registry, scoring_ours, scoring_setup, heavy),
+        floor(registry, scoring_floor, scoring_setup, heavy),
+        "<= 2x floor",
+    )
+    add(
+        "scoring: drill-down (80 customers + count)",
+        run(registry, drill_ours, drill_setup),
+        floor(registry, drill_floor, drill_setup),
+    )
+    add(
+        "value: recompute, every customer written",
+        run(registry, value_ours, None, heavy),
+        floor(registry, value_floor, None, heavy),
+        "<= 2x floor",
+    )
+    add("value: nightly re-run, nothing changed", run(registry, value_ours, value_rerun_setup, heavy))
+    add(
+        "planner: ordinary day",
+        run(registry, planner_ours, planner_setup()),
+        floor(registry, planner_floor, planner_setup()),
+        "<= 2 s",
+    )
+    add(
+        "planner: day with 5 000 due",
+        run(registry, planner_ours, planner_setup(5000)),
+        floor(registry, planner_floor, planner_setup(5000)),
+        "grows with the rows due",
+    )
+    add(
+        "consent decision: all recipients",
+        run(registry, decision_ours, recipients_setup),
+        floor(registry, decision_floor, recipients_setup),
+        "<= 1 s",
+    )
+    add(
+        "mailing opt-out step: all recipients",
+        run(registry, mailing_ours, mailing_setup),
+        floor(registry, mailing_floor, mailing_setup),
+    )
+    add("partner form: web_read", run(registry, form_ours, form_setup, REPS * 4), None, "<= 40 q, <= 50 ms")
+    add(
+        "partner form: web_read, without affinity fields", run(registry, form_ours, form_core_setup, REPS * 4)
+    )
+    add("partner list: web_search_read 80", run(registry, list_ours, list_setup(80), REPS * 4))
+    add("partner list: web_search_read 20", run(registry, list_ours, list_setup(20), REPS * 4))
+    return rows, pg, lines
+
+
+def main():
+    results, meta = [], {}
+    for size, _conf, db in TARGETS:
+        registry = odoo.modules.registry.Registry(db)
+        rows, pg, lines = measure(size, registry)
+        results += rows
+        meta[size] = {"database": db, "order_lines": lines}
+    by_key = {(row["path"], row["size"]): row for row in results}
+    sizes = [size for size, _conf, _db in TARGETS]
+    for row in results:
+        if row["size"] == sizes[-1] and len(sizes) > 1:
+            first = by_key.get((row["path"], sizes[0]))
+            if first and first["median_s"]:
+                row["growth"] = round(row["median_s"] / first["median_s"], 2)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%dT%H%M%S")
+    report = {
+        "when": stamp,
+        "machine": machine(),
+        "postgresql": pg,
+        "sizes": meta,
+        "repetitions": REPS,
+        "results": results,
+    }
+    os.makedirs(OUT_DIR, exist_ok=True)
+    for name in (f"bench-{stamp}.json", "latest.json"):
+        with open(os.path.join(OUT_DIR, name), "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=1)
+    lines = [
+        f"Machine: {report['machine']}, PostgreSQL {pg}; median of {REPS} runs "
+        f"(heavy paths at 100 000: {max(2, REPS // 2)}).",
+        "",
+        "| path | customers | rows | median s | queries | floor s | ours / floor | growth 10k→100k | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for row in results:
+        cells = [
+            row["path"],
+            str(row["customers"]),
+            str(row["items"] or ""),
+            f"{row['median_s']:.3f}",
+            str(row["queries"]),
+            f"{row['floor_s']:.3f}" if row["floor_s"] else "",
+            f"{row['ratio']:.2f}" if row["ratio"] else "",
+            f"{row['growth']:.1f}" if row.get("growth") else "",
+            row["target"] or "",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    with open(os.path.join(OUT_DIR, "latest.md"), "w", encoding="utf-8") as handle:
+        handle.write(table + "\n")
+    print()
+    print(table)
+
+
+main()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make bench: build (once) the 10 000- and 100 000-customer databases, then time every heavy path against
+# its raw-SQL floor in one run. Results: bench/results/latest.{json,md} and a dated JSON beside them.
+source "$(dirname "$0")/lib.sh"
+
+require_odoo
+ensure_requirements
+ensure_postgres
+
+REPS=${BENCH_REPS:-5}
+STATE="$ROOT/.bench"
+mkdir -p "$STATE"
+targets=()
+for size in medium large; do
+    DB="crm_affinity_bench_$size"
+    CONF="$STATE/$size.conf"
+    write_config "$CONF" "$DB" "$STATE/data"
+    ready=$(psql -d "$DB" -Atc "SELECT value FROM ir_config_parameter WHERE key = 'crm_affinity.bench_seeded'" \
+        2>/dev/null || true)
+    if [ "$ready" != "$size" ]; then
+        say "== building $DB (install, then the seeded '$size' dataset; minutes)"
+        dropdb --if-exists "$DB" >/dev/null 2>&1
+        odoo -c "$CONF" -d "$DB" -i crm_affinity --stop-after-init --log-level warn
+        "$PY" "$ROOT/scripts/seed.py" "$CONF" "$DB" "$size" 42
+        psql -q -d "$DB" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('crm_affinity.bench_seeded', '$size')"
+        psql -q -d "$DB" -c "VACUUM ANALYZE"
+    else
+        say "== reusing $DB (bringing crm_affinity up to date)"
+        odoo -c "$CONF" -d "$DB" -u crm_affinity --stop-after-init --log-level warn
+    fi
+    targets+=("$size=$CONF=$DB")
+done
+say "== measuring ($REPS repetitions per path, each rolled back)"
+"$PY" "$ROOT/scripts/bench.py" "$ROOT/bench/results" "$REPS" "${targets[@]}"
