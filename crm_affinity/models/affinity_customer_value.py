@@ -438,14 +438,14 @@ class AffinityCustomerValue(models.AbstractModel):
         """A partner is to review while one of its active, non-VIP flags waits for a decision."""
         return SQL(
             """
-            WITH wanted AS (
-                SELECT p.id, EXISTS (
-                           SELECT 1 FROM affinity_review_flag f
-                            WHERE f.partner_id = p.id AND f.active AND f.state = 'to_review' AND f.kind != 'vip'
-                       ) AS to_review
-                  FROM res_partner p
-                 WHERE p.affinity_to_review
-                    OR p.id IN (SELECT partner_id FROM affinity_review_flag WHERE active AND state = 'to_review')
+            WITH waiting AS (
+                SELECT DISTINCT partner_id AS id FROM affinity_review_flag
+                 WHERE active AND state = 'to_review' AND kind != 'vip'
+            ), wanted AS (
+                SELECT id, TRUE AS to_review FROM waiting
+                UNION ALL
+                SELECT p.id, FALSE FROM res_partner p
+                 WHERE p.affinity_to_review AND NOT EXISTS (SELECT 1 FROM waiting w WHERE w.id = p.id)
             )
             UPDATE res_partner p SET affinity_to_review = w.to_review
               FROM wanted w
