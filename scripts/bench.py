@@ -286,11 +286,11 @@ def decision_floor(env, ids):
           FROM res_partner p
           LEFT JOIN affinity_consent c ON c.partner_id = p.id AND c.channel_id = %(channel)s
                                      AND c.purpose_id = %(purpose)s
-         WHERE p.id = ANY(%(ids)s)
+         WHERE p.id = ANY(%(ids)s::int[])
         """,
         channel=env.ref("crm_affinity.affinity_channel_email").id,
         purpose=env.ref("crm_affinity.affinity_purpose_marketing").id,
-        ids=ids,
+        ids="{" + ",".join(map(str, ids)) + "}",
     )
 
 
@@ -319,13 +319,13 @@ def mailing_floor(env, state):
         SELECT p.id FROM res_partner p
           LEFT JOIN affinity_consent c ON c.partner_id = p.id AND c.channel_id = %(channel)s
                                      AND c.purpose_id = %(purpose)s
-         WHERE p.id = ANY(%(ids)s)
+         WHERE p.id = ANY(%(ids)s::int[])
            AND (COALESCE(p.affinity_do_not_contact, FALSE) OR c.state = 'denied'
                 OR (c.state = 'granted' AND c.expiry_date < current_date))
         """,
         channel=env.ref("crm_affinity.affinity_channel_email").id,
         purpose=env.ref("crm_affinity.affinity_purpose_marketing").id,
-        ids=ids,
+        ids="{" + ",".join(map(str, ids)) + "}",
     )
 
 

@@ -9,9 +9,12 @@ class MailingMailing(models.Model):
     def _affinity_consent_blocked(self, res_ids, channel_code):
         """Target records whose partner's marketing consent holds this mailing back: {res_id: reason}."""
         self.ensure_one()
-        target_model = self.env[self.mailing_model_real]
-        records = target_model.browse(res_ids).exists()
-        partner_by_record = self._affinity_partner_by_record(records, channel_code)
+        if self.mailing_model_real == "res.partner":
+            # The decision reads the partners themselves; a deleted one simply gets no decision.
+            partner_by_record = dict(zip(res_ids, res_ids, strict=True))
+        else:
+            records = self.env[self.mailing_model_real].browse(res_ids).exists()
+            partner_by_record = self._affinity_partner_by_record(records, channel_code)
         if not partner_by_record:
             return {}
         partners = self.env["res.partner"].browse(set(partner_by_record.values()))
@@ -24,9 +27,7 @@ class MailingMailing(models.Model):
         return blocked
 
     def _affinity_partner_by_record(self, records, channel_code):
-        """The partner each target stands for: itself, its partner_id, or the partner with its address."""
-        if records._name == "res.partner":
-            return {record.id: record.id for record in records}
+        """The partner each target stands for: its partner_id, or the partner with its address."""
         if "partner_id" in records._fields:
             linked = {record.id: record.partner_id.id for record in records if record.partner_id}
         else:

@@ -912,20 +912,31 @@ class ResPartner(models.Model):
             )
             SELECT p.id, COALESCE(p.affinity_do_not_contact, FALSE), (%(has_address)s),
                    COALESCE((%(blacklisted)s), FALSE),
-                   c.state, c.expiry_date, cm.state, cm.expiry_date, p.company_id, p.tz
+                   c.state, c.expiry_date, %(marketing_columns)s, p.company_id, p.tz
               FROM res_partner p
               LEFT JOIN affinity_consent c
                 ON c.partner_id = p.id AND c.channel_id = %(channel)s AND c.purpose_id = %(purpose)s
-              LEFT JOIN affinity_consent cm
-                ON cm.partner_id = p.id AND cm.channel_id = %(channel)s AND cm.purpose_id = %(marketing)s
-             WHERE p.id = ANY(%(ids)s)
+              %(marketing_join)s
+             WHERE p.id = ANY(%(ids)s::int[])
             """,
             has_address=has_address,
             blacklisted=blacklisted,
             channel=channel.id,
             purpose=purpose.id,
-            marketing=marketing.id,
-            ids=self.ids,
+            # The marketing consent is only joined a second time for another purpose.
+            marketing_columns=SQL("c.state, c.expiry_date")
+            if purpose == marketing
+            else SQL("cm.state, cm.expiry_date"),
+            marketing_join=SQL("")
+            if purpose == marketing
+            else SQL(
+                "LEFT JOIN affinity_consent cm"
+                " ON cm.partner_id = p.id AND cm.channel_id = %s AND cm.purpose_id = %s",
+                channel.id,
+                marketing.id,
+            ),
+            # One array literal rather than one SQL constant per id: a mass mailing passes 100 000.
+            ids="{" + ",".join(map(str, self.ids)) + "}",
         )
 
     @api.model
