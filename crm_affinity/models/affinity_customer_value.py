@@ -434,22 +434,30 @@ class AffinityCustomerValue(models.AbstractModel):
         )
 
     @api.model
-    def _review_state_query(self):
-        """A partner is to review while one of its active, non-VIP flags waits for a decision."""
+    def _review_state_query(self, partner_ids=None):
+        """A partner is to review while one of its active, non-VIP flags waits for a decision.
+
+        Every partner at night; only ``partner_ids`` when flags change through the ORM.
+        """
+        flag_scope = SQL("AND partner_id = ANY(%s)", partner_ids) if partner_ids is not None else SQL()
+        partner_scope = SQL("AND p.id = ANY(%s)", partner_ids) if partner_ids is not None else SQL()
         return SQL(
             """
             WITH waiting AS (
                 SELECT DISTINCT partner_id AS id FROM affinity_review_flag
-                 WHERE active AND state = 'to_review' AND kind != 'vip'
+                 WHERE active AND state = 'to_review' AND kind != 'vip' %(flag_scope)s
             ), wanted AS (
                 SELECT id, TRUE AS to_review FROM waiting
                 UNION ALL
                 SELECT p.id, FALSE FROM res_partner p
                  WHERE p.affinity_to_review AND NOT EXISTS (SELECT 1 FROM waiting w WHERE w.id = p.id)
+                       %(partner_scope)s
             )
             UPDATE res_partner p SET affinity_to_review = w.to_review
               FROM wanted w
              WHERE w.id = p.id AND p.affinity_to_review IS DISTINCT FROM w.to_review
             RETURNING p.id
-            """
+            """,
+            flag_scope=flag_scope,
+            partner_scope=partner_scope,
         )

@@ -9,12 +9,7 @@ class MailingMailing(models.Model):
     def _affinity_consent_blocked(self, res_ids, channel_code):
         """Target records whose partner's marketing consent holds this mailing back: {res_id: reason}."""
         self.ensure_one()
-        if self.mailing_model_real == "res.partner":
-            # The decision reads the partners themselves; a deleted one simply gets no decision.
-            partner_by_record = dict(zip(res_ids, res_ids, strict=True))
-        else:
-            records = self.env[self.mailing_model_real].browse(res_ids).exists()
-            partner_by_record = self._affinity_partner_by_record(records, channel_code)
+        partner_by_record = self._affinity_partner_by_record(res_ids, channel_code)
         if not partner_by_record:
             return {}
         partners = self.env["res.partner"].browse(set(partner_by_record.values()))
@@ -26,8 +21,12 @@ class MailingMailing(models.Model):
                 blocked[res_id] = decision.reason
         return blocked
 
-    def _affinity_partner_by_record(self, records, channel_code):
-        """The partner each target stands for: its partner_id, or the partner with its address."""
+    def _affinity_partner_by_record(self, res_ids, channel_code):
+        """The partner each target stands for: itself, its partner_id, or the partner with its address."""
+        if self.mailing_model_real == "res.partner":
+            # The decision reads the partners themselves; a deleted one simply gets no decision.
+            return dict(zip(res_ids, res_ids, strict=True))
+        records = self.env[self.mailing_model_real].browse(res_ids).exists()
         if "partner_id" in records._fields:
             linked = {record.id: record.partner_id.id for record in records if record.partner_id}
         else:

@@ -712,17 +712,13 @@ class ResPartner(models.Model):
         return self.env["affinity.customer.value"].sudo()._recompute()
 
     def _affinity_refresh_review_state(self):
-        """Keep the 'to review' mark in step with flags changed through the ORM."""
-        flags = (
-            self.env["affinity.review.flag"]
-            .sudo()
-            .search([("partner_id", "in", self.ids), ("state", "=", "to_review"), ("kind", "!=", "vip")])
-        )
-        waiting = set(flags.partner_id.ids)
-        for partner in self.sudo():
-            to_review = partner.id in waiting
-            if partner.affinity_to_review != to_review:
-                partner.affinity_to_review = to_review
+        """Keep the 'to review' mark in step with flags changed through the ORM, by the nightly rule."""
+        if not self:
+            return
+        self.env["affinity.review.flag"].flush_model(["partner_id", "state", "kind", "active"])
+        self.flush_model(["affinity_to_review"])
+        self.env.execute_query(self.env["affinity.customer.value"]._review_state_query(self.ids))
+        self.invalidate_recordset(["affinity_to_review"])
 
     def _affinity_refresh_purchase_rhythm(self, all_customers=False):
         """Last purchase, usual interval and lapse day from confirmed orders, in one statement.
@@ -903,6 +899,16 @@ class ResPartner(models.Model):
             )
         else:
             blacklisted = SQL("FALSE")
+        if purpose == marketing:
+            # The consent already joined is the marketing one: no second join.
+            marketing_columns, marketing_join = SQL("c.state, c.expiry_date"), SQL()
+        else:
+            marketing_columns = SQL("cm.state, cm.expiry_date")
+            marketing_join = SQL(
+                "LEFT JOIN affinity_consent cm ON cm.partner_id = p.id AND cm.channel_id = %s AND cm.purpose_id = %s",
+                channel.id,
+                marketing.id,
+            )
         return SQL(
             """
             WITH phone_bl AS (
@@ -923,18 +929,8 @@ class ResPartner(models.Model):
             blacklisted=blacklisted,
             channel=channel.id,
             purpose=purpose.id,
-            # The marketing consent is only joined a second time for another purpose.
-            marketing_columns=SQL("c.state, c.expiry_date")
-            if purpose == marketing
-            else SQL("cm.state, cm.expiry_date"),
-            marketing_join=SQL("")
-            if purpose == marketing
-            else SQL(
-                "LEFT JOIN affinity_consent cm"
-                " ON cm.partner_id = p.id AND cm.channel_id = %s AND cm.purpose_id = %s",
-                channel.id,
-                marketing.id,
-            ),
+            marketing_columns=marketing_columns,
+            marketing_join=marketing_join,
             # One array literal rather than one SQL constant per id: a mass mailing passes 100 000.
             ids="{" + ",".join(map(str, self.ids)) + "}",
         )
