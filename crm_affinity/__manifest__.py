@@ -4,7 +4,7 @@
     "name": "CRM Affinity",
     "summary": "Know each customer like a friend: information file, consent, "
     "source scoring, customer value and scheduled follow-ups",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-affinity/crm_affinity",
     "author": "crm_affinity developers",
@@ -26,6 +26,7 @@
         "data/affinity_preference_category_data.xml",
         "data/affinity_date_kind_data.xml",
         "data/affinity_channel_data.xml",
+        "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/mail_template_offboard_data.xml",
         "data/affinity_rfm_segment_data.xml",
@@ -51,6 +52,7 @@
         "wizards/affinity_value_export_views.xml",
         "views/crm_affinity_menus.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": [

@@ -3,6 +3,11 @@ from odoo.tools.sql import drop_index
 from .models.affinity_followup_rule import PLANNER_INDEXES
 
 
+def post_init_hook(env):
+    """Companies already Turkish when the addon arrives start with the KVKK defaults."""
+    env["res.company"].search([])._affinity_turkish_defaults()
+
+
 def uninstall_hook(env):
     """Core tables keep no trace of this addon's planner indexes."""
     for name, table, _column, _where in PLANNER_INDEXES:

@@ -16,6 +16,8 @@ RANKINGS = [
     ("value", "Total value (revenue)"),
     ("customer_value", "12-month value per customer"),
 ]
+# What the graph and the pivot measure for each ranking.
+RANK_MEASURES = {"roi": "roi", "value": "revenue", "customer_value": "value_12m_per_customer"}
 # Per dimension: the key on partners (p), leads (l) and spend rows (s); the spend day is d.
 KEYS = {
     "source": ("p.affinity_source_id::text", "l.source_id::text", "s.source_id::text"),
@@ -84,15 +86,16 @@ class AffinityCampaignScore(models.TransientModel):
                     "date_from": self.date_from,
                     "date_to": self.date_to,
                     "company_ids": [(6, 0, self.company_ids.ids)],
+                    "campaign_ids": [(6, 0, self.campaign_ids.ids)],
                     "dimension": dimension,
-                    "rank_by": "roi",
+                    "rank_by": self.rank_by,
                 }
             )
             lines = score._ranked_lines()
             for values in lines:
                 values["name"] = self._line_name(dimension, values)
             rows = [[values[key] for key, _title, _fmt in columns] for values in lines]
-            sheet_name = self.env._("Summary by ROI") if dimension == self.dimension else label
+            sheet_name = self._summary_sheet_name() if dimension == self.dimension else label
             sheet = book.table(sheet_name, [title for _key, title, _fmt in columns], rows, formats)
             if dimension == self.dimension:
                 summary = (sheet, sheet_name, len(rows))
@@ -112,10 +115,7 @@ class AffinityCampaignScore(models.TransientModel):
             chart.set_legend({"none": True})
             sheet.insert_chart(1, len(columns) + 1, chart)
             sheet.activate()
-        customers = self.env["res.partner"].search(
-            [("affinity_acquired_on", ">=", self.date_from), ("affinity_acquired_on", "<=", self.date_to)],
-            order="affinity_acquired_on",
-        )
+        customers = self.env["res.partner"].search(self._customer_domain(), order="affinity_acquired_on, id")
         book.table(
             self.env._("Customers"),
             [
@@ -140,6 +140,27 @@ class AffinityCampaignScore(models.TransientModel):
         )
         return book.close()
 
+    def _summary_sheet_name(self):
+        return {
+            "roi": self.env._("Summary by ROI"),
+            "value": self.env._("Summary by value"),
+            "customer_value": self.env._("Summary by 12-month value"),
+        }[self.rank_by]
+
+    def _customer_domain(self):
+        """The customers the score counts, as the scoring statement selects them."""
+        self.ensure_one()
+        domain = [
+            ("affinity_acquired_on", ">=", self.date_from),
+            ("affinity_acquired_on", "<=", self.date_to),
+            "|",
+            ("company_id", "=", False),
+            ("company_id", "in", self.company_ids.ids),
+        ]
+        if self.campaign_ids:
+            domain.append(("affinity_campaign_id", "in", self.campaign_ids.ids))
+        return domain
+
     def _line_name(self, dimension, values):
         if dimension == "cohort":
             return values["cohort"]
@@ -160,7 +181,11 @@ class AffinityCampaignScore(models.TransientModel):
             "res_model": "affinity.campaign.score.line",
             "view_mode": "list,graph,pivot",
             "domain": [("score_id", "=", self.id)],
-            "context": {"search_default_order_rank": 1},
+            "context": {
+                "search_default_order_rank": 1,
+                "graph_measure": RANK_MEASURES[self.rank_by],
+                "pivot_measures": [RANK_MEASURES[self.rank_by], "new_customers", "spend"],
+            },
         }
 
     # ------------------------------------------------------------------
@@ -174,6 +199,12 @@ class AffinityCampaignScore(models.TransientModel):
             self.env[model].flush_model()
         key_p, key_l, key_s = (SQL(expression) for expression in KEYS[self.dimension])
         companies = self.company_ids.ids
+
+        def campaign_filter(column):
+            if not self.campaign_ids:
+                return SQL()
+            return SQL("AND %s = ANY(%s)", SQL(column), self.campaign_ids.ids)
+
         with without_jit(self.env.cr):
             return self.env.execute_query_dict(
                 SQL(
@@ -183,6 +214,7 @@ class AffinityCampaignScore(models.TransientModel):
                           FROM res_partner p
                          WHERE p.affinity_acquired_on BETWEEN %(date_from)s AND %(date_to)s
                            AND (p.company_id IS NULL OR p.company_id = ANY(%(companies)s))
+                           %(customer_campaigns)s
                     ), orders AS (
                         SELECT so.id, so.partner_id, so.date_order, so.company_id,
                                so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) AS revenue
@@ -229,6 +261,7 @@ class AffinityCampaignScore(models.TransientModel):
                           LEFT JOIN crm_stage st ON st.id = l.stage_id
                          WHERE l.create_date >= %(date_from)s AND l.create_date < %(date_to)s::date + 1
                            AND (l.company_id IS NULL OR l.company_id = ANY(%(companies)s))
+                           %(lead_campaigns)s
                          GROUP BY 1
                     ), spend_figures AS (
                         -- Spend is spread evenly over its period; only the days inside the scoring period count.
@@ -247,6 +280,7 @@ class AffinityCampaignScore(models.TransientModel):
                           ) rate ON TRUE
                          WHERE s.company_id = ANY(%(companies)s)
                            AND s.date_to >= %(date_from)s AND s.date_from <= %(date_to)s
+                           %(spend_campaigns)s
                          GROUP BY 1
                     ), keys AS (
                         SELECT key FROM customer_figures UNION SELECT key FROM lead_figures
@@ -269,6 +303,9 @@ class AffinityCampaignScore(models.TransientModel):
                     date_from=self.date_from,
                     date_to=self.date_to,
                     companies=companies,
+                    customer_campaigns=campaign_filter("p.affinity_campaign_id"),
+                    lead_campaigns=campaign_filter("l.campaign_id"),
+                    spend_campaigns=campaign_filter("s.campaign_id"),
                 )
             )
 
@@ -298,8 +335,6 @@ class AffinityCampaignScore(models.TransientModel):
                 "days_to_purchase": float(row["days_to_purchase"] or 0.0),
             }
             values.update(self._key_values(row["key"]))
-            if self.campaign_ids and values.get("campaign_id") not in self.campaign_ids.ids:
-                continue
             lines.append(values)
         sort_key = {
             "roi": lambda v: (v["has_roi"], v["roi"]),
@@ -331,7 +366,7 @@ class AffinityCampaignScoreLine(models.TransientModel):
     campaign_id = fields.Many2one("utm.campaign")
     pilot_of_id = fields.Many2one(related="campaign_id.affinity_pilot_of_id", string="Pilot Of")
     cohort = fields.Char(string="Acquisition Month")
-    name = fields.Char(compute="_compute_name")
+    name = fields.Char(compute="_compute_name", store=True)
     leads = fields.Integer()
     opportunities = fields.Integer()
     won = fields.Integer()
@@ -367,10 +402,7 @@ class AffinityCampaignScoreLine(models.TransientModel):
 
     def _partner_domain(self):
         score = self.score_id
-        domain = [
-            ("affinity_acquired_on", ">=", score.date_from),
-            ("affinity_acquired_on", "<=", score.date_to),
-        ]
+        domain = score._customer_domain()
         if score.dimension == "cohort":
             if self.cohort and self.cohort[:4].isdigit():
                 year, month = (int(part) for part in self.cohort.split("-"))

@@ -118,6 +118,21 @@ class AffinityConsent(models.Model):
             self._sync_blacklists()
         return result
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_log_removal(self):
+        """Removing a consent is a change to 'not asked': the history says who removed it and when."""
+        given = self.filtered(lambda consent: consent.state != "not_asked")
+        if given:
+            given.with_context(affinity_consent_note=self.env._("Consent removed")).write(
+                {
+                    "state": "not_asked",
+                    "source": "manual",
+                    "proof_ref": False,
+                    "expiry_date": False,
+                    "date_given": fields.Datetime.now(),
+                }
+            )
+
     def _log_snapshot(self):
         return {field: self[field] for field in LOGGED_FIELDS}
 

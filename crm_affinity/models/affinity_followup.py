@@ -1,10 +1,10 @@
 import datetime
-from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .affinity_reasons import channel_names_by_code, reason_label
 from .batching import process_in_batches
 
 STATES = [
@@ -48,7 +48,10 @@ class AffinityFollowup(models.Model):
     )
     state = fields.Selection(STATES, required=True, default="planned", index=True)
     channel_id = fields.Many2one("affinity.channel", string="Channel Used")
-    reason = fields.Char(help="Reason code of the consent decision when skipped or deferred.")
+    reason = fields.Char(
+        string="Reason Code", help="Code of the consent decision when skipped or deferred, for integrations."
+    )
+    reason_label = fields.Char(string="Reason", compute="_compute_reason_label")
     activity_id = fields.Many2one("mail.activity", ondelete="set null")
     message_id = fields.Many2one("mail.message", ondelete="set null")
     outcome = fields.Selection(OUTCOMES)
@@ -87,6 +90,13 @@ class AffinityFollowup(models.Model):
     def _compute_display_name(self):
         for followup in self:
             followup.display_name = f"{followup.rule_id.name} – {followup.partner_id.name}"
+
+    @api.depends("reason")
+    @api.depends_context("lang")
+    def _compute_reason_label(self):
+        names = channel_names_by_code(self.env) if any(":" in (f.reason or "") for f in self) else {}
+        for followup in self:
+            followup.reason_label = reason_label(self.env, followup.reason, names)
 
     @api.depends("state", "outcome")
     def _compute_success_rate(self):
@@ -178,28 +188,40 @@ class AffinityFollowup(models.Model):
     def _dispatch(self, now=None):
         now = now or fields.Datetime.now()
         followups = self._lock_planned()
-        by_action = defaultdict(lambda: self.browse())
-        for followup in followups:
-            by_action[followup.rule_id.action] |= followup
-        by_action["activity"]._dispatch_activity()
-        for action in ("email", "sms"):
-            for rule, group in by_action[action].grouped("rule_id").items():
+        for (action, rule), group in followups.grouped(lambda f: (f.rule_id.action, f.rule_id)).items():
+            if action == "activity":
+                group._dispatch_activity(rule, now)
+            elif action in ("email", "sms"):
                 group._dispatch_channel(rule, action, now)
-        for rule, group in by_action["best_channel"].grouped("rule_id").items():
-            group._dispatch_best_channel(rule, now)
+            else:
+                group._dispatch_best_channel(rule, now)
 
-    def _dispatch_activity(self, channel=None, reason=False):
-        """Hand the follow-up to a person, as an activity on the customer."""
+    def _dispatch_activity(self, rule, now):
+        """Hand the follow-ups to a person; a task that reaches the customer obeys the consent decision."""
+        activity_type = rule._activity_type()
+        channel = activity_type.affinity_channel_id
+        if not channel:
+            self._hand_over(activity_type)
+            return
+        decisions = self.partner_id._affinity_contact_decision(
+            channel, rule.purpose_id, when=now, check_window=False
+        )
+        allowed = self.filtered(lambda f: decisions[f.partner_id.id].allowed)
+        allowed._hand_over(activity_type, channel)
+        for followup in self - allowed:
+            followup._skip(channel, decisions[followup.partner_id.id].reason)
+
+    def _hand_over(self, activity_type, channel=None):
+        """Schedule the rule's activity for the responsible person, on the customer."""
         for followup in self:
             rule = followup.rule_id
-            activity_type = rule.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
             summary = rule.activity_summary or rule.name
-            if channel:
+            if channel and activity_type.affinity_channel_id != channel:
                 summary = self.env._("%(summary)s (by %(channel)s)", summary=summary, channel=channel.name)
             activity = followup.partner_id.sudo().activity_schedule(
                 activity_type_id=activity_type.id,
                 summary=summary,
-                note=followup._activity_note(reason),
+                note=rule.activity_note or "",
                 date_deadline=followup.due_date,
                 user_id=followup.user_id.id or self.env.uid,
             )
@@ -208,15 +230,12 @@ class AffinityFollowup(models.Model):
                     "state": "sent",
                     "activity_id": activity.id,
                     "channel_id": channel.id if channel else False,
-                    "reason": reason,
+                    "reason": False,
                 }
             )
 
-    def _activity_note(self, reason):
-        note = self.rule_id.activity_note or ""
-        if reason:
-            note = f"{note}<p>{self.env._('No message could be sent automatically: %s', reason)}</p>"
-        return note
+    def _skip(self, channel, reason):
+        self.write({"state": "skipped", "reason": reason, "channel_id": channel.id if channel else False})
 
     def _dispatch_channel(self, rule, channel_code, now):
         """Send over one channel, or defer to the next window, or skip with the decision's reason."""
@@ -229,13 +248,13 @@ class AffinityFollowup(models.Model):
             elif decision.reason == "outside_window" and decision.next_allowed:
                 followup.write({"due_datetime": decision.next_allowed, "reason": decision.reason})
             else:
-                followup.write({"state": "skipped", "reason": decision.reason, "channel_id": channel.id})
+                followup._skip(channel, decision.reason)
 
     def _dispatch_best_channel(self, rule, now):
         """Walk each customer's preferred channels; the first one consent allows wins.
 
         Allowed but outside the window: wait for the window. Allowed but not one this addon sends:
-        a person does it. None allowed: a person decides, with the reason in the activity.
+        a person does it, with an activity of that channel. None allowed: skipped, with every reason.
         """
         channels = self.env["affinity.channel"].search([("active", "=", True)])
         partners = self.partner_id
@@ -262,11 +281,10 @@ class AffinityFollowup(models.Model):
                     break
                 reasons.append(f"{channel.code}:{decision.reason}")
             if not chosen:
-                followup._dispatch_activity(reason=", ".join(reasons) or "no_permitted_channel")
-                followup.reason = ", ".join(reasons) or "no_permitted_channel"
+                followup._skip(None, ", ".join(reasons) or "no_permitted_channel")
                 continue
             if chosen.code not in AUTOMATED_CHANNELS:
-                followup._dispatch_activity(channel=chosen)
+                followup._hand_over(rule._activity_type(chosen), chosen)
                 continue
             if chosen not in windows:
                 windows[chosen] = partners._affinity_contact_decision(chosen, rule.purpose_id, when=now)

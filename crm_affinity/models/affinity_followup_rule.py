@@ -154,6 +154,18 @@ class AffinityFollowupRule(models.Model):
                 raise ValidationError(self.env._("Rule %s: days and factors must be positive.", rule.name))
             rule._parsed_domain()
 
+    def _activity_type(self, channel=None):
+        """The activity a person gets: the rule's own type, or for a channel the first type reaching by it."""
+        self.ensure_one()
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        own = self.activity_type_id or todo
+        if not channel or own.affinity_channel_id == channel:
+            return own
+        by_channel = self.env["mail.activity.type"].search(
+            [("affinity_channel_id", "=", channel.id), ("res_model", "in", (False, "res.partner"))], limit=1
+        )
+        return by_channel or todo
+
     def _parsed_domain(self):
         """The partner filter as a domain, or a clear error where it is not one."""
         self.ensure_one()

@@ -1,15 +1,58 @@
-"""Reason codes of the contact decision, and how a held-back mailing trace shows them."""
+"""Reason codes of the contact decision: how people read them, and how a held-back mailing shows them."""
 
-# Reasons under which a mass mailing holds a message back (others are Odoo's own business).
-MAILING_BLOCK_REASONS = ("denied", "do_not_contact", "expired", "not_asked_optin_mode")
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
+REASON_LABELS = {
+    "granted": _lt("consent granted"),
+    "not_required": _lt("no consent needed"),
+    "not_asked_optout_mode": _lt("not asked — opt-out mode"),
+    "do_not_contact": _lt("do not contact"),
+    "no_address": _lt("no address for this channel"),
+    "denied": _lt("consent denied"),
+    "blacklisted": _lt("blacklisted"),
+    "expired": _lt("consent expired"),
+    "not_asked_optin_mode": _lt("not asked — opt-in mode"),
+    "outside_window": _lt("outside the contact window"),
+    "no_permitted_channel": _lt("no permitted channel"),
+    "no_template": _lt("no template for this channel"),
+}
+# A mailing writes to its own record's address and Odoo checks that address itself: a partner without one
+# is no reason to hold back a lead's or a mailing contact's e-mail. Every other denial holds it back.
+MAILING_UNBLOCKED_REASONS = ("no_address",)
 
 FAILURE_TYPES = [
     ("affinity_denied", "Consent denied (Affinity)"),
     ("affinity_do_not_contact", "Do not contact (Affinity)"),
     ("affinity_expired", "Consent expired (Affinity)"),
     ("affinity_not_asked_optin_mode", "Consent never asked, opt-in mode (Affinity)"),
+    ("affinity_blacklisted", "Blacklisted number or address of the partner (Affinity)"),
 ]
 
 
 def failure_type_for(reason):
     return f"affinity_{reason}"
+
+
+def reason_label(env, reasons, channel_names=None):
+    """A reason code, or a channel walk such as 'email:denied, sms:expired', as people read it."""
+    if not reasons:
+        return False
+    channels = channel_names
+    parts = []
+    for item in reasons.split(", "):
+        channel_code, _sep, code = item.rpartition(":")
+        label = env._(REASON_LABELS[code]) if code in REASON_LABELS else code
+        if channel_code:
+            if channels is None:
+                channels = channel_names_by_code(env)
+            label = f"{channels.get(channel_code, channel_code)}: {label}"
+        parts.append(label)
+    return "; ".join(parts)
+
+
+def channel_names_by_code(env):
+    """Channel names in the reader's language, read once for a whole list of reasons."""
+    channels = env["affinity.channel"].sudo().with_context(active_test=False).search([])
+    return {channel.code: channel.name for channel in channels}

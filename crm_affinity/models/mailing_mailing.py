@@ -1,13 +1,13 @@
 from odoo import models
 
-from .affinity_reasons import MAILING_BLOCK_REASONS
+from .affinity_reasons import MAILING_UNBLOCKED_REASONS
 
 
 class MailingMailing(models.Model):
     _inherit = "mailing.mailing"
 
     def _affinity_consent_blocked(self, res_ids, channel_code):
-        """Target records whose partner's marketing consent holds this mailing back: {res_id: reason}."""
+        """Target records the contact decision holds back from this mailing: {res_id: reason}."""
         self.ensure_one()
         partner_by_record = self._affinity_partner_by_record(res_ids, channel_code)
         if not partner_by_record:
@@ -17,7 +17,7 @@ class MailingMailing(models.Model):
         blocked = {}
         for res_id, partner_id in partner_by_record.items():
             decision = decisions.get(partner_id)
-            if decision and not decision.allowed and decision.reason in MAILING_BLOCK_REASONS:
+            if decision and not decision.allowed and decision.reason not in MAILING_UNBLOCKED_REASONS:
                 blocked[res_id] = decision.reason
         return blocked
 

@@ -10,7 +10,8 @@ class ResCompany(models.Model):
         string="Consent Mode",
         default="opt_out",
         required=True,
-        help="Opt-in is what KVKK/IYS and GDPR demand for marketing messages.",
+        help="Opt-in is what KVKK/IYS and GDPR demand for marketing messages. A Turkish company starts in "
+        "opt-in mode (with the salesperson scope on); others start in opt-out mode.",
     )
     affinity_relationship_commercial = fields.Boolean(
         string="Greetings Need Marketing Consent",
@@ -90,6 +91,35 @@ class ResCompany(models.Model):
             shares = (company.affinity_late_share, company.affinity_deal_share, company.affinity_vip_percent)
             if any(share < 0 or share > 100 for share in shares):
                 raise ValidationError(self.env._("Shares are percentages between 0 and 100."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        implicit = [
+            c.id for c, vals in zip(companies, vals_list, strict=True) if "affinity_consent_mode" not in vals
+        ]
+        companies.browse(implicit)._affinity_turkish_defaults()
+        return companies
+
+    def write(self, vals):
+        before = {company.id: company.country_id.code for company in self} if "country_id" in vals else {}
+        result = super().write(vals)
+        if before and "affinity_consent_mode" not in vals:
+            self.filtered(lambda c: before[c.id] != "TR")._affinity_turkish_defaults()
+        return result
+
+    def _affinity_turkish_defaults(self):
+        """A company that is or becomes Turkish starts in opt-in mode, with the salesperson scope on.
+
+        Only ever switches towards the safer setting, and only then: an administrator's later choice stands.
+        """
+        turkish = self.filtered(lambda company: company.country_id.code == "TR")
+        if not turkish:
+            return
+        turkish.filtered(lambda c: c.affinity_consent_mode != "opt_in").affinity_consent_mode = "opt_in"
+        scope = self.env.ref("crm_affinity.group_affinity_own_only", raise_if_not_found=False)
+        if scope:
+            self.env.ref("base.group_user").sudo()._apply_group(scope)
 
     def _affinity_default_windows(self, channel):
         """Company-wide windows for a channel: (weekday, from, to) tuples, channel rows first."""

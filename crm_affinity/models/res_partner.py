@@ -299,6 +299,7 @@ class ResPartner(models.Model):
         "affinity_profile_ids.conversation_openers",
         "affinity_profile_ids.notes",
     )
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_affinity_profile(self):
         # search() applies the salesperson-scope rules: an unreadable file simply shows empty.
         profiles = self.env["affinity.profile"].search([("partner_id", "in", self.ids)])
@@ -614,11 +615,14 @@ class ResPartner(models.Model):
         return len(rows)
 
     def affinity_greeting_name(self):
-        """How templates address the person: their form of address for those allowed to read it."""
+        """How templates address the person: the form of address only where the rendering user may read it."""
         self.ensure_one()
-        if self.env.su or self.env.user.has_group(AFFINITY_USER):
-            return self.sudo().affinity_salutation or self.name
-        return self.name
+        if not self.env.su and not self.env.user.has_group(AFFINITY_USER):
+            return self.name
+        # The search applies the record rules of whoever renders (salesperson scope, companies); the
+        # dispatcher renders as superuser and gets the real salutation.
+        profile = self.env["affinity.profile"].search([("partner_id", "=", self.id)], limit=1)
+        return profile.salutation or self.name
 
     # ------------------------------------------------------------------
     # Business methods: relationship

@@ -65,9 +65,11 @@ class TestContactDecision(AffinityCase):
     def test_turkish_company_defaults_to_commercial_greetings(self):
         company = self.env["res.company"].create({"name": "TR Co", "country_id": self.env.ref("base.tr").id})
         self.assertTrue(company.affinity_relationship_commercial)
-        self.assertEqual(company.affinity_consent_mode, "opt_out")
+        # KVKK / IYS: a Turkish company starts in opt-in mode (test_promise covers the scope setting).
+        self.assertEqual(company.affinity_consent_mode, "opt_in")
         other = self.env["res.company"].create({"name": "DE Co", "country_id": self.env.ref("base.de").id})
         self.assertFalse(other.affinity_relationship_commercial)
+        self.assertEqual(other.affinity_consent_mode, "opt_out")
 
     def test_do_not_contact_wins(self):
         self.partner._affinity_set_consent("email", "marketing", "granted")

@@ -379,16 +379,29 @@ class TestDispatcher(FollowupCase):
             self.env.ref("crm_affinity.ir_cron_affinity_followup_dispatch").method_direct_trigger()
         self.assertEqual(followup.state, "sent")
 
-    def test_no_channel_allowed_falls_back_to_an_activity(self):
+    def test_no_channel_allowed_skips_with_every_reason(self):
         self.partner._affinity_set_consent("email", "marketing", "denied")
         followup = self.planned_greeting()
         followup._dispatch(now=datetime.datetime(2027, 1, 15, 6, 0))
-        self.assertEqual(followup.state, "sent")
-        self.assertTrue(followup.activity_id)
-        self.assertEqual(followup.activity_id.user_id, self.user_affinity)
+        # Nothing permitted: no message and no task telling a person to reach her some other way.
+        self.assertEqual(followup.state, "skipped")
+        self.assertFalse(followup.activity_id)
+        self.assertFalse(self.partner.activity_ids)
         self.assertIn("email:denied", followup.reason)
         self.assertIn("sms:not_asked_optin_mode", followup.reason)
+        self.assertEqual(followup.reason_label, "E-mail: consent denied; SMS: not asked — opt-in mode")
         self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", self.partner.id)]))
+
+    def test_a_permitted_call_is_handed_to_a_person(self):
+        self.partner.affinity_channel_ids = [(0, 0, {"channel_id": self.channel_phone.id, "sequence": 3})]
+        self.partner.phone = "+90 212 555 00 11"
+        self.partner._affinity_set_consent("email", "marketing", "denied")
+        self.partner._affinity_set_consent("phone", "marketing", "granted")
+        followup = self.planned_greeting()
+        followup._dispatch(now=datetime.datetime(2027, 1, 15, 6, 0))
+        self.assertEqual((followup.state, followup.channel_id), ("sent", self.channel_phone))
+        self.assertEqual(followup.activity_id.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+        self.assertEqual(followup.activity_id.user_id, self.user_affinity)
         # Marking the activity done marks the follow-up done.
         followup.activity_id.action_feedback(feedback="Called her, she was delighted")
         self.assertEqual((followup.state, followup.outcome), ("done", "successful"))

@@ -95,3 +95,35 @@ class TestTours(HttpCase):
         decision = partner._affinity_contact_decision("email", "marketing", check_window=False)[partner.id]
         self.assertEqual(decision.reason, "denied")
         self.assertTrue(partner.activity_ids)
+
+    def test_skipped_followup_tour(self):
+        """Opt-in mode: the win-back nobody may receive is skipped, and the list says why in words."""
+        self.env.company.affinity_consent_mode = "opt_in"
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Tour Lapsing",
+                "email": "lapsing@example.com",
+                "mobile": "+90 532 777 66 55",
+                "phone": "+90 212 777 66 55",
+            }
+        )
+        today = fields.Date.context_today(partner)
+        followup = self.env["affinity.followup"].create(
+            {
+                "rule_id": self.env.ref("crm_affinity.followup_rule_winback").id,
+                "partner_id": partner.id,
+                "company_id": self.env.company.id,
+                "occurrence_date": today,
+                "due_date": today,
+                "due_datetime": datetime.datetime.combine(today, datetime.time()),
+                "user_id": self.env.ref("base.user_admin").id,
+            }
+        )
+        followup._dispatch()
+        self.assertEqual(followup.state, "skipped")
+        self.assertFalse(partner.activity_ids)
+        self.start_tour(
+            "/odoo/action-crm_affinity.affinity_followup_action",
+            "crm_affinity_skipped_followup_tour",
+            login="admin",
+        )

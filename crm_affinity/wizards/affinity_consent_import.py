@@ -1,4 +1,5 @@
 import datetime
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -106,8 +107,25 @@ class AffinityConsentImport(models.TransientModel):
 
     def _parse(self):
         rows = self._read_rows()
-        resolver = _Resolver(self.env, rows, self.layout)
-        return [resolver.line(line_no, row) for line_no, row in rows]
+        resolver = _Resolver(self, rows)
+        lines = [resolver.line(line_no, row) for line_no, row in rows]
+        self._flag_duplicates(lines)
+        return lines
+
+    def _flag_duplicates(self, lines):
+        """Two lines for one partner, channel and purpose: which one is meant is the file's to say."""
+        by_key = defaultdict(list)
+        for line in lines:
+            key = (line["partner_id"], line["channel_id"], line["purpose_id"])
+            if all(key):
+                by_key[key].append(line)
+        for same in by_key.values():
+            if len(same) < 2:
+                continue
+            for line in same:
+                others = ", ".join(str(other["line_no"]) for other in same if other is not line)
+                message = self.env._("the same partner, channel and purpose as line %s", others)
+                line["error"] = "; ".join(filter(None, [line["error"], message]))
 
     # ------------------------------------------------------------------
     # Writing
@@ -136,7 +154,6 @@ class AffinityConsentImport(models.TransientModel):
                 by_key[key].write(vals)
             else:
                 to_create.append(dict(vals, partner_id=key[0], channel_id=key[1], purpose_id=key[2]))
-                by_key[key] = True
         if to_create:
             Consent.create(to_create)
 
@@ -144,9 +161,11 @@ class AffinityConsentImport(models.TransientModel):
 class _Resolver:
     """Turns file rows into consent values; loads partners, channels and purposes once per file."""
 
-    def __init__(self, env, rows, layout):
+    def __init__(self, wizard, rows):
+        env = wizard.env
         self.env = env
-        self.layout = layout
+        self.wizard = wizard
+        self.layout = layout = wizard.layout
         self.channels = {c.code: c.id for c in env["affinity.channel"].search([])}
         self.purposes = {p.code: p.id for p in env["affinity.purpose"].search([])}
         self.sources = dict(CONSENT_SOURCES)
@@ -227,7 +246,7 @@ class _Resolver:
             "legal_basis": "consent",
             "expiry_date": False,
         }
-        errors = []
+        errors, row = self.wizard._cell_errors(row)
         if self.layout == "standard":
             ref, channel, purpose = row.get("partner"), row.get("channel"), row.get("purpose")
             state = str(row.get("state") or "").strip().lower()
@@ -256,17 +275,17 @@ class _Resolver:
             date_value = row.get("consentdate")
             expiry = None
         vals["partner_id"] = self.partner(ref)
-        if not vals["partner_id"]:
-            errors.append(self.env._("no partner matches '%s'", ref or ""))
+        if str(ref or "").strip() and not vals["partner_id"]:
+            errors.append(self.env._("no partner matches '%s'", ref))
         channel_code = str(channel or "").strip().lower()
         vals["channel_id"] = self.channels.get(channel_code, False)
-        if channel and not vals["channel_id"]:
+        if channel_code and not vals["channel_id"]:
             errors.append(self.env._("unknown channel '%s'", channel_code))
         purpose_code = str(purpose or "").strip().lower()
         vals["purpose_id"] = self.purposes.get(purpose_code, False)
-        if not vals["purpose_id"]:
+        if purpose_code and not vals["purpose_id"]:
             errors.append(self.env._("unknown purpose '%s'", purpose_code))
-        if state not in ("granted", "denied", "not_asked") and self.layout == "standard":
+        if state and state not in ("granted", "denied", "not_asked") and self.layout == "standard":
             errors.append(self.env._("state must be granted, denied or not_asked, not '%s'", state))
         vals["consent_state"] = state if state in ("granted", "denied", "not_asked") else False
         if source not in self.sources:
@@ -283,6 +302,15 @@ class _Resolver:
                 vals["expiry_date"] = self.parse_datetime(expiry).date()
             except ValueError:
                 errors.append(self.env._("'%s' is not a date", expiry))
+            else:
+                if vals["date_given"] and vals["expiry_date"] < vals["date_given"].date():
+                    errors.append(
+                        self.env._(
+                            "the consent expires (%(expiry)s) before it was given (%(given)s)",
+                            expiry=vals["expiry_date"],
+                            given=vals["date_given"].date(),
+                        )
+                    )
         vals["error"] = "; ".join(str(e) for e in errors) or False
         return vals
 

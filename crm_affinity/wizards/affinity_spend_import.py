@@ -53,7 +53,12 @@ class AffinitySpendImport(models.TransientModel):
         }
         values, errors = [], []
         for line_no, row in rows:
-            problems = []
+            problems, row = self._cell_errors(row)
+            if problems:
+                errors.append(
+                    self.env._("Line %(line)s: %(errors)s", line=line_no, errors="; ".join(problems))
+                )
+                continue
             vals = {"company_id": self.env.company.id, "currency_id": self.env.company.currency_id.id}
             for column in ("date_from", "date_to"):
                 try:

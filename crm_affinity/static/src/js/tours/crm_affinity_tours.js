@@ -261,3 +261,33 @@ registry.category("web_tour.tours").add("crm_affinity_value_review_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_affinity_skipped_followup_tour", {
+    url: "/odoo/action-crm_affinity.affinity_followup_action",
+    steps: () => [
+        {
+            content: "Leave today's own follow-ups",
+            trigger: ".o_searchview_facet:contains(My follow-ups today) .o_facet_remove",
+            run: "click",
+        },
+        {
+            content: "Open the filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Show the skipped follow-ups",
+            trigger: ".o_filter_menu .dropdown-item:contains(Skipped)",
+            run: "click",
+        },
+        {
+            content: "The skipped win-back says why, in words, for every channel it tried",
+            trigger:
+                ".o_data_row:contains(Tour Lapsing) td[name='reason_label']:contains(E-mail: not asked — opt-in mode):contains(Phone call: not asked — opt-in mode)",
+        },
+        {
+            content: "No reason code is shown to people",
+            trigger: ".o_list_view:not(:has(td:contains(not_asked_optin_mode)))",
+        },
+    ],
+});
