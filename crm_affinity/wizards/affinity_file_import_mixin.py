@@ -49,13 +49,11 @@ class AffinityFileImportMixin(models.AbstractModel):
 
     def _decode_text(self, content):
         """UTF-8 (with or without BOM), UTF-16 with its BOM, Windows-1254 or ISO-8859-9."""
+        encodings = TEXT_ENCODINGS
         if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            try:
-                return content.decode("utf-16")
-            except UnicodeDecodeError:
-                pass
+            encodings = ("utf-16",) + encodings
         content = content.removeprefix(codecs.BOM_UTF8)
-        for encoding in TEXT_ENCODINGS:
+        for encoding in encodings:
             try:
                 text = content.decode(encoding)
             except UnicodeDecodeError:
