@@ -2,17 +2,29 @@
 PY ?= $(or $(ODOO_PYTHON),python3)
 ADDON := crm_affinity
 
-.PHONY: demo test lint bench
+.PHONY: demo test test-addon test-core lint bench
 
 ## Serve a demo database (crm_affinity_demo, seeded) on http://localhost:8069 — login admin / admin
 demo:
 	@bash scripts/demo.sh
 
-## Lint, install / upgrade / uninstall on a throwaway database, then the whole suite with pytest-odoo
+## Lint, install / upgrade / uninstall, the addon's suite, then Odoo's crm, mass_mailing, mass_mailing_sms
+## and sale_crm suites with the addon installed
 test:
 	@bash scripts/check_odoo.sh
 	@$(MAKE) --no-print-directory lint
+	@bash scripts/test_all.sh
+
+## Faster, for developers: lint and the addon's own suite only
+test-addon:
+	@bash scripts/check_odoo.sh
+	@$(MAKE) --no-print-directory lint
 	@bash scripts/test.sh
+
+## Odoo's own suites with the addon installed, alone
+test-core:
+	@bash scripts/check_odoo.sh
+	@bash scripts/test_core.sh
 
 ## The same linters pre-commit runs, from PyPI
 lint:

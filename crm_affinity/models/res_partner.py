@@ -1,4 +1,5 @@
 import datetime
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -165,7 +166,6 @@ class ResPartner(models.Model):
         "no purchase by then and the customer is lapsing.",
     )
     # --- customer value (computed nightly by affinity.customer.value) ---
-    affinity_currency_id = fields.Many2one("res.currency", compute="_compute_affinity_currency_id")
     affinity_value_date = fields.Date(string="Value Computed On", readonly=True, groups=AFFINITY_USER)
     affinity_rfm_recency = fields.Integer(
         string="Recency (days)", readonly=True, groups=AFFINITY_USER, help="Days since the last purchase."
@@ -173,7 +173,7 @@ class ResPartner(models.Model):
     affinity_rfm_frequency = fields.Integer(string="Purchases", readonly=True, groups=AFFINITY_USER)
     affinity_rfm_monetary = fields.Monetary(
         string="Revenue (all time)",
-        currency_field="affinity_currency_id",
+        currency_field="currency_id",
         readonly=True,
         groups=AFFINITY_USER,
     )
@@ -185,41 +185,41 @@ class ResPartner(models.Model):
         "affinity.rfm.segment", string="Segment", readonly=True, index=True, groups=AFFINITY_USER
     )
     affinity_revenue_12m = fields.Monetary(
-        string="Revenue (window)", currency_field="affinity_currency_id", readonly=True, groups=AFFINITY_USER
+        string="Revenue (window)", currency_field="currency_id", readonly=True, groups=AFFINITY_USER
     )
     affinity_product_cost_12m = fields.Monetary(
-        string="Product Cost", currency_field="affinity_currency_id", readonly=True, groups=AFFINITY_MANAGER
+        string="Product Cost", currency_field="currency_id", readonly=True, groups=AFFINITY_MANAGER
     )
     affinity_discount_12m = fields.Monetary(
         string="Discounts Given",
-        currency_field="affinity_currency_id",
+        currency_field="currency_id",
         readonly=True,
         groups=AFFINITY_MANAGER,
     )
     affinity_service_cost_12m = fields.Monetary(
         string="Service Cost",
-        currency_field="affinity_currency_id",
+        currency_field="currency_id",
         readonly=True,
         groups=AFFINITY_MANAGER,
         help="Done activities and complaints, at their unit costs.",
     )
     affinity_cost_to_serve = fields.Monetary(
         string="Cost to Serve",
-        currency_field="affinity_currency_id",
+        currency_field="currency_id",
         readonly=True,
         groups=AFFINITY_MANAGER,
         help="Service cost plus discounts given.",
     )
     affinity_margin_12m = fields.Monetary(
         string="Margin",
-        currency_field="affinity_currency_id",
+        currency_field="currency_id",
         readonly=True,
         groups=AFFINITY_MANAGER,
         help="Revenue minus product cost minus service cost, over the value window.",
     )
     affinity_ltv = fields.Monetary(
         string="Lifetime Value",
-        currency_field="affinity_currency_id",
+        currency_field="currency_id",
         readonly=True,
         groups=AFFINITY_USER,
         help="(Yearly gross margin since the first purchase - yearly service cost) x expected lifetime.",
@@ -260,7 +260,13 @@ class ResPartner(models.Model):
         "res.users", string="Offboarded By", readonly=True, groups=AFFINITY_USER
     )
     affinity_followup_ids = fields.One2many("affinity.followup", "partner_id", groups=AFFINITY_USER)
-    affinity_followup_count = fields.Integer(compute="_compute_affinity_followup_count", groups=AFFINITY_USER)
+    affinity_followup_count = fields.Integer(compute="_compute_affinity_file_summary", groups=AFFINITY_USER)
+    affinity_file_summary = fields.Char(
+        string="In the File",
+        compute="_compute_affinity_file_summary",
+        groups=AFFINITY_USER,
+        help="What the information file holds; the file itself opens in one click.",
+    )
 
     # --- where the customer came from (everyone reads it; affinity users change it) ---
     affinity_source_id = fields.Many2one("utm.source", string="Acquisition Source", index=True)
@@ -272,7 +278,12 @@ class ResPartner(models.Model):
         string="Attribution Set by Hand",
         help="Set as soon as someone edits the attribution: automatic filling then leaves it alone.",
     )
-    affinity_referral_count = fields.Integer(string="Referrals", compute="_compute_affinity_referral_count")
+    affinity_referral_count = fields.Integer(
+        string="Referrals", compute="_compute_affinity_communication_summary"
+    )
+    affinity_origin_summary = fields.Char(
+        string="Came From", compute="_compute_affinity_communication_summary"
+    )
 
     # --- communication permissions (every employee must respect them) ---
     affinity_consent_ids = fields.One2many("affinity.consent", "partner_id", string="Consents")
@@ -287,7 +298,12 @@ class ResPartner(models.Model):
         help="Channels in the order this partner prefers them, with cautions.",
     )
     affinity_window_ids = fields.One2many("affinity.contact.window", "partner_id", string="Contact Windows")
-    affinity_caution_text = fields.Text(string="Channel Cautions", compute="_compute_affinity_caution_text")
+    affinity_caution_text = fields.Text(
+        string="Channel Cautions", compute="_compute_affinity_communication_summary"
+    )
+    affinity_consent_summary = fields.Text(
+        string="Consents at a Glance", compute="_compute_affinity_communication_summary"
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -301,8 +317,10 @@ class ResPartner(models.Model):
     )
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_affinity_profile(self):
-        # search() applies the salesperson-scope rules: an unreadable file simply shows empty.
-        profiles = self.env["affinity.profile"].search([("partner_id", "in", self.ids)])
+        # The search applies the salesperson-scope rules: an unreadable file simply shows empty.
+        profiles = self.env["affinity.profile"].search_fetch(
+            [("partner_id", "in", self.ids)], ["partner_id", *PROFILE_FIELDS.values()]
+        )
         by_partner = {profile.partner_id.id: profile for profile in profiles}
         for partner in self:
             profile = by_partner.get(partner.id)
@@ -341,39 +359,143 @@ class ResPartner(models.Model):
                 days=partner.affinity_cadence_days
             )
 
-    def _compute_affinity_currency_id(self):
-        for partner in self:
-            partner.affinity_currency_id = (partner.company_id or self.env.company).currency_id
-
-    def _compute_affinity_referral_count(self):
-        counts = dict(
-            self.env["res.partner"]._read_group(
-                [("affinity_referred_by_id", "in", self.ids)], ["affinity_referred_by_id"], ["__count"]
-            )
+    @api.depends("affinity_preference_ids", "affinity_date_ids", "affinity_gift_ids", "affinity_followup_ids")
+    @api.depends_context("uid", "allowed_company_ids", "lang")
+    def _compute_affinity_file_summary(self):
+        """Counts behind the information file, in one statement that keeps to the reader's record rules."""
+        rows = self._affinity_count_rows(
+            {
+                "likes": ("affinity.preference", "partner_id"),
+                "dates": ("affinity.date", "partner_id"),
+                "gifts": ("affinity.gift", "partner_id"),
+                "followups": ("affinity.followup", "partner_id"),
+            }
         )
         for partner in self:
-            partner.affinity_referral_count = counts.get(partner, 0)
+            counts = rows.get(partner.id, {})
+            partner.affinity_followup_count = counts.get("followups", 0)
+            parts = [
+                self.env._("%s likes and dislikes", counts["likes"]) if counts.get("likes") else "",
+                self.env._("%s important dates", counts["dates"]) if counts.get("dates") else "",
+                self.env._("%s gifts", counts["gifts"]) if counts.get("gifts") else "",
+            ]
+            partner.affinity_file_summary = " · ".join(filter(None, parts)) or self.env._("Nothing yet")
 
-    def _compute_affinity_followup_count(self):
-        counts = dict(
-            self.env["affinity.followup"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
+    @api.depends(
+        "affinity_channel_ids.caution",
+        "affinity_channel_ids.channel_id",
+        "affinity_consent_ids.state",
+        "affinity_consent_ids.channel_id",
+        "affinity_consent_ids.purpose_id",
+    )
+    @api.depends_context("uid", "allowed_company_ids", "lang")
+    def _compute_affinity_communication_summary(self):
+        """Referrals, cautions and consents for the partner form, in one statement."""
+        rows = self._affinity_count_rows(
+            {"referrals": ("res.partner", "affinity_referred_by_id")},
+            texts={
+                "cautions": self._affinity_caution_lines_query(),
+                "consents": self._affinity_consent_lines_query(),
+                "origin": self._affinity_origin_lines_query(),
+            },
         )
         for partner in self:
-            partner.affinity_followup_count = counts.get(partner, 0)
+            values = rows.get(partner.id, {})
+            partner.affinity_referral_count = values.get("referrals", 0)
+            partner.affinity_origin_summary = values.get("origin") or False
+            partner.affinity_caution_text = values.get("cautions") or False
+            partner.affinity_consent_summary = values.get("consents") or False
 
-    @api.depends("affinity_channel_ids.caution", "affinity_channel_ids.channel_id")
-    def _compute_affinity_caution_text(self):
-        for partner in self:
-            partner.affinity_caution_text = (
-                "\n".join(
-                    f"{line.channel_id.name}: {line.caution}"
-                    for line in partner.affinity_channel_ids
-                    if line.caution
+    def _affinity_count_rows(self, counts, texts=None):
+        """{partner_id: {name: value}} for counted lines of other models and text lines, in one statement.
+
+        :param counts: {name: (model, partner field)}: lines counted through the reader's record rules
+        :param texts: {name: SQL returning (partner_id, line)}: lines joined with new lines
+        """
+        ids = [partner_id for partner_id in self.ids if partner_id]
+        if not ids:
+            return {}
+        parts = []
+        for name, (model, field) in counts.items():
+            query = self.env[model]._search([(field, "in", ids)])
+            parts.append(
+                SQL(
+                    "SELECT grouped.key, %(name)s, count(*)::text FROM (%(lines)s) grouped GROUP BY grouped.key",
+                    name=name,
+                    lines=query.select(
+                        SQL("%s AS key", self.env[model]._field_to_sql(query.table, field, query))
+                    ),
                 )
-                or False
             )
+        for name, lines in (texts or {}).items():
+            parts.append(
+                SQL(
+                    "SELECT lines.key, %(name)s, string_agg(lines.line, E'\\n' ORDER BY lines.line) "
+                    "FROM (%(lines)s) lines GROUP BY lines.key",
+                    name=name,
+                    lines=lines,
+                )
+            )
+        rows = self.env.execute_query(SQL(" UNION ALL ").join(parts))
+        result = defaultdict(dict)
+        for partner_id, name, value in rows:
+            result[partner_id][name] = int(value) if name in counts else value
+        return result
+
+    def _affinity_caution_lines_query(self):
+        self.env["affinity.partner.channel"].flush_model(["partner_id", "channel_id", "caution"])
+        return SQL(
+            """SELECT pc.partner_id AS key, %(channel)s || ': ' || pc.caution AS line
+                 FROM affinity_partner_channel pc JOIN affinity_channel ch ON ch.id = pc.channel_id
+                WHERE pc.partner_id = ANY(%(ids)s) AND COALESCE(pc.caution, '') != ''""",
+            channel=self._affinity_translated_name("ch"),
+            ids=self.ids,
+        )
+
+    def _affinity_consent_lines_query(self):
+        """Each consent as a line people read: 'E-mail / Marketing: Granted'."""
+        self.env["affinity.consent"].flush_model(["partner_id", "channel_id", "purpose_id", "state"])
+        states = dict(self.env["affinity.consent"]._fields["state"]._description_selection(self.env))
+        consents = self.env["affinity.consent"]._search([("partner_id", "in", self.ids)])
+        return SQL(
+            """SELECT c.partner_id AS key,
+                      %(channel)s || ' / ' || %(purpose)s || ': ' || (%(states)s::jsonb ->> c.state) AS line
+                 FROM affinity_consent c
+                 JOIN affinity_channel ch ON ch.id = c.channel_id
+                 JOIN affinity_purpose pu ON pu.id = c.purpose_id
+                WHERE c.id IN (%(visible)s)""",
+            channel=self._affinity_translated_name("ch"),
+            purpose=self._affinity_translated_name("pu"),
+            states=json.dumps(states),
+            visible=consents.subselect(),
+        )
+
+    def _affinity_origin_lines_query(self):
+        """Where the customer came from, as one line: 'Google / cpc / Spring sale · referred by Ali'."""
+        self.flush_model([*ATTRIBUTION_FIELDS, "name"])
+        lang = self.env.lang or "en_US"
+        return SQL(
+            """SELECT p.id AS key,
+                      concat_ws(' · ',
+                          NULLIF(concat_ws(' / ', src.name, med.name,
+                                           COALESCE(cmp.title ->> %(lang)s, cmp.title ->> 'en_US')), ''),
+                          %(referred)s || ref.name) AS line
+                 FROM res_partner p
+                 LEFT JOIN utm_source src ON src.id = p.affinity_source_id
+                 LEFT JOIN utm_medium med ON med.id = p.affinity_medium_id
+                 LEFT JOIN utm_campaign cmp ON cmp.id = p.affinity_campaign_id
+                 LEFT JOIN res_partner ref ON ref.id = p.affinity_referred_by_id
+                WHERE p.id = ANY(%(ids)s)
+                  AND (p.affinity_source_id IS NOT NULL OR p.affinity_medium_id IS NOT NULL
+                       OR p.affinity_campaign_id IS NOT NULL OR p.affinity_referred_by_id IS NOT NULL)""",
+            lang=lang,
+            referred=self.env._("referred by") + " ",
+            ids=self.ids,
+        )
+
+    def _affinity_translated_name(self, alias):
+        lang = self.env.lang or "en_US"
+        return SQL("COALESCE(%s.name ->> %s, %s.name ->> 'en_US')", SQL(alias), lang, SQL(alias))
 
     @api.constrains("affinity_cadence_days")
     def _check_affinity_cadence_days(self):
@@ -404,6 +526,30 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+
+    def action_affinity_open_file(self):
+        """The whole information file: likes, dates, gifts, openers and notes, on a page of its own."""
+        return self._affinity_open_view(
+            "crm_affinity.res_partner_view_form_affinity_file", self.env._("Information file")
+        )
+
+    def action_affinity_open_communication(self):
+        """Consents, preferred channels, contact windows, the consent history and the origin."""
+        return self._affinity_open_view(
+            "crm_affinity.res_partner_view_form_affinity_communication", self.env._("Communication")
+        )
+
+    def _affinity_open_view(self, view_xmlid, name):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "res.partner",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref(view_xmlid).id, "form")],
+            "target": "current",
+        }
 
     def action_affinity_followups(self):
         self.ensure_one()
@@ -692,13 +838,32 @@ class ResPartner(models.Model):
                 partner.affinity_last_interaction = value
 
     def _affinity_bump_interaction(self, when=None):
-        """An interaction just happened: move the date forward without rereading every source."""
+        """An interaction just happened: move the date forward, for the partners and their companies.
+
+        One statement whatever the number of partners (core flows pay a constant), with the next contact
+        due kept in step the way its compute would.
+        """
+        if not self.ids:
+            return
         when = when or fields.Datetime.now()
-        partners = self.sudo().exists()
-        partners |= partners.commercial_partner_id
-        for partner in partners:
-            if not partner.affinity_last_interaction or partner.affinity_last_interaction < when:
-                partner.affinity_last_interaction = when
+        self.flush_model(["affinity_last_interaction", "affinity_cadence_days", "commercial_partner_id"])
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET affinity_last_interaction = %(when)s,
+                       affinity_next_contact_due = CASE WHEN p.affinity_cadence_days > 0
+                           THEN %(when)s::date + p.affinity_cadence_days END
+                  FROM res_partner src
+                 WHERE src.id = ANY(%(ids)s)
+                   AND p.id IN (src.id, src.commercial_partner_id)
+                   AND (p.affinity_last_interaction IS NULL OR p.affinity_last_interaction < %(when)s)
+                """,
+                when=when,
+                ids=self.ids,
+            )
+        )
+        self.invalidate_model(["affinity_last_interaction", "affinity_next_contact_due"])
 
     @api.model
     def _cron_refresh_relationships(self, batch_size=5000):

@@ -11,3 +11,4 @@ from . import test_campaign_score
 from . import test_tours
 from . import test_customer_value
 from . import test_promise
+from . import test_guest

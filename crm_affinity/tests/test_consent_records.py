@@ -90,7 +90,8 @@ class TestConsentHistory(AffinityCase):
         self.assertFalse(consent.iys_deadline)
 
     def test_consent_on_the_partner_form(self):
-        with Form(self.partner.with_user(self.user_affinity)) as form:
+        view = "crm_affinity.res_partner_view_form_affinity_communication"
+        with Form(self.partner.with_user(self.user_affinity), view=view) as form:
             with form.affinity_consent_ids.new() as line:
                 line.channel_id = self.channel_phone
                 line.purpose_id = self.service

@@ -90,7 +90,7 @@ class TestImportantDates(AffinityCase):
 class TestProfile(AffinityCase):
     def test_profile_fields_round_trip(self):
         partner = self.partner.with_user(self.user_affinity)
-        with Form(partner) as form:
+        with Form(partner, view="crm_affinity.res_partner_view_form_affinity_file") as form:
             form.affinity_salutation = "Ayşe Hanım"
             form.affinity_nickname = "Ayşecik"
             form.affinity_cadence_days = 30

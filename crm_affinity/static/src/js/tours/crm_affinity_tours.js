@@ -66,6 +66,11 @@ registry.category("web_tour.tours").add("crm_affinity_profile_tour", {
             run: "edit 30",
         },
         {
+            content: "Open the whole information file",
+            trigger: "button[name='action_affinity_open_file']",
+            run: "click",
+        },
+        {
             content: "Add a like",
             trigger: "div[name='affinity_preference_ids'] .o_field_x2many_list_row_add a",
             run: "click",
