@@ -3,7 +3,7 @@ import hashlib
 
 from odoo.tests import tagged
 
-from ..populate.generator import SIZES, generate
+from ..populate.generator import SIZES, Generator, generate
 from .common import AffinityCase
 
 ANCHOR = datetime.date(2026, 6, 15)
@@ -93,3 +93,15 @@ class TestGenerator(AffinityCase):
             generate(self.env, size="small", seed=12, today=ANCHOR)
             self.assertNotEqual(self._fingerprint(), fingerprints[0])
             savepoint.rollback()
+
+    def test_demo_company_starts_with_the_kvkk_defaults(self):
+        """The demo's Turkish company shows what a Turkish company starts with: opt-in and the scope."""
+        employees = self.env.ref("base.group_user")
+        scope = self.env.ref("crm_affinity.group_affinity_own_only")
+        employees._remove_group(scope)
+        self.env.company.affinity_consent_mode = "opt_out"
+        self.env.company.country_id = self.env.ref("base.be")
+        Generator(self.env, size="small", seed=7, today=ANCHOR, setup_company=True).ensure_company()
+        self.assertEqual(self.env.company.country_id.code, "TR")
+        self.assertEqual(self.env.company.affinity_consent_mode, "opt_in")
+        self.assertIn(scope, employees.implied_ids)
