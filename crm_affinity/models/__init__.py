@@ -23,6 +23,7 @@ from . import affinity_followup
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import affinity_consent_api
 from . import mail_message
 from . import sale_order
 from . import crm_lead

@@ -43,6 +43,14 @@ class AffinityReviewFlag(models.Model):
     partner_ltv = fields.Monetary(related="partner_id.affinity_ltv", string="Lifetime Value")
     partner_margin = fields.Monetary(related="partner_id.affinity_margin_12m", string="Margin")
 
+    @api.depends("kind")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        # A flag is read beside its customer (list, partner, offboarding): its name says what it is.
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for flag in self:
+            flag.display_name = kinds.get(flag.kind) or ""
+
     @api.depends("state")
     def _compute_state_sequence(self):
         order = {state: index for index, (state, _label) in enumerate(FLAG_STATES)}

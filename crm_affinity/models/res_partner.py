@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import drop_index
 
 from .batching import process_in_batches
 
@@ -180,9 +181,11 @@ class ResPartner(models.Model):
     affinity_rfm_r = fields.Integer(string="R Score", readonly=True, groups=AFFINITY_USER, aggregator="avg")
     affinity_rfm_f = fields.Integer(string="F Score", readonly=True, groups=AFFINITY_USER, aggregator="avg")
     affinity_rfm_m = fields.Integer(string="M Score", readonly=True, groups=AFFINITY_USER, aggregator="avg")
-    affinity_rfm_score = fields.Char(string="RFM", readonly=True, index=True, groups=AFFINITY_USER)
+    # The nightly value columns carry no index: an update that touches no indexed column can stay on its
+    # page (HOT) instead of adding an entry to every one of res_partner's ~40 indexes.
+    affinity_rfm_score = fields.Char(string="RFM", readonly=True, groups=AFFINITY_USER)
     affinity_segment_id = fields.Many2one(
-        "affinity.rfm.segment", string="Segment", readonly=True, index=True, groups=AFFINITY_USER
+        "affinity.rfm.segment", string="Segment", readonly=True, groups=AFFINITY_USER
     )
     affinity_revenue_12m = fields.Monetary(
         string="Revenue (window)", currency_field="currency_id", readonly=True, groups=AFFINITY_USER
@@ -240,7 +243,7 @@ class ResPartner(models.Model):
     affinity_discount_share = fields.Float(
         string="Revenue at Discount (%)", readonly=True, groups=AFFINITY_USER, aggregator="avg"
     )
-    affinity_vip = fields.Boolean(string="VIP", readonly=True, index=True, groups=AFFINITY_USER)
+    affinity_vip = fields.Boolean(string="VIP", readonly=True, groups=AFFINITY_USER)
     affinity_flag_ids = fields.One2many(
         "affinity.review.flag", "partner_id", string="Review Flags", groups=AFFINITY_MANAGER
     )
@@ -304,6 +307,12 @@ class ResPartner(models.Model):
     affinity_consent_summary = fields.Text(
         string="Consents at a Glance", compute="_compute_affinity_communication_summary"
     )
+
+    def init(self):
+        super().init()
+        # Odoo keeps an index a field no longer asks for: the value columns' former indexes go here.
+        for column in ("affinity_rfm_score", "affinity_segment_id", "affinity_vip"):
+            drop_index(self.env.cr, f"res_partner__{column}_index", "res_partner")
 
     # ------------------------------------------------------------------
     # Computes

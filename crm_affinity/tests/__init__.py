@@ -12,3 +12,4 @@ from . import test_tours
 from . import test_customer_value
 from . import test_promise
 from . import test_guest
+from . import test_consent_api

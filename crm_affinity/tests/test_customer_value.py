@@ -404,6 +404,8 @@ class TestCustomerValue(AffinityCase):
             self.env[action["res_model"]].with_user(self.user_manager).with_context(**action["context"])
         )
         wizard_form.strategy = "price_review"
+        # The decided flags read as what they are, not as the customer's name again.
+        self.assertEqual(wizard_form.flag_ids[0].display_name, "Chronic late payer")
         self.assertEqual(
             wizard_form.template_id, self.env.ref("crm_affinity.mail_template_offboard_price_review")
         )
