@@ -76,6 +76,9 @@ def phone_key(number):
     return digits[-10:] if len(digits) >= 7 else ""
 
 
+# The partner's own concerns live here; the public consent API extends res.partner in its own home
+# (affinity_consent_api.py), as an engine file should.
+# pylint: disable=consider-merging-classes-inherited
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -309,10 +312,11 @@ class ResPartner(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         # Odoo keeps an index a field no longer asks for: the value columns' former indexes go here.
         for column in ("affinity_rfm_score", "affinity_segment_id", "affinity_vip"):
             drop_index(self.env.cr, f"res_partner__{column}_index", "res_partner")
+        return result
 
     # ------------------------------------------------------------------
     # Computes
