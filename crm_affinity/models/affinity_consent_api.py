@@ -141,12 +141,12 @@ class ResPartner(models.Model):
         channel_record = channels._get_by_code(channel) if isinstance(channel, str) else channels
         purpose_record = purposes._get_by_code(purpose) if isinstance(purpose, str) else purposes
         if not channel_record:
-            known = ", ".join(channels.search([]).mapped("code"))
+            known = ", ".join(channels.search([("active", "=", True)]).mapped("code"))
             raise UserError(
                 self.env._("Unknown channel '%(code)s': use one of %(known)s.", code=channel, known=known)
             )
         if not purpose_record:
-            known = ", ".join(purposes.search([]).mapped("code"))
+            known = ", ".join(purposes.search([("active", "=", True)]).mapped("code"))
             raise UserError(
                 self.env._("Unknown purpose '%(code)s': use one of %(known)s.", code=purpose, known=known)
             )
