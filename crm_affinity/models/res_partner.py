@@ -267,6 +267,12 @@ class ResPartner(models.Model):
     )
     affinity_followup_ids = fields.One2many("affinity.followup", "partner_id", groups=AFFINITY_USER)
     affinity_followup_count = fields.Integer(compute="_compute_affinity_file_summary", groups=AFFINITY_USER)
+    affinity_owner_name = fields.Char(
+        string="Owner",
+        compute="_compute_affinity_file_summary",
+        groups=AFFINITY_USER,
+        help="The relationship owner, as the partner form shows it; it is changed in the information file.",
+    )
     affinity_file_summary = fields.Char(
         string="In the File",
         compute="_compute_affinity_file_summary",
@@ -372,7 +378,13 @@ class ResPartner(models.Model):
                 days=partner.affinity_cadence_days
             )
 
-    @api.depends("affinity_preference_ids", "affinity_date_ids", "affinity_gift_ids", "affinity_followup_ids")
+    @api.depends(
+        "affinity_preference_ids",
+        "affinity_date_ids",
+        "affinity_gift_ids",
+        "affinity_followup_ids",
+        "affinity_owner_id",
+    )
     @api.depends_context("uid", "allowed_company_ids", "lang")
     def _compute_affinity_file_summary(self):
         """Counts behind the information file, in one statement that keeps to the reader's record rules."""
@@ -382,11 +394,13 @@ class ResPartner(models.Model):
                 "dates": ("affinity.date", "partner_id"),
                 "gifts": ("affinity.gift", "partner_id"),
                 "followups": ("affinity.followup", "partner_id"),
-            }
+            },
+            texts={"owner": self._affinity_owner_lines_query()},
         )
         for partner in self:
             counts = rows.get(partner.id, {})
             partner.affinity_followup_count = counts.get("followups", 0)
+            partner.affinity_owner_name = counts.get("owner") or False
             parts = [
                 self.env._("%s likes and dislikes", counts["likes"]) if counts.get("likes") else "",
                 self.env._("%s important dates", counts["dates"]) if counts.get("dates") else "",
@@ -454,6 +468,18 @@ class ResPartner(models.Model):
         for partner_id, name, value in rows:
             result[partner_id][name] = int(value) if name in counts else value
         return result
+
+    def _affinity_owner_lines_query(self):
+        # A many2one on the form would read every field of the user: the name is all the summary needs.
+        self.flush_model(["affinity_owner_id"])
+        return SQL(
+            """SELECT p.id AS key, owner.name AS line
+                 FROM res_partner p
+                 JOIN res_users u ON u.id = p.affinity_owner_id
+                 JOIN res_partner owner ON owner.id = u.partner_id
+                WHERE p.id = ANY(%s)""",
+            self.ids,
+        )
 
     def _affinity_caution_lines_query(self):
         self.env["affinity.partner.channel"].flush_model(["partner_id", "channel_id", "caution"])
