@@ -1,5 +1,4 @@
 import datetime
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,6 +15,9 @@ from .batching import process_in_batches
 _logger = logging.getLogger(__name__)
 
 AFFINITY_USER = "crm_affinity.group_affinity_user"
+# Separators of the raw lines the summary statements return (ASCII record and unit separators).
+LINE_SEPARATOR = "\x1e"
+FIELD_SEPARATOR = "\x1f"
 AFFINITY_MANAGER = "crm_affinity.group_affinity_manager"
 PROFILE_FIELDS = {
     "affinity_salutation": "salutation",
@@ -293,9 +295,6 @@ class ResPartner(models.Model):
     affinity_referral_count = fields.Integer(
         string="Referrals", compute="_compute_affinity_communication_summary"
     )
-    affinity_origin_summary = fields.Char(
-        string="Came From", compute="_compute_affinity_communication_summary"
-    )
 
     # --- communication permissions (every employee must respect them) ---
     affinity_consent_ids = fields.One2many("affinity.consent", "partner_id", string="Consents")
@@ -395,7 +394,7 @@ class ResPartner(models.Model):
                 "gifts": ("affinity.gift", "partner_id"),
                 "followups": ("affinity.followup", "partner_id"),
             },
-            texts={"owner": self._affinity_owner_lines_query()},
+            texts={"owner": (self._affinity_owner_lines_query(), str)},
         )
         for partner in self:
             counts = rows.get(partner.id, {})
@@ -418,18 +417,30 @@ class ResPartner(models.Model):
     @api.depends_context("uid", "allowed_company_ids", "lang")
     def _compute_affinity_communication_summary(self):
         """Referrals, cautions and consents for the partner form, in one statement."""
+        channels = self.env["affinity.channel"]._names_by_id()
+        purposes = self.env["affinity.purpose"]._names_by_id()
+        states = dict(self.env["affinity.consent"]._fields["state"]._description_selection(self.env))
+
+        def caution(raw):
+            channel_id, text = raw.split(FIELD_SEPARATOR, 1)
+            return f"{channels.get(int(channel_id), '')}: {text}"
+
+        def consent(raw):
+            channel_id, purpose_id, state = raw.split(FIELD_SEPARATOR)
+            return (
+                f"{channels.get(int(channel_id), '')} / {purposes.get(int(purpose_id), '')}: {states[state]}"
+            )
+
         rows = self._affinity_count_rows(
             {"referrals": ("res.partner", "affinity_referred_by_id")},
             texts={
-                "cautions": self._affinity_caution_lines_query(),
-                "consents": self._affinity_consent_lines_query(),
-                "origin": self._affinity_origin_lines_query(),
+                "cautions": (self._affinity_caution_lines_query(), caution),
+                "consents": (self._affinity_consent_lines_query(), consent),
             },
         )
         for partner in self:
             values = rows.get(partner.id, {})
             partner.affinity_referral_count = values.get("referrals", 0)
-            partner.affinity_origin_summary = values.get("origin") or False
             partner.affinity_caution_text = values.get("cautions") or False
             partner.affinity_consent_summary = values.get("consents") or False
 
@@ -437,7 +448,7 @@ class ResPartner(models.Model):
         """{partner_id: {name: value}} for counted lines of other models and text lines, in one statement.
 
         :param counts: {name: (model, partner field)}: lines counted through the reader's record rules
-        :param texts: {name: SQL returning (partner_id, line)}: lines joined with new lines
+        :param texts: {name: (SQL returning (key, line), line formatter)}: formatted lines, sorted, one a line
         """
         ids = [partner_id for partner_id in self.ids if partner_id]
         if not ids:
@@ -454,19 +465,24 @@ class ResPartner(models.Model):
                     ),
                 )
             )
-        for name, lines in (texts or {}).items():
+        texts = texts or {}
+        for name, (lines, _format) in texts.items():
             parts.append(
                 SQL(
-                    "SELECT lines.key, %(name)s, string_agg(lines.line, E'\\n' ORDER BY lines.line) "
-                    "FROM (%(lines)s) lines GROUP BY lines.key",
+                    "SELECT lines.key, %(name)s, string_agg(lines.line, %(sep)s) FROM (%(lines)s) lines "
+                    "GROUP BY lines.key",
                     name=name,
+                    sep=LINE_SEPARATOR,
                     lines=lines,
                 )
             )
         rows = self.env.execute_query(SQL(" UNION ALL ").join(parts))
         result = defaultdict(dict)
         for partner_id, name, value in rows:
-            result[partner_id][name] = int(value) if name in counts else value
+            if name in counts:
+                result[partner_id][name] = int(value)
+            else:
+                result[partner_id][name] = "\n".join(sorted(map(texts[name][1], value.split(LINE_SEPARATOR))))
         return result
 
     def _affinity_owner_lines_query(self):
@@ -484,57 +500,24 @@ class ResPartner(models.Model):
     def _affinity_caution_lines_query(self):
         self.env["affinity.partner.channel"].flush_model(["partner_id", "channel_id", "caution"])
         return SQL(
-            """SELECT pc.partner_id AS key, %(channel)s || ': ' || pc.caution AS line
-                 FROM affinity_partner_channel pc JOIN affinity_channel ch ON ch.id = pc.channel_id
+            """SELECT pc.partner_id AS key, pc.channel_id || %(sep)s || pc.caution AS line
+                 FROM affinity_partner_channel pc
                 WHERE pc.partner_id = ANY(%(ids)s) AND COALESCE(pc.caution, '') != ''""",
-            channel=self._affinity_translated_name("ch"),
+            sep=FIELD_SEPARATOR,
             ids=self.ids,
         )
 
     def _affinity_consent_lines_query(self):
-        """Each consent as a line people read: 'E-mail / Marketing: Granted'."""
+        """Each consent raw, as (channel, purpose, state); names come from the cache, not from joins."""
         self.env["affinity.consent"].flush_model(["partner_id", "channel_id", "purpose_id", "state"])
-        states = dict(self.env["affinity.consent"]._fields["state"]._description_selection(self.env))
         consents = self.env["affinity.consent"]._search([("partner_id", "in", self.ids)])
         return SQL(
-            """SELECT c.partner_id AS key,
-                      %(channel)s || ' / ' || %(purpose)s || ': ' || (%(states)s::jsonb ->> c.state) AS line
+            """SELECT c.partner_id AS key, concat_ws(%(sep)s, c.channel_id, c.purpose_id, c.state) AS line
                  FROM affinity_consent c
-                 JOIN affinity_channel ch ON ch.id = c.channel_id
-                 JOIN affinity_purpose pu ON pu.id = c.purpose_id
                 WHERE c.id IN (%(visible)s)""",
-            channel=self._affinity_translated_name("ch"),
-            purpose=self._affinity_translated_name("pu"),
-            states=json.dumps(states),
+            sep=FIELD_SEPARATOR,
             visible=consents.subselect(),
         )
-
-    def _affinity_origin_lines_query(self):
-        """Where the customer came from, as one line: 'Google / cpc / Spring sale · referred by Ali'."""
-        self.flush_model([*ATTRIBUTION_FIELDS, "name"])
-        lang = self.env.lang or "en_US"
-        return SQL(
-            """SELECT p.id AS key,
-                      concat_ws(' · ',
-                          NULLIF(concat_ws(' / ', src.name, med.name,
-                                           COALESCE(cmp.title ->> %(lang)s, cmp.title ->> 'en_US')), ''),
-                          %(referred)s || ref.name) AS line
-                 FROM res_partner p
-                 LEFT JOIN utm_source src ON src.id = p.affinity_source_id
-                 LEFT JOIN utm_medium med ON med.id = p.affinity_medium_id
-                 LEFT JOIN utm_campaign cmp ON cmp.id = p.affinity_campaign_id
-                 LEFT JOIN res_partner ref ON ref.id = p.affinity_referred_by_id
-                WHERE p.id = ANY(%(ids)s)
-                  AND (p.affinity_source_id IS NOT NULL OR p.affinity_medium_id IS NOT NULL
-                       OR p.affinity_campaign_id IS NOT NULL OR p.affinity_referred_by_id IS NOT NULL)""",
-            lang=lang,
-            referred=self.env._("referred by") + " ",
-            ids=self.ids,
-        )
-
-    def _affinity_translated_name(self, alias):
-        lang = self.env.lang or "en_US"
-        return SQL("COALESCE(%s.name ->> %s, %s.name ->> 'en_US')", SQL(alias), lang, SQL(alias))
 
     @api.constrains("affinity_cadence_days")
     def _check_affinity_cadence_days(self):
