@@ -1,6 +1,7 @@
 from . import base
 from . import affinity_preference_category
 from . import affinity_date_kind
+from . import affinity_cached_names_mixin
 from . import affinity_coded_mixin
 from . import affinity_channel
 from . import affinity_purpose

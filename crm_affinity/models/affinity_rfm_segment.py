@@ -8,6 +8,7 @@ class AffinityRfmSegment(models.Model):
     """A box on the RFM grid: the first active segment, by sequence, whose ranges hold the scores wins."""
 
     _name = "affinity.rfm.segment"
+    _inherit = ["affinity.cached.names.mixin"]
     _description = "Affinity RFM Segment"
     _order = "sequence, id"
 

@@ -269,6 +269,12 @@ class ResPartner(models.Model):
     )
     affinity_followup_ids = fields.One2many("affinity.followup", "partner_id", groups=AFFINITY_USER)
     affinity_followup_count = fields.Integer(compute="_compute_affinity_file_summary", groups=AFFINITY_USER)
+    affinity_segment_name = fields.Char(
+        string="RFM Segment",
+        compute="_compute_affinity_segment_name",
+        groups=AFFINITY_USER,
+        help="The segment, as the partner form shows it (named from a cache: no query).",
+    )
     affinity_owner_name = fields.Char(
         string="Owner",
         compute="_compute_affinity_file_summary",
@@ -376,6 +382,13 @@ class ResPartner(models.Model):
             partner.affinity_next_contact_due = start.date() + datetime.timedelta(
                 days=partner.affinity_cadence_days
             )
+
+    @api.depends("affinity_segment_id")
+    @api.depends_context("lang")
+    def _compute_affinity_segment_name(self):
+        names = self.env["affinity.rfm.segment"]._names_by_id()
+        for partner in self:
+            partner.affinity_segment_name = names.get(partner.affinity_segment_id.id, False)
 
     @api.depends(
         "affinity_preference_ids",
