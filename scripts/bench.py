@@ -8,6 +8,7 @@ timed in the same transaction conditions; the ratio is ours / floor.
 """
 
 import datetime
+import gc
 import json
 import os
 import platform
@@ -15,6 +16,7 @@ import statistics
 import sys
 import threading
 import time
+from contextlib import closing
 
 from lxml import etree
 
@@ -28,10 +30,22 @@ config.parse_config(["-c", TARGETS[0][1], "--log-level", "warn"])
 threading.current_thread().testing = True
 
 
-def run(registry, work, setup=None, reps=REPS):
-    """Median seconds and queries of ``work(env)`` over ``reps`` rolled-back transactions."""
+def run(registry, work, setup=None, reps=REPS, vacuum=()):
+    """Median seconds and queries of ``work(env)`` over ``reps`` rolled-back transactions.
+
+    ``vacuum``: tables vacuumed before each repetition, so a path that rewrites many rows starts from
+    the same heap every time (free space decides whether an update can stay on its page).
+    """
     seconds, queries, items = [], [], []
     for _rep in range(reps):
+        if vacuum:
+            with closing(odoo.sql_db.db_connect(registry.db_name).cursor()) as vacuum_cr:
+                vacuum_cr._cnx.autocommit = True  # VACUUM runs outside a transaction
+                try:
+                    for table in vacuum:
+                        vacuum_cr.execute(f"VACUUM {table}")
+                finally:
+                    vacuum_cr._cnx.autocommit = False
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             state = setup(env) if setup else None
@@ -48,7 +62,33 @@ def run(registry, work, setup=None, reps=REPS):
     return statistics.median(seconds), int(statistics.median(queries)), int(statistics.median(items))
 
 
-def floor(registry, statement, setup=None, reps=REPS):
+def run_pair(registry, work, setup_a, setup_b, reps):
+    """Two variants of a short path timed alternately, with the garbage collector held: their difference is
+    what the variant adds, free of the drift between two separate series of a few milliseconds each."""
+    samples = {setup_a: [], setup_b: []}
+    for rep in range(reps):
+        for setup in (setup_a, setup_b) if rep % 2 else (setup_b, setup_a):
+            with registry.cursor() as cr:
+                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                state = setup(env)
+                env.flush_all()
+                env.invalidate_all()
+                gc.collect()
+                gc.disable()
+                before = cr.sql_log_count
+                started = time.perf_counter()
+                work(env, state)
+                elapsed = time.perf_counter() - started
+                gc.enable()
+                samples[setup].append((elapsed, cr.sql_log_count - before))
+                cr.rollback()
+    return tuple(
+        (statistics.median(t for t, _q in samples[s]), int(statistics.median(q for _t, q in samples[s])), 0)
+        for s in (setup_a, setup_b)
+    )
+
+
+def floor(registry, statement, setup=None, reps=REPS, vacuum=()):
     """Median seconds of one raw SQL statement (built from the transaction's env)."""
 
     def work(env, state):
@@ -58,7 +98,7 @@ def floor(registry, statement, setup=None, reps=REPS):
         if env.cr.description:
             env.cr.fetchall()
 
-    return run(registry, work, setup, reps)[0]
+    return run(registry, work, setup, reps, vacuum)[0]
 
 
 # ----------------------------------------------------------------------
@@ -140,6 +180,10 @@ def drill_floor(env, line):
 # ----------------------------------------------------------------------
 # 2. customer value
 # ----------------------------------------------------------------------
+
+
+# Rewritten by the value paths: vacuumed before each of their repetitions (see run()).
+VALUE_TABLES = ("res_partner", "affinity_review_flag")
 
 
 def value_ours(env, _state):
@@ -457,11 +501,14 @@ def measure(size, registry):
     )
     add(
         "value: recompute, every customer written",
-        run(registry, value_ours, None, heavy),
-        floor(registry, value_floor, None, heavy),
+        run(registry, value_ours, None, heavy, VALUE_TABLES),
+        floor(registry, value_floor, None, heavy, VALUE_TABLES),
         "<= 2x floor",
     )
-    add("value: nightly re-run, nothing changed", run(registry, value_ours, value_rerun_setup, heavy))
+    add(
+        "value: nightly re-run, nothing changed",
+        run(registry, value_ours, value_rerun_setup, heavy, VALUE_TABLES),
+    )
     add(
         "planner: ordinary day",
         run(registry, planner_ours, planner_setup()),
@@ -485,8 +532,7 @@ def measure(size, registry):
         run(registry, mailing_ours, mailing_setup),
         floor(registry, mailing_floor, mailing_setup),
     )
-    form_core = run(registry, form_ours, form_core_setup, REPS * 4)
-    form_full = run(registry, form_ours, form_setup, REPS * 4)
+    form_full, form_core = run_pair(registry, form_ours, form_setup, form_core_setup, REPS * 20)
     add("partner form: web_read", form_full)
     add("partner form: web_read, without affinity fields", form_core)
     share_s, share_q = form_full[0] - form_core[0], form_full[1] - form_core[1]
