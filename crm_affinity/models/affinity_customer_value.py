@@ -75,6 +75,10 @@ class AffinityCustomerValue(models.AbstractModel):
             row[0]
             for row in self.env.execute_query(SQL("SELECT partner_id FROM affinity_value_work ORDER BY 1"))
         ]
+        # Flags first: the partner rows then get their 'to review' mark in the same write as their value,
+        # instead of a second write of thousands of rows (each costing an entry in every index of res_partner).
+        raised = len(self.env.execute_query(self._flag_upsert_query(today)))
+        archived = len(self.env.execute_query(self._flag_archive_query()))
         cron = self.env["ir.cron"]
         changed = 0
         for offset in range(0, len(ids), batch_size):
@@ -86,8 +90,6 @@ class AffinityCustomerValue(models.AbstractModel):
                 # Commit per batch: a timeout keeps the customers already written.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         cleared = len(self.env.execute_query(self._partner_clear_query()))
-        raised = len(self.env.execute_query(self._flag_upsert_query(today)))
-        archived = len(self.env.execute_query(self._flag_archive_query()))
         reviewed = len(self.env.execute_query(self._review_state_query()))
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
         self.env.execute_query(
@@ -333,8 +335,10 @@ class AffinityCustomerValue(models.AbstractModel):
     @api.model
     def _partner_update_query(self, today, first_id, last_id):
         """Write one id range of the work table onto partners, skipping rows already right."""
-        columns = [SQL.identifier(name) for name, _expr in PARTNER_COLUMNS]
-        values = [SQL(expr) for _name, expr in PARTNER_COLUMNS]
+        columns = [SQL.identifier(name) for name, _expr in PARTNER_COLUMNS] + [SQL("affinity_to_review")]
+        values = [SQL(expr) for _name, expr in PARTNER_COLUMNS] + [
+            self._waiting_flag_sql(SQL("w.partner_id"))
+        ]
         current = SQL(", ").join(SQL("p.%s", column) for column in columns)
         return SQL(
             """
@@ -351,6 +355,15 @@ class AffinityCustomerValue(models.AbstractModel):
             today=today,
             first=first_id,
             last=last_id,
+        )
+
+    @api.model
+    def _waiting_flag_sql(self, partner):
+        """The one rule for 'to review': an active, non-VIP flag of the partner waits for a decision."""
+        return SQL(
+            """EXISTS (SELECT 1 FROM affinity_review_flag f
+                        WHERE f.partner_id = %s AND f.active AND f.state = 'to_review' AND f.kind != 'vip')""",
+            partner,
         )
 
     @api.model
@@ -440,24 +453,22 @@ class AffinityCustomerValue(models.AbstractModel):
         Every partner at night; only ``partner_ids`` when flags change through the ORM.
         """
         flag_scope = SQL("AND partner_id = ANY(%s)", partner_ids) if partner_ids is not None else SQL()
-        partner_scope = SQL("AND p.id = ANY(%s)", partner_ids) if partner_ids is not None else SQL()
+        partner_scope = SQL("AND id = ANY(%s)", partner_ids) if partner_ids is not None else SQL()
+        waiting = self._waiting_flag_sql(SQL("p.id"))
         return SQL(
             """
-            WITH waiting AS (
-                SELECT DISTINCT partner_id AS id FROM affinity_review_flag
-                 WHERE active AND state = 'to_review' AND kind != 'vip' %(flag_scope)s
-            ), wanted AS (
-                SELECT id, TRUE AS to_review FROM waiting
-                UNION ALL
-                SELECT p.id, FALSE FROM res_partner p
-                 WHERE p.affinity_to_review AND NOT EXISTS (SELECT 1 FROM waiting w WHERE w.id = p.id)
-                       %(partner_scope)s
+            WITH candidates AS (
+                SELECT partner_id AS id FROM affinity_review_flag
+                 WHERE active AND state = 'to_review' %(flag_scope)s
+                UNION
+                SELECT id FROM res_partner WHERE affinity_to_review %(partner_scope)s
             )
-            UPDATE res_partner p SET affinity_to_review = w.to_review
-              FROM wanted w
-             WHERE w.id = p.id AND p.affinity_to_review IS DISTINCT FROM w.to_review
+            UPDATE res_partner p SET affinity_to_review = %(waiting)s
+              FROM candidates c
+             WHERE c.id = p.id AND p.affinity_to_review IS DISTINCT FROM %(waiting)s
             RETURNING p.id
             """,
             flag_scope=flag_scope,
             partner_scope=partner_scope,
+            waiting=waiting,
         )
