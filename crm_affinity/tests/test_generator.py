@@ -80,6 +80,27 @@ class TestGenerator(AffinityCase):
         self.assertTrue(all(line["spend"] > 0 and line["has_roi"] for line in lines))
         self.assertEqual([line["rank"] for line in lines], sorted(line["rank"] for line in lines))
 
+    def test_derived_figures_are_right_after_seeding(self):
+        """The Affinity tab agrees with the sales before any nightly job has run."""
+        generate(self.env, size="small", seed=11, today=ANCHOR)
+        self.env.cr.execute(
+            """SELECT so.partner_id, max(so.date_order)::date,
+                      CASE WHEN count(*) > 1
+                           THEN (max(so.date_order)::date - min(so.date_order)::date)::float / (count(*) - 1)
+                      END
+                 FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+                WHERE so.state = 'sale' AND p.id > %s
+                GROUP BY so.partner_id""",
+            (self.before_partner,),
+        )
+        rows = self.env.cr.fetchall()
+        self.assertTrue(rows)
+        partners = self.env["res.partner"].browse([row[0] for row in rows])
+        for (_partner_id, last_order, interval), partner in zip(rows, partners, strict=True):
+            self.assertEqual(partner.affinity_last_order_date, last_order)
+            self.assertAlmostEqual(partner.affinity_order_interval, interval or 0.0)
+            self.assertTrue(partner.affinity_lapse_date)
+
     def test_same_seed_same_data(self):
         fingerprints = []
         for _run in range(2):
