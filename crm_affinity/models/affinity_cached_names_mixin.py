@@ -20,6 +20,6 @@ class AffinityCachedNamesMixin(models.AbstractModel):
         return super().create(vals_list)
 
     def write(self, vals):
-        if "name" in vals:
+        if {"name", "code"} & set(vals):
             self.env.registry.clear_cache()
         return super().write(vals)

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models, tools
 
 
 class AffinityCodedMixin(models.AbstractModel):
@@ -13,3 +13,10 @@ class AffinityCodedMixin(models.AbstractModel):
         if isinstance(code, models.BaseModel):
             return code
         return self.with_context(active_test=False).search([("code", "=", code)], limit=1)
+
+    @api.model
+    @tools.ormcache("self.env.lang")
+    def _names_by_code(self):
+        """{code: name} in the reader's language, from the same cache policy as ``_names_by_id``."""
+        records = self.sudo().with_context(active_test=False).search([("code", "!=", False)])
+        return {record.code: record.name for record in records}

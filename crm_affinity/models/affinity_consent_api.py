@@ -12,8 +12,8 @@ from odoo.exceptions import AccessError, UserError
 
 from .affinity_consent import CONSENT_SOURCES, CONSENT_STATES
 from .affinity_reasons import reason_label
+from .res_partner import AFFINITY_USER
 
-AFFINITY_USER = "crm_affinity.group_affinity_user"
 # Where a person's own portal session may say a consent came from.
 SELF_SERVICE_SOURCES = ("web_form",)
 

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .affinity_reasons import channel_names_by_code, reason_label
+from .affinity_reasons import reason_label
 from .batching import process_in_batches
 
 STATES = [
@@ -94,9 +94,8 @@ class AffinityFollowup(models.Model):
     @api.depends("reason")
     @api.depends_context("lang")
     def _compute_reason_label(self):
-        names = channel_names_by_code(self.env) if any(":" in (f.reason or "") for f in self) else {}
         for followup in self:
-            followup.reason_label = reason_label(self.env, followup.reason, names)
+            followup.reason_label = reason_label(self.env, followup.reason)
 
     @api.depends("state", "outcome")
     def _compute_success_rate(self):

@@ -35,24 +35,16 @@ def failure_type_for(reason):
     return f"affinity_{reason}"
 
 
-def reason_label(env, reasons, channel_names=None):
+def reason_label(env, reasons):
     """A reason code, or a channel walk such as 'email:denied, sms:expired', as people read it."""
     if not reasons:
         return False
-    channels = channel_names
     parts = []
     for item in reasons.split(", "):
         channel_code, _sep, code = item.rpartition(":")
         label = env._(REASON_LABELS[code]) if code in REASON_LABELS else code
         if channel_code:
-            if channels is None:
-                channels = channel_names_by_code(env)
-            label = f"{channels.get(channel_code, channel_code)}: {label}"
+            channel = env["affinity.channel"]._names_by_code().get(channel_code, channel_code)
+            label = f"{channel}: {label}"
         parts.append(label)
     return "; ".join(parts)
-
-
-def channel_names_by_code(env):
-    """Channel names in the reader's language, read once for a whole list of reasons."""
-    channels = env["affinity.channel"].sudo().with_context(active_test=False).search([])
-    return {channel.code: channel.name for channel in channels}

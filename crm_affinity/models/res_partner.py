@@ -338,6 +338,9 @@ class ResPartner(models.Model):
         "affinity_profile_ids.nickname",
         "affinity_profile_ids.conversation_openers",
         "affinity_profile_ids.notes",
+        # What the salesperson-scope rules read: a new owner or salesperson may now see the file.
+        "affinity_owner_id",
+        "user_id",
     )
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_affinity_profile(self):
@@ -800,10 +803,9 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not self.env.su and not self.env.user.has_group(AFFINITY_USER):
             return self.name
-        # The search applies the record rules of whoever renders (salesperson scope, companies); the
-        # dispatcher renders as superuser and gets the real salutation.
-        profile = self.env["affinity.profile"].search([("partner_id", "=", self.id)], limit=1)
-        return profile.salutation or self.name
+        # The profile compute applies the record rules of whoever renders (salesperson scope, companies);
+        # the dispatcher renders as superuser and gets the real salutation.
+        return self.affinity_salutation or self.name
 
     # ------------------------------------------------------------------
     # Business methods: relationship
@@ -875,30 +877,32 @@ class ResPartner(models.Model):
     def _affinity_bump_interaction(self, when=None):
         """An interaction just happened: move the date forward, for the partners and their companies.
 
-        One statement whatever the number of partners (core flows pay a constant), with the next contact
-        due kept in step the way its compute would.
+        One statement whatever the number of partners (core flows pay a constant); the next contact due
+        is then recomputed by its compute for them all together.
         """
         if not self.ids:
             return
         when = when or fields.Datetime.now()
-        self.flush_model(["affinity_last_interaction", "affinity_cadence_days", "commercial_partner_id"])
-        self.env.execute_query(
+        self.flush_model(["affinity_last_interaction", "commercial_partner_id"])
+        rows = self.env.execute_query(
             SQL(
                 """
                 UPDATE res_partner p
-                   SET affinity_last_interaction = %(when)s,
-                       affinity_next_contact_due = CASE WHEN p.affinity_cadence_days > 0
-                           THEN %(when)s::date + p.affinity_cadence_days END
+                   SET affinity_last_interaction = %(when)s
                   FROM res_partner src
                  WHERE src.id = ANY(%(ids)s)
                    AND p.id IN (src.id, src.commercial_partner_id)
                    AND (p.affinity_last_interaction IS NULL OR p.affinity_last_interaction < %(when)s)
+                RETURNING p.id
                 """,
                 when=when,
                 ids=self.ids,
             )
         )
-        self.invalidate_model(["affinity_last_interaction", "affinity_next_contact_due"])
+        # The next contact due follows by its own compute, for all bumped partners at once.
+        bumped = self.browse([row[0] for row in rows])
+        bumped.invalidate_recordset(["affinity_last_interaction"])
+        bumped.modified(["affinity_last_interaction"])
 
     @api.model
     def _cron_refresh_relationships(self, batch_size=5000):
