@@ -1,6 +1,6 @@
 # crm_affinity — see README.md. Prerequisite: Odoo 18.0 importable by python3 (or $ODOO_PYTHON).
 PY ?= $(or $(ODOO_PYTHON),python3)
-ADDON := crm_affinity
+ADDONS := crm_affinity crm_affinity_stock spreadsheet_dashboard_crm_affinity
 
 .PHONY: demo test test-addon test-core lint bench
 
@@ -29,11 +29,11 @@ test-core:
 ## The same linters pre-commit runs, from PyPI
 lint:
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m ruff check $(ADDON) scripts conftest.py
-	$(PY) -m ruff format --check $(ADDON) scripts conftest.py
-	$(PY) -m pylint --rcfile=.pylintrc $(ADDON)
-	oca-checks-odoo-module --no-verbose $(ADDON)/__manifest__.py
-	oca-checks-po --no-verbose $$(find $(ADDON)/i18n -name '*.po*' 2>/dev/null) || test -z "$$(find $(ADDON)/i18n -name '*.po*')"
+	$(PY) -m ruff check $(ADDONS) scripts conftest.py
+	$(PY) -m ruff format --check $(ADDONS) scripts conftest.py
+	$(PY) -m pylint --rcfile=.pylintrc $(ADDONS)
+	for addon in $(ADDONS); do oca-checks-odoo-module --no-verbose $$addon/__manifest__.py || exit 1; done
+	pos=$$(find $(ADDONS) -path '*/i18n/*' -name '*.po*'); test -z "$$pos" || oca-checks-po --no-verbose $$pos
 
 ## Benchmark every heavy path against a raw-SQL floor at 10 000 and 100 000 customers
 bench:

@@ -20,13 +20,13 @@ for size in medium large; do
     if [ "$ready" != "$size" ]; then
         say "== building $DB (install, then the seeded '$size' dataset; minutes)"
         dropdb --if-exists "$DB" >/dev/null 2>&1
-        odoo -c "$CONF" -d "$DB" -i crm_affinity --stop-after-init --log-level warn
+        odoo -c "$CONF" -d "$DB" -i crm_affinity,crm_affinity_stock --stop-after-init --log-level warn
         "$PY" "$ROOT/scripts/seed.py" "$CONF" "$DB" "$size" 42
         psql -q -d "$DB" -c "INSERT INTO ir_config_parameter (key, value) VALUES ('crm_affinity.bench_seeded', '$size')"
         psql -q -d "$DB" -c "VACUUM ANALYZE"
     else
         say "== reusing $DB (bringing crm_affinity up to date)"
-        odoo -c "$CONF" -d "$DB" -u crm_affinity --stop-after-init --log-level warn
+        odoo -c "$CONF" -d "$DB" -u crm_affinity,crm_affinity_stock --stop-after-init --log-level warn
     fi
     targets+=("$size=$CONF=$DB")
 done

@@ -7,6 +7,9 @@ import time
 import odoo
 from odoo.tools import config
 
+DEMO_LOGINS = ["ayse.satis", "mehmet.satis", "elif.satis", "john.sales"]
+DEMO_PASSWORD = "affinity-demo"
+
 conf, db, size = sys.argv[1:4]
 seed = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4].isdigit() else 42
 # The demo company becomes a Turkish one (lira, IYS rules); benchmark databases keep their company as is.
@@ -21,6 +24,9 @@ with registry.cursor() as cr:
 
     counts = generate(env, size=size, seed=seed, setup_company=setup_company)
     if setup_company:
-        # The demo opens on valued customers, as the nightly job would leave them.
+        # The demo opens on valued customers and this week's follow-ups, as the nightly jobs would leave them.
         env["affinity.customer.value"]._recompute()
+        env["affinity.followup.rule"]._cron_plan()
+        # The seeded salespeople can log in to the demo (never a password of a real database).
+        env["res.users"].search([("login", "in", DEMO_LOGINS)]).password = DEMO_PASSWORD
 print(f"seeded {db} ({size}, seed {seed}) in {time.monotonic() - started:.1f} s: {counts}")

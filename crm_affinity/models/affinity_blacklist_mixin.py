@@ -2,7 +2,12 @@ from odoo import api, models
 
 
 class AffinityBlacklistSync(models.AbstractModel):
-    """Odoo's e-mail and phone blacklists, kept in step with marketing consent."""
+    """Odoo's e-mail and phone blacklists, kept in step with marketing consent.
+
+    The blacklist side of the two-way sync; the consent side is ``affinity.consent._sync_blacklists``.
+    Each side only brings the other into step where it is out of step, so a change made on one side
+    comes back as no change at all: no flag in the context is needed to stop the echo.
+    """
 
     _name = "affinity.blacklist.sync.mixin"
     _description = "Affinity Blacklist to Consent Sync"
@@ -20,11 +25,26 @@ class AffinityBlacklistSync(models.AbstractModel):
         return result
 
     def _affinity_sync_consent(self, blacklisted):
-        """Blacklisting is a logged denial; lifting it withdraws the denial (it is not a grant)."""
-        if self.env.context.get("affinity_from_consent") or not self:
+        """The one entry from the blacklist: blacklisting is a logged denial (source *Odoo blacklist*);
+        lifting it withdraws that denial, and only a denial (it is not a grant)."""
+        if not self:
             return
         partners = self._affinity_blacklisted_partners()
         channel, note = self._affinity_channel_and_note(blacklisted)
+        if not blacklisted:
+            partners = (
+                self.env["affinity.consent"]
+                .sudo()
+                .search(
+                    [
+                        ("partner_id", "in", partners.ids),
+                        ("channel_id.code", "=", channel),
+                        ("purpose_id.code", "=", "marketing"),
+                        ("state", "=", "denied"),
+                    ]
+                )
+                .partner_id
+            )
         partners._affinity_set_consent(
             channel, "marketing", "denied" if blacklisted else "not_asked", source="blacklist", note=note
         )

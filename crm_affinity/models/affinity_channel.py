@@ -33,6 +33,11 @@ class AffinityChannel(models.Model):
         string="IYS Type",
         help="Type of this channel in the Turkish commercial message registry (IYS).",
     )
+    self_service = fields.Boolean(
+        string="In the Preference Centre",
+        default=True,
+        help="People can grant or withdraw this channel themselves from their preference link.",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

@@ -1,9 +1,14 @@
-import datetime
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-CONSENT_STATES = [("granted", "Granted"), ("denied", "Denied"), ("not_asked", "Not asked")]
+from ..tools.dates import add_business_days
+
+CONSENT_STATES = [
+    ("granted", "Granted"),
+    ("pending", "Awaiting confirmation"),
+    ("denied", "Denied"),
+    ("not_asked", "Not asked"),
+]
 LEGAL_BASES = [
     ("consent", "Explicit consent"),
     ("contract", "Performance of a contract"),
@@ -13,6 +18,10 @@ LEGAL_BASES = [
 ]
 CONSENT_SOURCES = [
     ("web_form", "Web form"),
+    ("preference_centre", "Preference centre"),
+    ("capture", "Capture form"),
+    ("confirmation", "Confirmation link"),
+    ("unsubscribe", "Odoo unsubscribe page"),
     ("paper", "Signed paper"),
     ("call_centre", "Call centre"),
     ("email", "E-mail"),
@@ -27,16 +36,6 @@ CONSENT_SOURCES = [
 # Fields whose change is a change of consent and therefore goes to the history.
 LOGGED_FIELDS = ("state", "legal_basis", "date_given", "source", "proof_ref", "expiry_date")
 IYS_BUSINESS_DAYS = 3
-
-
-def add_business_days(start, days):
-    """Deadline counted in working days (Monday–Friday), as IYS counts them."""
-    current = start
-    while days > 0:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 class AffinityConsent(models.Model):
@@ -56,12 +55,21 @@ class AffinityConsent(models.Model):
     proof_ref = fields.Char(string="Proof Reference")
     recorded_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
     expiry_date = fields.Date()
+    pending_until = fields.Datetime(
+        string="Confirm By",
+        readonly=True,
+        help="A grant awaiting its double opt-in confirmation lapses at this moment.",
+    )
     iys_deadline = fields.Date(
         string="Due at IYS By",
         compute="_compute_iys_deadline",
         store=True,
         help="A consent obtained outside IYS must reach IYS within 3 business days.",
     )
+    pending_from_state = fields.Selection(
+        CONSENT_STATES, readonly=True, help="What an unconfirmed grant goes back to when it lapses."
+    )
+    last_request_until = fields.Datetime(readonly=True)
     log_ids = fields.One2many("affinity.consent.log", "consent_id", string="History")
 
     _sql_constraints = [
@@ -133,12 +141,30 @@ class AffinityConsent(models.Model):
                 }
             )
 
+    def _expire_pending(self):
+        """Grants nobody confirmed in time go back to what they were, each with its history row."""
+        lapsed = self.sudo().search(
+            [("state", "=", "pending"), ("pending_until", "<", fields.Datetime.now())]
+        )
+        note = self.env._("Confirmation not received in time")
+        for previous in set(lapsed.mapped("pending_from_state")):
+            group = lapsed.filtered(lambda c, previous=previous: c.pending_from_state == previous)
+            for consent in group:
+                consent.last_request_until = consent.pending_until
+            group.with_context(affinity_consent_note=note).write(
+                {"state": previous or "not_asked", "pending_until": False, "pending_from_state": False}
+            )
+        return lapsed
+
     def _log_snapshot(self):
         return {field: self[field] for field in LOGGED_FIELDS}
 
     def _log_changes(self, before):
         """Append one immutable history row per consent that really changed."""
         note = self.env.context.get("affinity_consent_note")
+        # What the person's own browser said when they decided: where, with what, having read which text.
+        evidence = self.env.context.get("affinity_consent_evidence") or {}
+        evidence = {key: evidence.get(key) or False for key in ("ip_address", "user_agent", "text_id")}
         log_vals = []
         for consent in self:
             old = before.get(consent.id)
@@ -164,21 +190,24 @@ class AffinityConsent(models.Model):
                     "expiry_date": consent.expiry_date,
                     "user_id": self.env.user.id,
                     "note": note,
+                    **evidence,
                 }
             )
         if log_vals:
             self.env["affinity.consent.log"].sudo().create(log_vals)
 
     def _sync_blacklists(self):
-        """Keep Odoo's blacklists in step with marketing consent, both ways."""
-        if self.env.context.get("affinity_from_blacklist"):
-            return
-        marketing = self.filtered(lambda c: c.purpose_id.code == "marketing")
+        """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.
+
+        A consent whose source is the blacklist came from there and is not sent back; the blacklist side
+        (``affinity.blacklist.sync.mixin``) in turn only changes consents that are out of step.
+        """
+        marketing = self.filtered(lambda c: c.purpose_id.code == "marketing" and c.source != "blacklist")
         for kind, model in (("email", "mail.blacklist"), ("phone", "phone.blacklist")):
             consents = marketing.filtered(lambda c, kind=kind: c.channel_id.blacklist_kind == kind)
             if not consents:
                 continue
-            blacklist = self.env[model].sudo().with_context(affinity_from_consent=True)
+            blacklist = self.env[model].sudo()
             for state, method, message in (
                 ("denied", "_add", self.env._("Marketing consent denied")),
                 ("granted", "_remove", self.env._("Marketing consent granted")),

@@ -10,9 +10,9 @@ import datetime
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..tools.groups import AFFINITY_USER
+from ..tools.reasons import reason_label
 from .affinity_consent import CONSENT_SOURCES, CONSENT_STATES
-from .affinity_reasons import reason_label
-from .res_partner import AFFINITY_USER
 
 # Where a person's own portal session may say a consent came from.
 SELF_SERVICE_SOURCES = ("web_form",)

@@ -28,6 +28,16 @@ class AffinityConsentLog(models.Model):
     expiry_date = fields.Date(readonly=True)
     user_id = fields.Many2one("res.users", string="Changed By", ondelete="set null", readonly=True)
     note = fields.Char(readonly=True)
+    ip_address = fields.Char(string="IP Address", readonly=True)
+    user_agent = fields.Char(readonly=True)
+    text_id = fields.Many2one(
+        "affinity.consent.text",
+        string="Text Agreed To",
+        ondelete="restrict",
+        readonly=True,
+        help="The exact text the person saw when they decided.",
+    )
+    text_hash = fields.Char(related="text_id.text_hash", string="Text Hash (SHA-256)")
 
     def write(self, vals):  # pylint: disable=method-required-super
         # Never delegates to super(): no path, sudo included, may rewrite proof.

@@ -20,11 +20,12 @@ Definitions (amounts in company currency, windows counted back from the computat
 """
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..tools.batching import is_testing
+from ..tools.groups import AFFINITY_MANAGER
 from ..tools.sql import without_jit
-from .affinity_review_flag import AUTOMATIC_KINDS
-from .batching import is_testing
 
 WORK_TABLE = "affinity_value_work"
 # (partner column, work-table expression); compared and written as one row.
@@ -54,11 +55,52 @@ PARTNER_COLUMNS = (
 )
 
 
+# Each automatic review-flag kind: the work-table condition that raises it, then its two measures.
+# The nightly run raises and clears exactly these kinds; fraud is a person's judgement only.
+FLAG_RULES = {
+    "serial_complainer": ("w.flag_complainer", "w.complaints_recent", "0"),
+    "late_payer": ("w.flag_late", "w.late_share", "w.days_late"),
+    "deal_seeker": ("w.flag_deal", "w.discount_share", "w.orders_w"),
+    "unprofitable": ("w.flag_unprofitable", "w.margin", "0"),
+    "vip": ("w.flag_vip", "w.ltv", "w.value_rank"),
+}
+AUTOMATIC_KINDS = tuple(FLAG_RULES)
+
+
 class AffinityCustomerValue(models.AbstractModel):
     """The one place that computes customer value; the cron, the button and the benchmark call it."""
 
     _name = "affinity.customer.value"
     _description = "Affinity Customer Value Engine"
+
+    @api.model
+    def _cron_recompute(self):
+        """Nightly RFM, value, cost to serve and review flags for every customer."""
+        return self.sudo()._recompute()
+
+    @api.model
+    def action_recompute(self):
+        """Recompute now what the nightly job would, and say what changed."""
+        if not self.env.user.has_group(AFFINITY_MANAGER):
+            raise AccessError(self.env._("Only Affinity administrators may recompute customer value."))
+        counts = self.sudo()._recompute()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Customer value recomputed"),
+                "message": self.env._(
+                    "%(customers)s customers valued, %(changed)s changed; %(raised)s flags raised or updated, "
+                    "%(archived)s cleared.",
+                    customers=counts["customers"],
+                    changed=counts["changed"],
+                    raised=counts["flags_raised"],
+                    archived=counts["flags_archived"],
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     @api.model
     def _recompute(self, batch_size=20000):
@@ -79,6 +121,8 @@ class AffinityCustomerValue(models.AbstractModel):
         # instead of a second write of thousands of rows (each costing an entry in every index of res_partner).
         raised = len(self.env.execute_query(self._flag_upsert_query(today)))
         archived = len(self.env.execute_query(self._flag_archive_query()))
+        # Fresh statistics after thousands of flags may have arrived: the review statements below join them.
+        cr.execute(SQL("ANALYZE affinity_review_flag"))
         cron = self.env["ir.cron"]
         changed = 0
         for offset in range(0, len(ids), batch_size):
@@ -90,7 +134,9 @@ class AffinityCustomerValue(models.AbstractModel):
                 # Commit per batch: a timeout keeps the customers already written.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         cleared = len(self.env.execute_query(self._partner_clear_query()))
-        reviewed = len(self.env.execute_query(self._review_state_query()))
+        # Valued partners got their mark with their figures; only the others (flags set by hand on someone
+        # with nothing to value) are looked at here.
+        reviewed = len(self.env.execute_query(self._review_state_query(outside_work_table=True)))
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
         self.env.execute_query(
             SQL("UPDATE res_company SET affinity_value_computed_at = %s", fields.Datetime.now())
@@ -384,9 +430,14 @@ class AffinityCustomerValue(models.AbstractModel):
         )
 
     @api.model
+    def _flag_sql_kinds(self):
+        """FLAG_RULES as SQL: {kind: (condition, measure, second measure)}."""
+        return {kind: tuple(SQL(part) for part in rule) for kind, rule in FLAG_RULES.items()}
+
+    @api.model
     def _flag_upsert_query(self, today):
         """Raise each automatic flag once per partner and kind; a flag that comes back is reviewed again."""
-        kinds = self.env["affinity.review.flag"]._flag_sql_kinds()
+        kinds = self._flag_sql_kinds()
         wanted = SQL(" UNION ALL ").join(
             SQL(
                 "SELECT w.partner_id, w.company_id, %s AS kind, (%s)::float AS measure, (%s)::float AS measure2"
@@ -427,7 +478,7 @@ class AffinityCustomerValue(models.AbstractModel):
     @api.model
     def _flag_archive_query(self):
         """Automatic flags whose reason went away are archived, kept as history."""
-        kinds = self.env["affinity.review.flag"]._flag_sql_kinds()
+        kinds = self._flag_sql_kinds()
         holds = SQL(" ").join(
             SQL("WHEN %s THEN %s", kind, condition) for kind, (condition, *_m) in kinds.items()
         )
@@ -447,13 +498,21 @@ class AffinityCustomerValue(models.AbstractModel):
         )
 
     @api.model
-    def _review_state_query(self, partner_ids=None):
+    def _review_state_query(self, partner_ids=None, outside_work_table=False):
         """A partner is to review while one of its active, non-VIP flags waits for a decision.
 
-        Every partner at night; only ``partner_ids`` when flags change through the ORM.
+        Only ``partner_ids`` when flags change through the ORM; at night, every partner the work table
+        does not hold (``outside_work_table``).
         """
         flag_scope = SQL("AND partner_id = ANY(%s)", partner_ids) if partner_ids is not None else SQL()
         partner_scope = SQL("AND id = ANY(%s)", partner_ids) if partner_ids is not None else SQL()
+        if outside_work_table:
+            flag_scope = SQL(
+                "%s AND partner_id NOT IN (SELECT partner_id FROM affinity_value_work)", flag_scope
+            )
+            partner_scope = SQL(
+                "%s AND id NOT IN (SELECT partner_id FROM affinity_value_work)", partner_scope
+            )
         waiting = self._waiting_flag_sql(SQL("p.id"))
         return SQL(
             """

@@ -4,7 +4,7 @@ import datetime
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .batching import process_in_batches
+from ..tools.batching import process_in_batches
 
 
 def occurrence_in_year(year, month, day):

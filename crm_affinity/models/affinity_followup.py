@@ -4,8 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .affinity_reasons import reason_label
-from .batching import process_in_batches
+from ..tools.batching import process_in_batches
+from ..tools.reasons import REASON_LABELS, reason_label
 
 STATES = [
     ("planned", "Planned"),
@@ -52,6 +52,13 @@ class AffinityFollowup(models.Model):
         string="Reason Code", help="Code of the consent decision when skipped or deferred, for integrations."
     )
     reason_label = fields.Char(string="Reason", compute="_compute_reason_label")
+    reason_kind = fields.Selection(
+        selection="_selection_reason_kind",
+        string="Why Not",
+        compute="_compute_reason_kind",
+        store=True,
+        help="The reason, one kind per follow-up, for grouping and dashboards.",
+    )
     activity_id = fields.Many2one("mail.activity", ondelete="set null")
     message_id = fields.Many2one("mail.message", ondelete="set null")
     outcome = fields.Selection(OUTCOMES)
@@ -91,6 +98,21 @@ class AffinityFollowup(models.Model):
         for followup in self:
             followup.display_name = f"{followup.rule_id.name} – {followup.partner_id.name}"
 
+    @api.model
+    def _selection_reason_kind(self):
+        return [(code, reason_label(self.env, code)) for code in REASON_LABELS]
+
+    @api.depends("reason")
+    def _compute_reason_kind(self):
+        for followup in self:
+            reasons = followup.reason or ""
+            if ", " in reasons:
+                # A channel walk that found no channel: every channel said no.
+                kind = "no_permitted_channel"
+            else:
+                kind = reasons.rpartition(":")[2]
+            followup.reason_kind = kind if kind in REASON_LABELS else False
+
     @api.depends("reason")
     @api.depends_context("lang")
     def _compute_reason_label(self):
@@ -116,15 +138,28 @@ class AffinityFollowup(models.Model):
                 raise UserError(
                     self.env._("%s was not carried out: it cannot be marked done.", followup.display_name)
                 )
-        self.write({"state": "done", "done_date": fields.Datetime.now()})
-        for followup in self.filtered(lambda f: not f.outcome):
-            followup.outcome = "successful"
-        activities = self.activity_id
-        if activities:
-            activities.with_context(affinity_from_followup=True).action_feedback(
-                feedback=self.env._("Done from the follow-up")
-            )
+        self._record_done(origin="followup")
         return True
+
+    def _record_done(self, origin, feedback=False):
+        """The one way a follow-up becomes done, and its activity with it; ``origin`` says who said so.
+
+        - ``"followup"``: a person closed the follow-up; its outcome stays (successful unless set) and its
+          open activity is marked done too;
+        - ``"activity"``: the activity was marked done, which is the follow-up's successful outcome.
+
+        Marking the activity done comes back here with origin ``"activity"`` and finds nothing left open:
+        the follow-up is done already, so the echo stops by state, not by a flag in the context.
+        """
+        vals = {"state": "done", "done_date": fields.Datetime.now()}
+        if origin == "activity":
+            vals.update(outcome="successful", outcome_note=feedback or False)
+        self.write(vals)
+        if origin == "followup":
+            for followup in self.filtered(lambda f: not f.outcome):
+                followup.outcome = "successful"
+            if self.activity_id:
+                self.activity_id.action_feedback(feedback=self.env._("Done from the follow-up"))
 
     def action_set_outcome_no_answer(self):
         self.outcome = "no_answer"
@@ -149,15 +184,6 @@ class AffinityFollowup(models.Model):
             if followup.activity_id:
                 followup.activity_id.date_deadline = followup.due_date
         return True
-
-    def action_open_partner(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "res.partner",
-            "res_id": self.partner_id.id,
-            "view_mode": "form",
-        }
 
     # ------------------------------------------------------------------
     # Dispatching: acting once, inside windows, through the one consent decision

@@ -9,7 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
-from .batching import process_in_batches
+from ..tools.batching import process_in_batches
 
 _logger = logging.getLogger(__name__)
 
@@ -17,7 +17,6 @@ TRIGGERS = [
     ("important_date", "Important date"),
     ("cadence", "Contact cadence overdue"),
     ("sale_confirmed", "Sale order confirmed"),
-    ("sale_delivered", "Sale order delivered"),
     ("opportunity_won", "Opportunity won"),
     ("opportunity_lost", "Opportunity lost"),
     ("first_purchase", "First purchase (welcome)"),
@@ -39,7 +38,6 @@ ASSIGNEES = [
 # Indexes this addon adds to core tables for the planner (dropped again on uninstall).
 PLANNER_INDEXES = [
     ("crm_lead_affinity_date_closed_idx", "crm_lead", "date_closed", "date_closed IS NOT NULL"),
-    ("stock_picking_affinity_date_done_idx", "stock_picking", "date_done", "state = 'done'"),
 ]
 # How far back a missed day is still planned (a cron that did not run for a few days).
 GRACE_DAYS = 7
@@ -218,16 +216,8 @@ class AffinityFollowupRule(models.Model):
 
     def _plan_one(self, today):
         self.ensure_one()
-        for model in (
-            "res.partner",
-            "affinity.date",
-            "sale.order",
-            "crm.lead",
-            "affinity.complaint",
-            "affinity.followup",
-            "stock.picking",
-        ):
-            self.env[model].flush_model()
+        # Triggers read tables of other addons too (a bridge's trigger may read any): write everything.
+        self.env.flush_all()
         start = today - datetime.timedelta(days=GRACE_DAYS)
         end = today + datetime.timedelta(days=LOOKAHEAD_DAYS)
         candidates = self._candidates_sql(start, end, today)
@@ -318,93 +308,118 @@ class AffinityFollowupRule(models.Model):
     def _candidates_sql(self, start, end, today):
         """(partner_id, occurrence, due, res_model, res_id) of this rule's trigger, due in [start, end].
 
-        Every branch reads through an index on the date it filters, so the cost follows what is due.
+        Each trigger is one method, ``_candidates_<trigger>(event_from, event_to, today)``, given the event
+        dates whose due date (event + offset) falls in the window; another addon adds a trigger with a
+        ``selection_add`` and one such method. Every statement reads through an index on the date it
+        filters, so the cost follows what is due.
         """
-        offset = self.offset_days
-        # The event dates whose due date (event + offset) falls in the window.
-        event_from = start - datetime.timedelta(days=offset)
-        event_to = end - datetime.timedelta(days=offset)
-        trigger = self.trigger
-        if trigger == "important_date":
+        self.ensure_one()
+        event_from = start - datetime.timedelta(days=self.offset_days)
+        event_to = end - datetime.timedelta(days=self.offset_days)
+        return getattr(self, f"_candidates_{self.trigger}")(event_from, event_to, today)
+
+    def _candidates_important_date(self, event_from, event_to, today):
+        return SQL(
+            """SELECT d.partner_id, d.next_date AS occurrence, d.next_date + %(offset)s AS due,
+                      'affinity.date' AS res_model, d.id AS res_id
+                 FROM affinity_date d
+                WHERE d.kind_id = %(kind)s AND d.next_date BETWEEN %(from)s AND %(to)s""",
+            offset=self.offset_days,
+            kind=self.date_kind_id.id,
+            **{"from": event_from, "to": event_to},
+        )
+
+    def _candidates_cadence(self, event_from, event_to, today):
+        return SQL(
+            """SELECT p.id AS partner_id, p.affinity_next_contact_due AS occurrence,
+                      GREATEST(p.affinity_next_contact_due + %(offset)s, %(today)s::date) AS due,
+                      'res.partner' AS res_model, p.id AS res_id
+                 FROM res_partner p
+                WHERE p.affinity_next_contact_due <= %(to)s AND p.affinity_cadence_days > 0""",
+            offset=self.offset_days,
+            today=today,
+            to=event_to,
+        )
+
+    def _candidates_sale_confirmed(self, event_from, event_to, today):
+        return SQL(
+            """SELECT so.partner_id, so.date_order::date AS occurrence, so.date_order::date + %(offset)s AS due,
+                      'sale.order' AS res_model, so.id AS res_id
+                 FROM sale_order so
+                WHERE so.state = 'sale' AND so.date_order >= %(from)s AND so.date_order < %(to)s::date + 1""",
+            offset=self.offset_days,
+            **{"from": event_from, "to": event_to},
+        )
+
+    def _candidates_opportunity_won(self, event_from, event_to, today):
+        return self._closed_opportunities_sql(event_from, event_to, SQL("s.is_won AND l.active"))
+
+    def _candidates_opportunity_lost(self, event_from, event_to, today):
+        return self._closed_opportunities_sql(event_from, event_to, SQL("NOT l.active AND l.probability = 0"))
+
+    def _closed_opportunities_sql(self, event_from, event_to, outcome):
+        return SQL(
+            """SELECT l.partner_id, l.date_closed::date AS occurrence, l.date_closed::date + %(offset)s AS due,
+                      'crm.lead' AS res_model, l.id AS res_id
+                 FROM crm_lead l
+                 JOIN crm_stage s ON s.id = l.stage_id
+                WHERE l.partner_id IS NOT NULL
+                  AND l.date_closed >= %(from)s AND l.date_closed < %(to)s::date + 1
+                  AND %(outcome)s""",
+            offset=self.offset_days,
+            outcome=outcome,
+            **{"from": event_from, "to": event_to},
+        )
+
+    def _candidates_first_purchase(self, event_from, event_to, today):
+        return SQL(
+            """SELECT so.partner_id, so.date_order::date AS occurrence, so.date_order::date + %(offset)s AS due,
+                      'sale.order' AS res_model, so.id AS res_id
+                 FROM sale_order so
+                WHERE so.state = 'sale' AND so.date_order >= %(from)s AND so.date_order < %(to)s::date + 1
+                  AND NOT EXISTS (
+                      SELECT 1 FROM sale_order older
+                       WHERE older.partner_id = so.partner_id AND older.state = 'sale'
+                         AND older.date_order < so.date_order)""",
+            offset=self.offset_days,
+            **{"from": event_from, "to": event_to},
+        )
+
+    def _candidates_lapsing(self, event_from, event_to, today):
+        """Customers whose lapse day (last purchase + their usual interval, or a fixed number of days)
+        falls in the window. The lapse day is the occurrence: one lapse episode, one win-back."""
+        if self.lapse_mode == "fixed":
             return SQL(
-                """SELECT d.partner_id, d.next_date AS occurrence, d.next_date + %(offset)s AS due,
-                          'affinity.date' AS res_model, d.id AS res_id
-                     FROM affinity_date d
-                    WHERE d.kind_id = %(kind)s AND d.next_date BETWEEN %(from)s AND %(to)s""",
-                offset=offset,
-                kind=self.date_kind_id.id,
-                **{"from": event_from, "to": event_to},
-            )
-        if trigger == "cadence":
-            return SQL(
-                """SELECT p.id AS partner_id, p.affinity_next_contact_due AS occurrence,
-                          GREATEST(p.affinity_next_contact_due + %(offset)s, %(today)s::date) AS due,
+                """SELECT p.id AS partner_id, p.affinity_last_order_date + %(days)s AS occurrence,
+                          p.affinity_last_order_date + %(days)s + %(offset)s AS due,
                           'res.partner' AS res_model, p.id AS res_id
                      FROM res_partner p
-                    WHERE p.affinity_next_contact_due <= %(to)s AND p.affinity_cadence_days > 0""",
-                offset=offset,
-                today=today,
-                to=event_to,
-            )
-        if trigger == "sale_confirmed":
-            return SQL(
-                """SELECT so.partner_id, so.date_order::date AS occurrence, so.date_order::date + %(offset)s AS due,
-                          'sale.order' AS res_model, so.id AS res_id
-                     FROM sale_order so
-                    WHERE so.state = 'sale' AND so.date_order >= %(from)s AND so.date_order < %(to)s::date + 1""",
-                offset=offset,
+                    WHERE p.affinity_last_order_date BETWEEN %(from)s::date - %(days)s AND %(to)s::date - %(days)s""",
+                days=self.lapse_days,
+                offset=self.offset_days,
                 **{"from": event_from, "to": event_to},
             )
-        if trigger == "sale_delivered":
-            return SQL(
-                """SELECT so.partner_id, pk.date_done::date AS occurrence, pk.date_done::date + %(offset)s AS due,
-                          'sale.order' AS res_model, so.id AS res_id
-                     FROM stock_picking pk
-                     JOIN stock_picking_type pt ON pt.id = pk.picking_type_id AND pt.code = 'outgoing'
-                     JOIN sale_order so ON so.id = pk.sale_id
-                    WHERE pk.state = 'done' AND pk.date_done >= %(from)s AND pk.date_done < %(to)s::date + 1""",
-                offset=offset,
-                **{"from": event_from, "to": event_to},
-            )
-        if trigger in ("opportunity_won", "opportunity_lost"):
-            won = trigger == "opportunity_won"
-            return SQL(
-                """SELECT l.partner_id, l.date_closed::date AS occurrence, l.date_closed::date + %(offset)s AS due,
-                          'crm.lead' AS res_model, l.id AS res_id
-                     FROM crm_lead l
-                     JOIN crm_stage s ON s.id = l.stage_id
-                    WHERE l.partner_id IS NOT NULL
-                      AND l.date_closed >= %(from)s AND l.date_closed < %(to)s::date + 1
-                      AND %(state)s""",
-                offset=offset,
-                state=SQL("s.is_won AND l.active") if won else SQL("NOT l.active AND l.probability = 0"),
-                **{"from": event_from, "to": event_to},
-            )
-        if trigger == "first_purchase":
-            return SQL(
-                """SELECT so.partner_id, so.date_order::date AS occurrence, so.date_order::date + %(offset)s AS due,
-                          'sale.order' AS res_model, so.id AS res_id
-                     FROM sale_order so
-                    WHERE so.state = 'sale' AND so.date_order >= %(from)s AND so.date_order < %(to)s::date + 1
-                      AND NOT EXISTS (
-                          SELECT 1 FROM sale_order older
-                           WHERE older.partner_id = so.partner_id AND older.state = 'sale'
-                             AND older.date_order < so.date_order)""",
-                offset=offset,
-                **{"from": event_from, "to": event_to},
-            )
-        if trigger == "lapsing":
-            return self._lapsing_sql(event_from, event_to, offset)
-        if trigger == "complaint_open":
-            return SQL(
-                """SELECT c.partner_id, c.next_update_due AS occurrence, c.next_update_due + %(offset)s AS due,
-                          'affinity.complaint' AS res_model, c.id AS res_id
-                     FROM affinity_complaint c
-                    WHERE c.state != 'resolved' AND c.next_update_due BETWEEN %(from)s AND %(to)s""",
-                offset=offset,
-                **{"from": event_from, "to": event_to},
-            )
-        # partner_domain: once per partner, or once per period of repeat_days.
+        return SQL(
+            """SELECT p.id AS partner_id, p.affinity_lapse_date AS occurrence,
+                      p.affinity_lapse_date + %(offset)s AS due, 'res.partner' AS res_model, p.id AS res_id
+                 FROM res_partner p
+                WHERE p.affinity_lapse_date BETWEEN %(from)s AND %(to)s""",
+            offset=self.offset_days,
+            **{"from": event_from, "to": event_to},
+        )
+
+    def _candidates_complaint_open(self, event_from, event_to, today):
+        return SQL(
+            """SELECT c.partner_id, c.next_update_due AS occurrence, c.next_update_due + %(offset)s AS due,
+                      'affinity.complaint' AS res_model, c.id AS res_id
+                 FROM affinity_complaint c
+                WHERE c.state != 'resolved' AND c.next_update_due BETWEEN %(from)s AND %(to)s""",
+            offset=self.offset_days,
+            **{"from": event_from, "to": event_to},
+        )
+
+    def _candidates_partner_domain(self, event_from, event_to, today):
+        """Once per partner, or once per period of ``repeat_days``."""
         if self.repeat_days:
             period_start = today - datetime.timedelta(days=today.toordinal() % self.repeat_days)
         else:
@@ -419,29 +434,6 @@ class AffinityFollowupRule(models.Model):
             occurrence=period_start,
             today=today,
             rule=self.id,
-        )
-
-    def _lapsing_sql(self, event_from, event_to, offset):
-        """Customers whose lapse day (last purchase + their usual interval, or a fixed number of days)
-        falls in the window. The lapse day is the occurrence: one lapse episode, one win-back."""
-        if self.lapse_mode == "fixed":
-            return SQL(
-                """SELECT p.id AS partner_id, p.affinity_last_order_date + %(days)s AS occurrence,
-                          p.affinity_last_order_date + %(days)s + %(offset)s AS due,
-                          'res.partner' AS res_model, p.id AS res_id
-                     FROM res_partner p
-                    WHERE p.affinity_last_order_date BETWEEN %(from)s::date - %(days)s AND %(to)s::date - %(days)s""",
-                days=self.lapse_days,
-                offset=offset,
-                **{"from": event_from, "to": event_to},
-            )
-        return SQL(
-            """SELECT p.id AS partner_id, p.affinity_lapse_date AS occurrence,
-                      p.affinity_lapse_date + %(offset)s AS due, 'res.partner' AS res_model, p.id AS res_id
-                 FROM res_partner p
-                WHERE p.affinity_lapse_date BETWEEN %(from)s AND %(to)s""",
-            offset=offset,
-            **{"from": event_from, "to": event_to},
         )
 
     @api.model

@@ -13,6 +13,13 @@ class AffinityPurpose(models.Model):
     requires_consent = fields.Boolean(
         help="In opt-in mode, a partner who was never asked cannot be contacted for this purpose."
     )
+    self_service = fields.Boolean(
+        string="In the Preference Centre",
+        help="People can grant or withdraw this purpose themselves from their preference link.",
+    )
+    description = fields.Text(
+        translate=True, help="What people read in the preference centre about this purpose."
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

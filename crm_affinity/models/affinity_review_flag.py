@@ -1,6 +1,10 @@
+import contextlib
+
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, sql
+from odoo.tools.misc import format_amount
 
 FLAG_KINDS = [
     ("serial_complainer", "Serial complainer"),
@@ -10,8 +14,6 @@ FLAG_KINDS = [
     ("fraud", "Fraud"),
     ("vip", "VIP"),
 ]
-# Kinds the nightly recompute raises and clears; fraud is a person's judgement only.
-AUTOMATIC_KINDS = ("serial_complainer", "late_payer", "deal_seeker", "unprofitable", "vip")
 FLAG_STATES = [("to_review", "To review"), ("kept", "Kept"), ("offboarded", "Offboarded")]
 
 
@@ -43,6 +45,15 @@ class AffinityReviewFlag(models.Model):
     partner_ltv = fields.Monetary(related="partner_id.affinity_ltv", string="Lifetime Value")
     partner_margin = fields.Monetary(related="partner_id.affinity_margin_12m", string="Margin")
 
+    _sql_constraints = [
+        (
+            # Also the conflict target of the value engine's nightly upsert.
+            "partner_kind_uniq",
+            "unique(partner_id, kind)",
+            "A customer carries one flag of each kind: reopen the existing flag instead.",
+        ),
+    ]
+
     @api.depends("kind")
     @api.depends_context("lang")
     def _compute_display_name(self):
@@ -58,46 +69,48 @@ class AffinityReviewFlag(models.Model):
             flag.state_sequence = order.get(flag.state, 0)
 
     @api.depends("kind", "measure", "measure_secondary", "note", "company_id")
+    @api.depends_context("lang")
     def _compute_evidence(self):
+        """Each kind explains itself in ``_evidence_<kind>``; a kind without one shows the reviewer's note."""
         for flag in self:
-            company = flag.company_id or self.env.company
-            measure, second = flag.measure, flag.measure_secondary
-            if flag.kind == "serial_complainer":
-                text = self.env._(
-                    "%(count)s complaints in the last %(months)s months (threshold %(threshold)s)",
-                    count=int(measure),
-                    months=company.affinity_complaint_months,
-                    threshold=company.affinity_complaint_threshold,
-                )
-            elif flag.kind == "late_payer":
-                text = self.env._(
-                    "%(share).0f%% of due invoices paid late, %(days).1f days late on average",
-                    share=measure,
-                    days=second,
-                )
-            elif flag.kind == "deal_seeker":
-                text = self.env._(
-                    "%(share).0f%% of revenue at a discount or on promotion over %(orders)s orders",
-                    share=measure,
-                    orders=int(second),
-                )
-            elif flag.kind == "unprofitable":
-                text = self.env._(
-                    "Margin over the last %(months)s months: %(margin).2f %(currency)s",
-                    months=company.affinity_value_months,
-                    margin=measure,
-                    currency=company.currency_id.name,
-                )
-            elif flag.kind == "vip":
-                text = self.env._(
-                    "Lifetime value %(ltv).2f %(currency)s, rank %(rank)s",
-                    ltv=measure,
-                    currency=company.currency_id.name,
-                    rank=int(second),
-                )
-            else:
-                text = flag.note or ""
-            flag.evidence = text
+            explain = getattr(flag, f"_evidence_{flag.kind}", None)
+            flag.evidence = explain(flag.company_id or self.env.company) if explain else flag.note or ""
+
+    def _evidence_serial_complainer(self, company):
+        return self.env._(
+            "%(count)s complaints in the last %(months)s months (threshold %(threshold)s)",
+            count=int(self.measure),
+            months=company.affinity_complaint_months,
+            threshold=company.affinity_complaint_threshold,
+        )
+
+    def _evidence_late_payer(self, company):
+        return self.env._(
+            "%(share).0f%% of due invoices paid late, %(days).1f days late on average",
+            share=self.measure,
+            days=self.measure_secondary,
+        )
+
+    def _evidence_deal_seeker(self, company):
+        return self.env._(
+            "%(share).0f%% of revenue at a discount or on promotion over %(orders)s orders",
+            share=self.measure,
+            orders=int(self.measure_secondary),
+        )
+
+    def _evidence_unprofitable(self, company):
+        return self.env._(
+            "Margin over the last %(months)s months: %(margin)s",
+            months=company.affinity_value_months,
+            margin=format_amount(self.env, self.measure, company.currency_id),
+        )
+
+    def _evidence_vip(self, company):
+        return self.env._(
+            "Lifetime value %(ltv)s, rank %(rank)s",
+            ltv=format_amount(self.env, self.measure, company.currency_id),
+            rank=int(self.measure_secondary),
+        )
 
     @api.constrains("kind", "note")
     def _check_fraud_note(self):
@@ -105,29 +118,53 @@ class AffinityReviewFlag(models.Model):
             if flag.kind == "fraud" and not (flag.note or "").strip():
                 raise ValidationError(self.env._("A fraud flag needs a note with the evidence."))
 
-    def init(self):
-        # The nightly upsert (ON CONFLICT) needs this index; the Python check gives users a clear message.
-        sql.create_unique_index(
-            self.env.cr, "affinity_review_flag_partner_kind_uniq", self._table, ["partner_id", "kind"]
-        )
-
     @api.model_create_multi
     def create(self, vals_list):
-        self._raise_if_duplicate([(vals.get("partner_id"), vals.get("kind")) for vals in vals_list])
-        flags = super().create(vals_list)
+        with self._one_flag_per_kind([(vals.get("partner_id"), vals.get("kind")) for vals in vals_list]):
+            flags = super().create(vals_list)
+            flags.flush_recordset(["partner_id", "kind"])
         flags.partner_id._affinity_refresh_review_state()
         return flags
 
     def write(self, vals):
         if {"partner_id", "kind"} & set(vals):
-            self._raise_if_duplicate(
-                [(vals.get("partner_id", flag.partner_id.id), vals.get("kind", flag.kind)) for flag in self],
-                exclude=self,
-            )
-        result = super().write(vals)
+            pairs = [
+                (vals.get("partner_id", flag.partner_id.id), vals.get("kind", flag.kind)) for flag in self
+            ]
+            with self._one_flag_per_kind(pairs):
+                result = super().write(vals)
+                self.flush_recordset(["partner_id", "kind"])
+        else:
+            result = super().write(vals)
         if {"state", "active", "kind"} & set(vals):
             self.partner_id._affinity_refresh_review_state()
         return result
+
+    @contextlib.contextmanager
+    def _one_flag_per_kind(self, pairs):
+        """The SQL constraint is the one rule; a person who breaks it is told which flag to reopen."""
+        try:
+            with self.env.cr.savepoint():
+                yield
+        except psycopg2.errors.UniqueViolation:
+            kinds = dict(self._fields["kind"]._description_selection(self.env))
+            partner_id, kind = next(
+                (
+                    (partner_id, kind)
+                    for partner_id, kind in pairs
+                    if self.with_context(active_test=False).search_count(
+                        [("partner_id", "=", partner_id), ("kind", "=", kind)], limit=1
+                    )
+                ),
+                pairs[0],
+            )
+            raise ValidationError(
+                self.env._(
+                    "%(partner)s already carries a '%(kind)s' flag: reopen it instead.",
+                    partner=self.env["res.partner"].browse(partner_id).display_name,
+                    kind=kinds.get(kind, kind),
+                )
+            ) from None
 
     def action_keep(self):
         """The manager looked and keeps the relationship as it is."""
@@ -143,37 +180,3 @@ class AffinityReviewFlag(models.Model):
         if len(partner) != 1:
             raise ValidationError(self.env._("Offboard one customer at a time."))
         return partner.with_context(default_flag_ids=self.ids).action_affinity_offboard()
-
-    @api.model
-    def _raise_if_duplicate(self, pairs, exclude=None):
-        """One flag per customer and kind: say so before the unique index refuses it."""
-        seen = set()
-        for partner_id, kind in pairs:
-            twins = (partner_id, kind) in seen or self.with_context(active_test=False).search_count(
-                [
-                    ("partner_id", "=", partner_id),
-                    ("kind", "=", kind),
-                    ("id", "not in", (exclude or self).ids),
-                ],
-                limit=1,
-            )
-            seen.add((partner_id, kind))
-            if twins:
-                raise ValidationError(
-                    self.env._(
-                        "%(partner)s already carries a '%(kind)s' flag: reopen it instead.",
-                        partner=self.env["res.partner"].browse(partner_id).display_name,
-                        kind=dict(FLAG_KINDS).get(kind, kind),
-                    )
-                )
-
-    @api.model
-    def _flag_sql_kinds(self):
-        """Work-table column that raises each automatic kind, with its measures."""
-        return {
-            "serial_complainer": (SQL("w.flag_complainer"), SQL("w.complaints_recent"), SQL("0")),
-            "late_payer": (SQL("w.flag_late"), SQL("w.late_share"), SQL("w.days_late")),
-            "deal_seeker": (SQL("w.flag_deal"), SQL("w.discount_share"), SQL("w.orders_w")),
-            "unprofitable": (SQL("w.flag_unprofitable"), SQL("w.margin"), SQL("0")),
-            "vip": (SQL("w.flag_vip"), SQL("w.ltv"), SQL("w.value_rank")),
-        }

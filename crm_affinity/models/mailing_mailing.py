@@ -1,6 +1,6 @@
 from odoo import models
 
-from .affinity_reasons import MAILING_UNBLOCKED_REASONS
+from ..tools.reasons import MAILING_UNBLOCKED_REASONS
 
 
 class MailingMailing(models.Model):

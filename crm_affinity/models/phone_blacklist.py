@@ -1,7 +1,7 @@
 from odoo import models
 from odoo.tools import SQL
 
-from .res_partner import phone_key
+from ..tools.phone import phone_key, phone_key_sql
 
 
 class PhoneBlacklist(models.Model):
@@ -16,9 +16,9 @@ class PhoneBlacklist(models.Model):
         self.env["res.partner"].flush_model(["phone", "mobile"])
         rows = self.env.execute_query(
             SQL(
-                """SELECT id FROM res_partner
-                    WHERE right(regexp_replace(COALESCE(mobile, ''), '\\D', '', 'g'), 10) = ANY(%(keys)s)
-                       OR right(regexp_replace(COALESCE(phone, ''), '\\D', '', 'g'), 10) = ANY(%(keys)s)""",
+                "SELECT id FROM res_partner WHERE %(mobile)s = ANY(%(keys)s) OR %(phone)s = ANY(%(keys)s)",
+                mobile=phone_key_sql(SQL("mobile")),
+                phone=phone_key_sql(SQL("phone")),
                 keys=keys,
             )
         )

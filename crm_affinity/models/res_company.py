@@ -20,6 +20,25 @@ class ResCompany(models.Model):
         readonly=False,
         help="IYS counts holiday and special-day greetings as commercial messages.",
     )
+    affinity_double_optin = fields.Boolean(
+        string="Double Opt-in for E-mail",
+        compute="_compute_affinity_double_optin",
+        store=True,
+        readonly=False,
+        help="An e-mail marketing grant from a form or the preference centre waits for the person to click "
+        "the confirmation link sent to that address; until then it is no permission. On by default in "
+        "opt-in mode.",
+    )
+    affinity_optin_days = fields.Integer(
+        string="Confirmation Lapses After (days)",
+        default=7,
+        help="An unconfirmed e-mail grant goes back to what it was after this many days.",
+    )
+    affinity_preference_link_days = fields.Integer(
+        string="Preference Links Valid (days)",
+        default=90,
+        help="How long the personal preference link in a message opens the preference centre.",
+    )
     affinity_lapse_factor = fields.Float(
         string="Lapse Factor",
         default=1.5,
@@ -60,6 +79,19 @@ class ResCompany(models.Model):
     def _compute_affinity_relationship_commercial(self):
         for company in self:
             company.affinity_relationship_commercial = company.country_id.code == "TR"
+
+    @api.depends("affinity_consent_mode")
+    def _compute_affinity_double_optin(self):
+        for company in self:
+            company.affinity_double_optin = company.affinity_consent_mode == "opt_in"
+
+    @api.constrains("affinity_optin_days", "affinity_preference_link_days")
+    def _check_affinity_preference_settings(self):
+        for company in self:
+            if company.affinity_optin_days < 1 or company.affinity_preference_link_days < 1:
+                raise ValidationError(
+                    self.env._("Confirmation and preference links stay valid for at least one day.")
+                )
 
     @api.constrains(
         "affinity_value_months",

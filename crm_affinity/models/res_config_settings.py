@@ -5,6 +5,21 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     affinity_consent_mode = fields.Selection(related="company_id.affinity_consent_mode", readonly=False)
+    affinity_double_optin = fields.Boolean(related="company_id.affinity_double_optin", readonly=False)
+    affinity_optin_days = fields.Integer(related="company_id.affinity_optin_days", readonly=False)
+    affinity_preference_link_days = fields.Integer(
+        related="company_id.affinity_preference_link_days", readonly=False
+    )
+    affinity_capture_limit_ip = fields.Integer(
+        string="Capture: Posts per Hour and IP",
+        config_parameter="crm_affinity.capture_limit_ip",
+        default=20,
+    )
+    affinity_capture_limit_address = fields.Integer(
+        string="Capture: Posts per Hour and Address",
+        config_parameter="crm_affinity.capture_limit_address",
+        default=3,
+    )
     affinity_relationship_commercial = fields.Boolean(
         related="company_id.affinity_relationship_commercial", readonly=False
     )
@@ -44,7 +59,7 @@ class ResConfigSettings(models.TransientModel):
         }
 
     def action_affinity_recompute_value(self):
-        return self.env["res.partner"].action_affinity_recompute_value()
+        return self.env["affinity.customer.value"].action_recompute()
 
     def action_affinity_activity_costs(self):
         return {

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .affinity_reasons import FAILURE_TYPES
+from ..tools.reasons import FAILURE_TYPES
 
 
 class SmsSms(models.Model):

@@ -13,3 +13,7 @@ from . import test_customer_value
 from . import test_promise
 from . import test_guest
 from . import test_consent_api
+from . import test_tools
+from . import test_homes
+from . import test_translations
+from . import test_preference_centre

@@ -1,4 +1,5 @@
 from odoo.tests import TransactionCase, new_test_user
+from odoo.tools import SQL
 
 MAIL_QUIET = {
     "tracking_disable": True,
@@ -7,6 +8,27 @@ MAIL_QUIET = {
     "mail_notrack": True,
     "no_reset_password": True,
 }
+
+
+def set_blacklist_rows(env, model, addresses=None, active=True):
+    """Blacklist rows as another system or an older import left them: written in SQL, so the consent sync
+    does not run (archive every row of the model when ``addresses`` is None)."""
+    table = env[model]._table
+    column = "email" if model == "mail.blacklist" else "number"
+    env.flush_all()
+    if addresses is None:
+        env.cr.execute(SQL("UPDATE %s SET active = %s", SQL.identifier(table), active))
+    for address in addresses or ():
+        env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, active, create_date, write_date) VALUES (%s, %s, now(), now())",
+                SQL.identifier(table),
+                SQL.identifier(column),
+                address,
+                active,
+            )
+        )
+    env[model].invalidate_model()
 
 
 class AffinityCase(TransactionCase):

@@ -3,7 +3,7 @@ import datetime
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import AffinityCase
+from .common import AffinityCase, set_blacklist_rows
 
 MONDAY = datetime.date(2026, 7, 6)  # a summer Monday (London on BST)
 
@@ -87,17 +87,13 @@ class TestContactDecision(AffinityCase):
         self.assertTrue(self.decide(partner, "post", "service").allowed)
 
     def test_blacklists(self):
-        self.env["mail.blacklist"].with_context(affinity_from_consent=True).create(
-            {"email": "ayse@example.com"}
-        )
+        set_blacklist_rows(self.env, "mail.blacklist", ["ayse@example.com"])
         self.assertEqual(self.decide(self.partner, "email", "marketing").reason, "blacklisted")
         # Service messages are not marketing: Odoo's blacklist does not stop them either.
         self.assertTrue(self.decide(self.partner, "email", "service").allowed)
         # Every number counts: this partner's *phone* (not mobile) is blacklisted.
         self.assertEqual(self.decide(self.partner_other, "sms", "marketing").reason, "not_asked_optout_mode")
-        self.env["phone.blacklist"].with_context(affinity_from_consent=True).create(
-            {"number": "+447911123456"}
-        )
+        set_blacklist_rows(self.env, "phone.blacklist", ["+447911123456"])
         self.assertEqual(self.decide(self.partner_other, "sms", "marketing").reason, "blacklisted")
         self.partner_other.mobile = "+44 7911 654321"
         self.assertEqual(self.decide(self.partner_other, "sms", "marketing").reason, "blacklisted")

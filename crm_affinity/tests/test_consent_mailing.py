@@ -1,7 +1,7 @@
 from odoo.addons.mail.tests.common import MockEmail
 from odoo.tests import tagged
 
-from .common import AffinityCase
+from .common import AffinityCase, set_blacklist_rows
 
 
 @tagged("post_install", "-at_install")
@@ -33,8 +33,8 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
         cls.denied._affinity_set_consent("email", "marketing", "denied", source="call_centre")
         cls.denied._affinity_set_consent("sms", "marketing", "denied", source="call_centre")
         # Denials are mirrored into Odoo's blacklists; lift them so only the consent decision speaks.
-        cls.env["mail.blacklist"].with_context(affinity_from_consent=True).search([]).action_archive()
-        cls.env["phone.blacklist"].with_context(affinity_from_consent=True).search([]).action_archive()
+        set_blacklist_rows(cls.env, "mail.blacklist", active=False)
+        set_blacklist_rows(cls.env, "phone.blacklist", active=False)
 
     def _email_mailing(self, model="res.partner", domain=None):
         return self.env["mailing.mailing"].create(

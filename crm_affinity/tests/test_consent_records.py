@@ -3,7 +3,7 @@ import datetime
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
-from ..models.affinity_consent import add_business_days
+from ..tools.dates import add_business_days
 from .common import AffinityCase
 
 

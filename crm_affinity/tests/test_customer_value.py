@@ -6,6 +6,8 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import SQL, mute_logger
+from odoo.tools.misc import format_amount
 
 from .common import AffinityCase
 
@@ -196,7 +198,10 @@ class TestCustomerValue(AffinityCase):
         vip = self._flags(d, "vip")
         self.assertEqual(vip.state, "to_review")
         self.assertFalse(d.affinity_to_review, "a VIP flag alone asks nothing of the manager")
-        self.assertIn("1800.00", vip.evidence)
+        # Amounts read as the reader's language writes them, with the currency's symbol.
+        self.assertIn(format_amount(self.env, 1800, self.company.currency_id), vip.evidence)
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.assertIn("1.800,00", vip.with_context(lang="tr_TR").evidence)
         self.assertFalse(self._flags(a | self.b | c | e))
 
     def test_invoice_only_customer(self):
@@ -350,9 +355,9 @@ class TestCustomerValue(AffinityCase):
         self.assertEqual(self.a.affinity_rfm_score, "454")
         self.assertTrue(self.company.affinity_value_computed_at)
         with self.assertRaises(AccessError):
-            self.Partner.with_user(self.user_affinity).action_affinity_recompute_value()
+            self.env["affinity.customer.value"].with_user(self.user_affinity).action_recompute()
         with freeze_time(TODAY):
-            action = self.Partner.with_user(self.user_manager).action_affinity_recompute_value()
+            action = self.env["affinity.customer.value"].with_user(self.user_manager).action_recompute()
         self.assertIn("0 changed", action["params"]["message"])
 
     def test_access(self):
@@ -483,8 +488,13 @@ class TestCustomerValue(AffinityCase):
         )
         self.assertTrue(self.a.affinity_to_review)
         self.assertEqual(flag.evidence, "Stolen card, bank notice 12")
-        with self.assertRaises(ValidationError):
+        # One flag per customer and kind is an SQL constraint: PostgreSQL refuses, the person is told why.
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaisesRegex(ValidationError, "already carries a 'Fraud' flag"),
+        ):
             self.Flag.create({"partner_id": self.a.id, "kind": "fraud", "note": "twice"})
+        self.assertEqual(flag.note, "Stolen card, bank notice 12", "the refused twin changed nothing")
         self._recompute()
         self.assertTrue(flag.active, "the nightly run never clears a person's fraud flag")
 
@@ -516,3 +526,22 @@ class TestCustomerValue(AffinityCase):
         self.assertIn("Value L", [row[0] for row in flags[1:]])
         with self.assertRaises(AccessError):
             self.env["affinity.value.export"].with_user(self.user_affinity).create({})
+
+    def test_nightly_review_mark_outside_the_valued(self):
+        """A flag written outside the ORM on someone with nothing to value still marks them at night."""
+        nobody = self.Partner.create({"name": "Never bought"})
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO affinity_review_flag (partner_id, company_id, kind, state, state_sequence, active,
+                                                     date_flagged, note)
+                   VALUES (%s, %s, 'fraud', 'to_review', 0, TRUE, CURRENT_DATE, 'Imported from the old CRM')""",
+                nobody.id,
+                self.company.id,
+            )
+        )
+        self.assertFalse(nobody.affinity_to_review)
+        self._recompute()
+        nobody.invalidate_recordset(["affinity_to_review"])
+        self.assertTrue(nobody.affinity_to_review)
+        self.assertFalse(nobody.affinity_value_date, "nothing to value: no figures")

@@ -177,26 +177,6 @@ class TestPlanner(FollowupCase):
         self.assertEqual(self.followups(welcome).occurrence_date, datetime.date(2027, 3, 1))
         self.assertEqual(self.followups(won).due_date, datetime.date(2027, 3, 6))
 
-    def test_sale_delivered_check_in(self):
-        rule = self.env.ref("crm_affinity.followup_rule_post_sale_checkin")
-        product = self.env["product.product"].create(
-            {"name": "Grinder", "list_price": 140, "is_storable": True}
-        )
-        self.partner.user_id = self.user_affinity
-        order = self.env["sale.order"].create(
-            {"partner_id": self.partner.id, "order_line": [(0, 0, {"product_id": product.id})]}
-        )
-        order.action_confirm()
-        picking = order.picking_ids
-        picking.move_ids.quantity = 1
-        picking.move_ids.picked = True
-        with freeze_time("2027-04-01 15:00:00"):
-            picking.button_validate()
-        self.plan(rule, "2027-04-02")
-        followup = self.followups(rule)
-        self.assertEqual((followup.due_date, followup.source_ref), (datetime.date(2027, 4, 4), order))
-        self.assertEqual(followup.user_id, self.user_affinity)
-
     def test_lapsing_customer_own_interval(self):
         rule = self.env.ref("crm_affinity.followup_rule_winback")
         product = self.env["product.product"].create({"name": "Beans", "list_price": 28})

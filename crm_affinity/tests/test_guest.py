@@ -245,6 +245,10 @@ class TestPartnerForm(GuestCase):
         )
         scoped = self.partner.with_user(self.user_scoped)
         self.assertEqual(scoped.affinity_file_summary, "Nothing yet", "the scope rules hold in the counts")
+        # An employee without Affinity reads the consents and cautions; the file's counts are not asked for.
+        plain = self.partner.with_user(self.user_plain)
+        self.assertEqual(plain.affinity_caution_text, "SMS: Her brother reads her SMS")
+        self.assertIn("E-mail / Marketing: Granted", plain.affinity_consent_summary)
 
     def test_file_and_permissions_open_in_one_click(self):
         partner = self.partner.with_user(self.user_affinity)
@@ -254,6 +258,7 @@ class TestPartnerForm(GuestCase):
                 "action_affinity_open_communication",
                 "crm_affinity.res_partner_view_form_affinity_communication",
             ),
+            ("action_affinity_open_value", "crm_affinity.res_partner_view_form_affinity_value"),
         ):
             action = getattr(partner, method)()
             self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", self.partner.id))
@@ -264,5 +269,6 @@ class TestPartnerForm(GuestCase):
         core = {name: value for name, value in spec.items() if not name.startswith("affinity_")}
         self.assertIn("affinity_file_summary", spec)
         self.assertNotIn("affinity_preference_ids", spec, "the lists live in the file view")
+        self.assertNotIn("affinity_cost_to_serve", spec, "costs and health live in the value sheet")
         extra = self.queries(spec) - self.queries(core)
         self.assertLessEqual(extra, 5)

@@ -2,6 +2,10 @@ import contextlib
 
 from odoo.tools import SQL
 
+# Separators of the raw lines summary statements return (ASCII record and unit separators).
+LINE_SEPARATOR = "\x1e"
+FIELD_SEPARATOR = "\x1f"
+
 
 @contextlib.contextmanager
 def without_jit(cr):

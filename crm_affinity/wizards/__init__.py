@@ -5,3 +5,6 @@ from . import affinity_consent_export
 from . import affinity_spend_import
 from . import affinity_offboard
 from . import affinity_value_export
+from . import mail_compose_message
+from . import sms_composer
+from . import mail_activity_schedule

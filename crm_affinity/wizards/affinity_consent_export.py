@@ -5,23 +5,10 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.iys import SOURCE_TO_IYS, STATE_TO_IYS
 from ..tools.xlsx import XLSX_MIMETYPE, Workbook, download_action, safe_cell
-from .affinity_consent_import import IYS_SOURCES, IYS_STATUS, IYS_TYPES
 
-SOURCE_TO_IYS = {
-    "web_form": "HS_WEB",
-    "paper": "HS_ISLAK_IMZA",
-    "call_centre": "HS_CAGRI_MERKEZI",
-    "email": "HS_EPOSTA",
-    "sms": "HS_MESAJ",
-    "event": "HS_ETKINLIK",
-    "import": "HS_2015",
-    "manual": "HS_FIZIKSEL_ORTAM",
-}
-assert set(SOURCE_TO_IYS.values()) <= set(IYS_SOURCES)
 IYS_RECIPIENT = re.compile(r"^(\+\d{7,15}|[^=+\-@\s][^\s]*@[^\s]+)$")
-STATE_TO_IYS = {state: code for code, state in IYS_STATUS.items()}
-CHANNEL_TO_IYS = {channel: code for code, channel in IYS_TYPES.items()}
 
 
 class AffinityConsentExport(models.TransientModel):

@@ -3,27 +3,12 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, email_normalize
+from odoo.tools import email_normalize
 
 from ..models.affinity_consent import CONSENT_SOURCES, LEGAL_BASES
-from ..models.res_partner import phone_key
+from ..tools.iys import IYS_STATUS, IYS_TYPES
+from ..tools.phone import partner_ids_by_phone_key, phone_key
 
-IYS_TYPES = {"EPOSTA": "email", "MESAJ": "sms", "ARAMA": "phone"}
-IYS_STATUS = {"ONAY": "granted", "RET": "denied"}
-IYS_SOURCES = {
-    "HS_WEB": "web_form",
-    "HS_EORTAM": "web_form",
-    "HS_FIZIKSEL_ORTAM": "paper",
-    "HS_ISLAK_IMZA": "paper",
-    "HS_CAGRI_MERKEZI": "call_centre",
-    "HS_SOSYAL_MEDYA": "web_form",
-    "HS_EPOSTA": "email",
-    "HS_MESAJ": "sms",
-    "HS_ETKINLIK": "event",
-    "HS_2015": "import",
-    "HS_ATM": "paper",
-    "HS_KARAR": "iys",
-}
 STANDARD_COLUMNS = ("partner", "channel", "purpose", "state")
 IYS_COLUMNS = ("recipient", "type", "status")
 
@@ -185,25 +170,7 @@ class _Resolver:
             [("email_normalized", "in", [e for e in emails if e])], ["email_normalized"]
         ):
             by_email.setdefault(partner["email_normalized"], partner["id"])
-        keys = [key for key in (phone_key(ref) for ref in refs if "@" not in ref) if key]
-        by_phone = {}
-        if keys:
-            Partner.flush_model(["phone", "mobile"])
-            rows = self.env.execute_query(
-                SQL(
-                    """SELECT key, min(id) FROM (
-                       SELECT id, right(regexp_replace(COALESCE(mobile, ''), '\\D', '', 'g'), 10) AS key
-                         FROM res_partner
-                       UNION ALL
-                       SELECT id, right(regexp_replace(COALESCE(phone, ''), '\\D', '', 'g'), 10)
-                         FROM res_partner
-                   ) numbers
-                  WHERE key = ANY(%(keys)s)
-                  GROUP BY key""",
-                    keys=keys,
-                )
-            )
-            by_phone = dict(rows)
+        by_phone = partner_ids_by_phone_key(self.env, [phone_key(ref) for ref in refs if "@" not in ref])
         return by_id, by_email, by_phone
 
     def partner(self, ref):

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.res_partner import AFFINITY_MANAGER, OFFBOARD_STRATEGIES
+from ..models.res_partner_value import OFFBOARD_STRATEGIES
+from ..tools.groups import AFFINITY_MANAGER
 
 # Purposes whose consent use an offboarding switches off, per strategy.
 DENIED_PURPOSES = {

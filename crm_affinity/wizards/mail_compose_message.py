@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .affinity_reasons import failure_type_for
+from ..tools.reasons import failure_type_for
 
 
 class MailComposeMessage(models.TransientModel):

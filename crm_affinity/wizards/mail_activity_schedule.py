@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.records import partners_of
+
 
 class MailActivitySchedule(models.TransientModel):
     _inherit = "mail.activity.schedule"
@@ -11,5 +13,5 @@ class MailActivitySchedule(models.TransientModel):
         for scheduler in self:
             partners = self.env["res.partner"]
             if scheduler.res_model and scheduler.res_model in self.env:
-                partners = scheduler._get_applied_on_records().exists()._affinity_partners_of_record()
+                partners = partners_of(scheduler._get_applied_on_records().exists())
             scheduler.affinity_caution_text = partners._affinity_cautions()

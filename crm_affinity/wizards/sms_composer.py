@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
-from .affinity_reasons import failure_type_for
+from ..tools.reasons import failure_type_for
+from ..tools.records import partners_of
 
 
 class SmsComposer(models.TransientModel):
@@ -14,7 +15,7 @@ class SmsComposer(models.TransientModel):
             partners = self.env["res.partner"]
             if composer.composition_mode == "comment" and composer.res_model and composer.res_id:
                 record = self.env[composer.res_model].browse(composer.res_id).exists()
-                partners = record._affinity_partners_of_record()
+                partners = partners_of(record)
             composer.affinity_caution_text = partners._affinity_cautions(("sms", "whatsapp"))
 
     def _prepare_mass_sms_values(self, records):
@@ -29,4 +30,18 @@ class SmsComposer(models.TransientModel):
                 sms_values.update(state="canceled", failure_type=failure_type)
                 for command in sms_values.get("mailing_trace_ids") or []:
                     command[2].update(trace_status="cancel", failure_type=failure_type)
+            self._affinity_add_preference_links(records, result)
         return result
+
+    def _affinity_add_preference_links(self, records, result):
+        """A marketing SMS carries the person's own link to their preferences, as the e-mails do."""
+        if records._name == "res.partner":
+            partners = {record.id: record for record in records}
+        else:
+            partners = {res_id: found[:1] for res_id, found in records._mail_get_partners().items()}
+        centre = self.env["affinity.preference.centre"].sudo()
+        label = self.env._("Preferences")
+        for res_id, sms_values in result.items():
+            partner = partners.get(res_id)
+            if partner and sms_values.get("state") == "outgoing":
+                sms_values["body"] = f"{sms_values['body']}\n{label}: {centre._link(partner)}"

@@ -14,6 +14,7 @@ REASON_LABELS = {
     "blacklisted": _lt("blacklisted"),
     "expired": _lt("consent expired"),
     "not_asked_optin_mode": _lt("not asked — opt-in mode"),
+    "pending_confirmation": _lt("awaiting the person's confirmation"),
     "outside_window": _lt("outside the contact window"),
     "no_permitted_channel": _lt("no permitted channel"),
     "no_template": _lt("no template for this channel"),
@@ -28,6 +29,7 @@ FAILURE_TYPES = [
     ("affinity_expired", "Consent expired (Affinity)"),
     ("affinity_not_asked_optin_mode", "Consent never asked, opt-in mode (Affinity)"),
     ("affinity_blacklisted", "Blacklisted number or address of the partner (Affinity)"),
+    ("affinity_pending_confirmation", "Consent awaiting confirmation (Affinity)"),
 ]
 
 

@@ -1,0 +1,215 @@
+"""Communication permissions on the partner: consents, channels, windows, and how a consent is set.
+
+The decision that reads them lives in ``affinity.contact.decision``; ``_affinity_contact_decision`` is
+the partner's door to it.
+"""
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..tools.groups import AFFINITY_USER
+from ..tools.reasons import reason_label
+from ..tools.sql import FIELD_SEPARATOR
+
+# Partner fields every employee reads but only affinity users may change.
+GUARDED_FIELDS = ("affinity_do_not_contact", "affinity_channel_ids", "affinity_window_ids")
+
+
+# pylint: disable=consider-merging-classes-inherited
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Communication permissions: every employee must respect them.
+    affinity_consent_ids = fields.One2many("affinity.consent", "partner_id", string="Consents")
+    affinity_consent_log_ids = fields.One2many("affinity.consent.log", "partner_id", string="Consent History")
+    affinity_do_not_contact = fields.Boolean(
+        string="Do Not Contact", help="No automated or marketing message reaches this partner."
+    )
+    affinity_channel_ids = fields.One2many(
+        "affinity.partner.channel",
+        "partner_id",
+        string="Preferred Channels",
+        help="Channels in the order this partner prefers them, with cautions.",
+    )
+    affinity_window_ids = fields.One2many("affinity.contact.window", "partner_id", string="Contact Windows")
+    affinity_caution_text = fields.Text(string="Channel Cautions", compute="_compute_affinity_summary")
+    affinity_consent_summary = fields.Text(string="Consents at a Glance", compute="_compute_affinity_summary")
+
+    affinity_decision_matrix = fields.Html(
+        string="Will We Send?",
+        compute="_compute_affinity_decision_matrix",
+        sanitize=False,
+        help="For each channel and purpose: the contact decision at this moment, and why.",
+    )
+
+    @api.depends_context("uid")
+    def _compute_affinity_decision_matrix(self):
+        """The decision for every channel × purpose: one statement per pair for the whole set."""
+        channels = self.env["affinity.channel"].search([])
+        purposes = self.env["affinity.purpose"].search([])
+        partners = self.filtered("id")
+        decisions = {
+            (channel.id, purpose.id): partners.sudo()._affinity_contact_decision(channel, purpose)
+            for channel in channels
+            for purpose in purposes
+        }
+        for partner in self:
+            if not partner.id:
+                partner.affinity_decision_matrix = False
+                continue
+            head = Markup("").join(Markup("<th>%s</th>") % purpose.name for purpose in purposes)
+            rows = Markup("")
+            for channel in channels:
+                cells = Markup("")
+                for purpose in purposes:
+                    decision = decisions[(channel.id, purpose.id)][partner.id]
+                    cells += Markup('<td class="%s">%s<br/><small class="text-muted">%s</small></td>') % (
+                        "text-success" if decision.allowed else "text-danger",
+                        self.env._("Yes") if decision.allowed else self.env._("No"),
+                        reason_label(self.env, decision.reason),
+                    )
+                rows += Markup("<tr><th>%s</th>%s</tr>") % (channel.name, cells)
+            partner.affinity_decision_matrix = Markup(
+                '<table class="table table-sm o_affinity_matrix"><thead><tr><th></th>%s</tr></thead>'
+                "<tbody>%s</tbody></table>"
+            ) % (head, rows)
+
+    def action_affinity_copy_preference_link(self):
+        """A fresh personal link, e.g. to send by hand to someone who asks how to change their choices."""
+        self.ensure_one()
+        if not self.env.user.has_group(AFFINITY_USER):
+            raise AccessError(self.env._("Only Affinity users may hand out a person's preference link."))
+        self.check_access("read")
+        link = self.env["affinity.preference.centre"].sudo()._link(self)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": self.env._("Preference link"), "message": link, "sticky": True},
+        }
+
+    def _affinity_communication_texts(self):
+        """Cautions and consents as the partner form's summary statement reads them, with their formatters."""
+        channels = self.env["affinity.channel"]._names_by_id()
+        purposes = self.env["affinity.purpose"]._names_by_id()
+        states = dict(self.env["affinity.consent"]._fields["state"]._description_selection(self.env))
+
+        def caution(raw):
+            channel_id, text = raw.split(FIELD_SEPARATOR, 1)
+            return f"{channels.get(int(channel_id), '')}: {text}"
+
+        def consent(raw):
+            channel_id, purpose_id, state = raw.split(FIELD_SEPARATOR)
+            return (
+                f"{channels.get(int(channel_id), '')} / {purposes.get(int(purpose_id), '')}: {states[state]}"
+            )
+
+        return {
+            "cautions": (self._affinity_caution_lines_query(), caution),
+            "consents": (self._affinity_consent_lines_query(), consent),
+        }
+
+    def _affinity_caution_lines_query(self):
+        self.env["affinity.partner.channel"].flush_model(["partner_id", "channel_id", "caution"])
+        return SQL(
+            """SELECT pc.partner_id AS key, pc.channel_id || %(sep)s || pc.caution AS line
+                 FROM affinity_partner_channel pc
+                WHERE pc.partner_id = ANY(%(ids)s) AND COALESCE(pc.caution, '') != ''""",
+            sep=FIELD_SEPARATOR,
+            ids=self.ids,
+        )
+
+    def _affinity_consent_lines_query(self):
+        """Each consent raw, as (channel, purpose, state); names come from the cache, not from joins."""
+        self.env["affinity.consent"].flush_model(["partner_id", "channel_id", "purpose_id", "state"])
+        consents = self.env["affinity.consent"]._search([("partner_id", "in", self.ids)])
+        return SQL(
+            """SELECT c.partner_id AS key, concat_ws(%(sep)s, c.channel_id, c.purpose_id, c.state) AS line
+                 FROM affinity_consent c
+                WHERE c.id IN (%(visible)s)""",
+            sep=FIELD_SEPARATOR,
+            visible=consents.subselect(),
+        )
+
+    def _affinity_contact_decision(self, channel, purpose, when=None, check_window=True):
+        """May each partner be reached over ``channel`` for ``purpose`` at ``when``: {id: ContactDecision}.
+
+        The one decision every outbound path asks; see ``affinity.contact.decision._decide``.
+        """
+        return self.env["affinity.contact.decision"]._decide(
+            self, channel, purpose, when=when, check_window=check_window
+        )
+
+    def _affinity_cautions(self, channel_codes=None):
+        """Channel cautions to show whoever is about to write to these partners."""
+        lines = self.sudo().affinity_channel_ids.filtered(
+            lambda line: line.caution and (not channel_codes or line.channel_id.code in channel_codes)
+        )
+        return (
+            "\n".join(f"{line.partner_id.name} – {line.channel_id.name}: {line.caution}" for line in lines)
+            or False
+        )
+
+    def _affinity_set_consent(
+        self,
+        channel,
+        purpose,
+        state,
+        source="manual",
+        proof_ref=False,
+        note=False,
+        legal_basis="consent",
+        evidence=None,
+        pending_until=False,
+    ):
+        """Record one consent state for every partner of the set, logged; unchanged rows stay quiet.
+
+        ``evidence`` (``ip_address``, ``user_agent``, ``text_id``) goes to the history rows as proof.
+        """
+        channel = self.env["affinity.channel"]._get_by_code(channel)
+        purpose = self.env["affinity.purpose"]._get_by_code(purpose)
+        consents = (
+            self.env["affinity.consent"]
+            .sudo()
+            .with_context(affinity_consent_note=note, affinity_consent_evidence=evidence)
+        )
+        existing = consents.search(
+            [("partner_id", "in", self.ids), ("channel_id", "=", channel.id), ("purpose_id", "=", purpose.id)]
+        )
+        vals = {
+            "state": state,
+            "source": source,
+            "proof_ref": proof_ref,
+            "legal_basis": legal_basis,
+            "date_given": fields.Datetime.now(),
+            "pending_until": pending_until if state == "pending" else False,
+        }
+        changed = existing.filtered(lambda consent: consent.state != state)
+        if changed:
+            changed.write(vals)
+        if state == "not_asked":
+            return changed
+        known = set(existing.partner_id.ids)
+        created = consents.create(
+            [
+                dict(vals, partner_id=partner.id, channel_id=channel.id, purpose_id=purpose.id)
+                for partner in self
+                if partner.id not in known
+            ]
+        )
+        return changed | created
+
+    def _affinity_blacklist_addresses(self, kind):
+        """Addresses of this partner that Odoo's blacklist of that kind would hold."""
+        self.ensure_one()
+        if kind == "email":
+            return [self.email_normalized] if self.email_normalized else []
+        numbers = []
+        for number in (self.mobile, self.phone):
+            if number:
+                sanitized = self._phone_format(number=number, force_format="E164", raise_exception=False)
+                if sanitized and sanitized not in numbers:
+                    numbers.append(sanitized)
+        return numbers

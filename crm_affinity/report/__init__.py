@@ -1,0 +1,2 @@
+from . import affinity_campaign_score
+from . import affinity_source_performance

@@ -1,0 +1,63 @@
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
+
+from ..tools.iys import IYS_SOURCES, SOURCE_TO_IYS
+from ..tools.phone import phone_key, phone_key_sql
+
+# (typed number, the line it stands for)
+NUMBERS = [
+    # Turkish mobile, every way people type it
+    ("+90 532 123 45 67", "5321234567"),
+    ("0532 123 45 67", "5321234567"),
+    ("05321234567", "5321234567"),
+    ("5321234567", "5321234567"),
+    ("0090 (532) 123-45-67", "5321234567"),
+    ("+90.532.123.45.67", "5321234567"),
+    # Turkish landline, with and without the country and trunk prefixes
+    ("+90 212 674 85 28", "2126748528"),
+    ("0212 674 85 28", "2126748528"),
+    ("(0212) 6748528", "2126748528"),
+    # foreign numbers: the last ten digits
+    ("+44 7911 123456", "7911123456"),
+    ("+1 (415) 555-0134", "4155550134"),
+    ("+49 30 901820", "4930901820"),
+    # extensions are not part of the line
+    ("+90 212 674 85 28 ext. 42", "2126748528"),
+    ("0212 674 85 28 dahili 105", "2126748528"),
+    ("0212 674 85 28 x42", "2126748528"),
+    ("0212 674 85 28#7", "2126748528"),
+    ("0212 674 85 28; 0532 123 45 67", "2126748528"),
+    ("Fax: 0212 674 85 29", "2126748529"),
+    ("Fax 0212 674 85 29", "2126748529"),
+    ("Next: 0532 123 45 67", "5321234567"),
+    ("EXT 9 after nothing", ""),
+    # short numbers and garbage are no line at all
+    ("112", ""),
+    ("123456", ""),
+    ("1234567", "1234567"),
+    ("call me", ""),
+    ("", ""),
+    (None, ""),
+    ("٠٥٣٢١٢٣٤٥٦٧", ""),
+]
+
+
+@tagged("post_install", "-at_install")
+class TestTools(TransactionCase):
+    def test_phone_key_python_and_sql_agree(self):
+        """The one phone rule: Python and SQL give every number the same key."""
+        numbers = [number for number, _key in NUMBERS]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT n.number, %(key)s FROM unnest(%(numbers)s::text[]) WITH ORDINALITY AS n(number, i) ORDER BY i",
+                key=phone_key_sql(SQL("n.number")),
+                numbers=numbers,
+            )
+        )
+        for (number, expected), (_number, sql_key) in zip(NUMBERS, rows, strict=True):
+            with self.subTest(number=number):
+                self.assertEqual(phone_key(number), expected)
+                self.assertEqual(sql_key or "", expected)
+
+    def test_iys_source_codes_are_iys_codes(self):
+        self.assertLessEqual(set(SOURCE_TO_IYS.values()), set(IYS_SOURCES))

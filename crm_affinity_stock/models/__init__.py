@@ -1,0 +1,1 @@
+from . import affinity_followup_rule

@@ -1,0 +1,76 @@
+import json
+
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tools import file_open
+
+
+def dashboard_data():
+    with file_open("spreadsheet_dashboard_crm_affinity/data/files/relationship_dashboard.json") as data:
+        return json.load(data)
+
+
+@tagged("post_install", "-at_install")
+class TestRelationshipDashboard(TransactionCase):
+    def test_every_pivot_reads_real_fields(self):
+        """Each pivot names a model, groupable rows and columns, and measures Odoo can aggregate."""
+        for pivot in dashboard_data()["pivots"].values():
+            with self.subTest(pivot=pivot["name"]):
+                model = self.env[pivot["model"]]
+                groupby = [
+                    f"{dim['fieldName']}:{dim['granularity']}" if "granularity" in dim else dim["fieldName"]
+                    for dim in pivot["rows"] + pivot["columns"]
+                ]
+                aggregates = [
+                    "__count" if measure["fieldName"] == "__count" else f"{measure['fieldName']}:sum"
+                    for measure in pivot["measures"]
+                ]
+                for name in [dim["fieldName"] for dim in pivot["rows"] + pivot["columns"]]:
+                    self.assertTrue(model._fields[name]._description_groupable(self.env), name)
+                model._read_group(pivot["domain"], groupby, aggregates)
+
+    def test_figures_come_from_the_data(self):
+        source = self.env["utm.source"].create({"name": "Dashboard fair"})
+        partner = self.env["res.partner"].create({"name": "Fair visitor", "affinity_source_id": source.id})
+        partner.sudo().affinity_rfm_monetary = 1200
+        self.env["affinity.marketing.spend"].create(
+            {"source_id": source.id, "date_from": "2026-01-01", "date_to": "2026-01-31", "amount": 400}
+        )
+        self.env.flush_all()
+        [line] = self.env["affinity.source.performance"].search([("source_id", "=", source.id)])
+        self.assertEqual((line.customers, line.spend, line.cac, line.roi), (1, 400, 400, 200))
+
+    def test_only_affinity_administrators_see_it(self):
+        dashboard = self.env.ref("spreadsheet_dashboard_crm_affinity.spreadsheet_dashboard_affinity")
+        user = new_test_user(self.env, "dash_user", groups="base.group_user,crm_affinity.group_affinity_user")
+        manager = new_test_user(
+            self.env, "dash_manager", groups="base.group_user,crm_affinity.group_affinity_manager"
+        )
+        Dashboard = self.env["spreadsheet.dashboard"]
+        self.assertNotIn(dashboard, Dashboard.with_user(user).search([]))
+        self.assertIn(dashboard, Dashboard.with_user(manager).search([]))
+        data = dashboard.with_user(manager).get_readonly_dashboard()
+        self.assertTrue(data)
+
+
+@tagged("post_install", "-at_install")
+class TestTurkishTour(HttpCase):
+    def test_turkish_tour(self):
+        """A Turkish administrator's day: the Affinity and Communication tabs, then the dashboard."""
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["crm_affinity", "spreadsheet_dashboard_crm_affinity", "spreadsheet_dashboard"],
+            ["tr_TR"],
+            overwrite=True,
+        )
+        admin = self.env.ref("base.user_admin")
+        admin.write({"lang": "tr_TR", "tour_enabled": False})
+        partner = self.env["res.partner"].create({"name": "Ayşe Yılmaz", "email": "ayse.tour@example.com"})
+        self.env["affinity.preference"].create(
+            {
+                "partner_id": partner.id,
+                "category_id": self.env.ref("crm_affinity.affinity_preference_category_flowers").id,
+                "name": "Papatya",
+            }
+        )
+        partner._affinity_set_consent("email", "marketing", "granted", source="web_form")
+        self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_turkish_tour", login="admin")
