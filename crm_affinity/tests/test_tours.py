@@ -127,3 +127,24 @@ class TestTours(HttpCase):
             "crm_affinity_skipped_followup_tour",
             login="admin",
         )
+
+    def test_preference_centre_tour(self):
+        """A person withdraws SMS marketing on their Turkish page; the back office shows the decision flip."""
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.env["ir.module.module"]._load_module_terms(["crm_affinity"], ["tr_TR"], overwrite=True)
+        self.env.company.affinity_consent_mode = "opt_in"
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Tur Tercih",
+                "email": "tur.tercih@example.com",
+                "mobile": "+90 532 999 88 77",
+                "lang": "tr_TR",
+            }
+        )
+        partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        link = self.env["affinity.preference.centre"]._link(partner)
+        self.start_tour(link.split(partner.get_base_url(), 1)[1], "crm_affinity_preference_centre_tour")
+        decision = partner._affinity_contact_decision("sms", "marketing", check_window=False)[partner.id]
+        self.assertEqual(decision.reason, "denied")
+        self.env.ref("base.user_admin").lang = "tr_TR"
+        self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_decision_matrix_tour", login="admin")

@@ -1,0 +1,55 @@
+import { registry } from "@web/core/registry";
+
+/** A person on their own preference page, in Turkish, withdraws SMS marketing. */
+registry.category("web_tour.tours").add("crm_affinity_preference_centre_tour", {
+    steps: () => [
+        {
+            content: "The page speaks Turkish",
+            trigger: "h1:contains(İletişim tercihleriniz)",
+        },
+        {
+            content: "SMS marketing is on: switch it off",
+            trigger: ".o_affinity_preferences_form label:contains(SMS — Pazarlama)",
+            run: function () {
+                const input = document.getElementById(this.anchor.getAttribute("for"));
+                if (!input.checked) {
+                    throw new Error("SMS marketing should start switched on");
+                }
+                input.click();
+            },
+        },
+        {
+            content: "Save",
+            trigger: "button.o_affinity_save:contains(Seçimlerimi kaydet)",
+            run: "click",
+        },
+        {
+            content: "Saved, in Turkish",
+            trigger: ".o_affinity_saved:contains(Seçimleriniz kaydedildi)",
+        },
+    ],
+});
+
+/** In the back office, the partner's communication page shows the decision that flipped. */
+registry.category("web_tour.tours").add("crm_affinity_decision_matrix_tour", {
+    steps: () => [
+        {
+            content: "Open the Communication tab",
+            trigger: ".o_notebook .nav-link:contains(İletişim)",
+            run: "click",
+        },
+        {
+            content: "Open the full communication page",
+            trigger: "button[name=action_affinity_open_communication]",
+            run: "click",
+        },
+        {
+            content: "SMS marketing: no, because consent was denied",
+            trigger: ".o_affinity_matrix tr:contains(SMS) td.text-danger:contains(izin reddedildi)",
+        },
+        {
+            content: "The history says the person did it from the preference centre",
+            trigger: ".o_field_one2many[name=affinity_consent_log_ids] .o_data_cell:contains(Tercih merkezi)",
+        },
+    ],
+});
