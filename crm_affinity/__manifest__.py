@@ -41,6 +41,7 @@
         "views/affinity_contact_window_views.xml",
         "views/affinity_consent_views.xml",
         "views/affinity_consent_log_views.xml",
+        "views/affinity_consent_text_views.xml",
         "views/affinity_marketing_spend_views.xml",
         "views/affinity_followup_views.xml",
         "views/affinity_followup_rule_views.xml",

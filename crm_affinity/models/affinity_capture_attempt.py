@@ -14,9 +14,7 @@ class AffinityCaptureAttempt(models.Model):
     _order = "create_date desc, id desc"
 
     ip_address = fields.Char(string="IP Address", index=True, readonly=True)
-    address = fields.Char(
-        string="Address", index=True, readonly=True, help="The e-mail or phone the form spoke of."
-    )
+    address = fields.Char(index=True, readonly=True, help="The e-mail or phone the form spoke of.")
     accepted = fields.Boolean(readonly=True)
 
     @api.model

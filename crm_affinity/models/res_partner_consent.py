@@ -48,8 +48,8 @@ class ResPartner(models.Model):
     @api.depends_context("uid")
     def _compute_affinity_decision_matrix(self):
         """The decision for every channel × purpose: one statement per pair for the whole set."""
-        channels = self.env["affinity.channel"].search([])
-        purposes = self.env["affinity.purpose"].search([])
+        channels = self.env["affinity.channel"].search([("active", "=", True)])
+        purposes = self.env["affinity.purpose"].search([("active", "=", True)])
         partners = self.filtered("id")
         decisions = {
             (channel.id, purpose.id): partners.sudo()._affinity_contact_decision(channel, purpose)

@@ -7,8 +7,11 @@ import re
 from freezegun import freeze_time
 
 from odoo.addons.mail.tests.common import MockEmail
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
+
+from .common import AffinityCase
 
 
 @tagged("post_install", "-at_install")
@@ -272,3 +275,44 @@ class TestConsentCapture(HttpCase):
         self.env["affinity.capture.attempt"].search([]).unlink()
         codes = [self.post(self.payload("same@example.com"))[0] for _i in range(3)]
         self.assertEqual(codes, [200, 200, 429])
+
+
+@tagged("post_install", "-at_install")
+class TestPreferenceAccess(AffinityCase):
+    """Who may see the proof texts and the capture log, and who may hand out a person's link."""
+
+    def test_texts_are_proof_and_readable(self):
+        text = self.env["affinity.consent.text"]._keep("Kampanyalardan haberdar olmak istiyorum.", "capture")
+        self.assertEqual(text, self.env["affinity.consent.text"]._keep(text.body, "capture"), "kept once")
+        self.assertEqual(text.with_user(self.user_plain).body, text.body)
+        with self.assertRaises(AccessError):
+            self.env["affinity.consent.text"].with_user(self.user_affinity).create(
+                {"text_hash": "x", "body": "x", "kind": "capture"}
+            )
+        with self.assertRaises(UserError):
+            text.sudo().write({"body": "Another text"})
+        with self.assertRaises(UserError):
+            text.sudo().unlink()
+
+    def test_capture_log_is_for_administrators(self):
+        attempt = self.env["affinity.capture.attempt"].create({"ip_address": "127.0.0.9", "address": "a@b.c"})
+        for user in (self.user_plain, self.user_affinity, self.user_portal):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                attempt.with_user(user).read(["ip_address"])
+        self.assertEqual(attempt.with_user(self.user_manager).ip_address, "127.0.0.9")
+
+    def test_preference_link_only_for_affinity_users(self):
+        with self.assertRaises(AccessError):
+            self.partner.with_user(self.user_plain).action_affinity_copy_preference_link()
+        action = self.partner.with_user(self.user_affinity).action_affinity_copy_preference_link()
+        token = action["params"]["message"].rsplit("/", 1)[1]
+        self.assertEqual(
+            self.env["affinity.preference.centre"]._partner_of_token(token), (self.partner, None)
+        )
+
+    def test_matrix_shows_the_decision_with_its_reason(self):
+        self.env.company.affinity_consent_mode = "opt_in"
+        self.partner._affinity_set_consent("sms", "marketing", "denied")
+        matrix = self.partner.with_user(self.user_plain).affinity_decision_matrix
+        row = re.search(r"<tr><th>SMS</th>(.*?)</tr>", matrix).group(1)
+        self.assertIn('text-danger">No<br/><small class="text-muted">consent denied', row)
