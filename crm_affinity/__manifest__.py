@@ -19,7 +19,7 @@
         "mass_mailing",
         "mass_mailing_sms",
     ],
-    "external_dependencies": {"python": ["xlsxwriter", "openpyxl"]},
+    "external_dependencies": {"python": ["xlsxwriter", "openpyxl", "holidays"]},
     "data": [
         "security/crm_affinity_security.xml",
         "security/ir.model.access.csv",
@@ -42,6 +42,7 @@
         "views/affinity_consent_views.xml",
         "views/affinity_consent_log_views.xml",
         "views/affinity_consent_text_views.xml",
+        "views/affinity_iys_views.xml",
         "views/affinity_marketing_spend_views.xml",
         "views/affinity_followup_views.xml",
         "views/affinity_followup_rule_views.xml",

@@ -32,6 +32,8 @@ from . import affinity_contact_decision
 from . import affinity_consent_api
 from . import affinity_preference_centre
 from . import mailing_subscription
+from . import affinity_iys_account
+from . import affinity_iys_push
 from . import mail_message
 from . import sale_order
 from . import crm_lead

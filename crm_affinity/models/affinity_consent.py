@@ -71,6 +71,20 @@ class AffinityConsent(models.Model):
     )
     last_request_until = fields.Datetime(readonly=True)
     log_ids = fields.One2many("affinity.consent.log", "consent_id", string="History")
+    iys_status = fields.Selection(
+        [("ONAY", "ONAY"), ("RET", "RET")],
+        string="IYS Status",
+        readonly=True,
+        help="What IYS holds for this recipient and type, as last read or registered.",
+    )
+    iys_synced_at = fields.Datetime(string="IYS Status Read At", readonly=True)
+    iys_in_sync = fields.Boolean(
+        string="Registered at IYS",
+        compute="_compute_iys_in_sync",
+        store=True,
+        help="IYS holds what this consent says (a denial IYS never approved needs nothing there).",
+    )
+    iys_push_ids = fields.One2many("affinity.iys.push", "consent_id", string="IYS Queue")
 
     _sql_constraints = [
         (
@@ -80,9 +94,24 @@ class AffinityConsent(models.Model):
         ),
     ]
 
+    @api.depends("state", "iys_status")
+    def _compute_iys_in_sync(self):
+        for consent in self:
+            consent.iys_in_sync = (
+                consent.state == "granted"
+                and consent.iys_status == "ONAY"
+                or consent.state == "denied"
+                and consent.iys_status != "ONAY"
+                or consent.state not in ("granted", "denied")
+            )
+
     @api.depends("source", "date_given", "channel_id.iys_type", "purpose_id.code", "state")
     def _compute_iys_deadline(self):
+        holidays = {}
         for consent in self:
+            company = consent.company_id or self.env.company
+            if company.id not in holidays:
+                holidays[company.id] = company._affinity_public_holidays()
             needs_iys = (
                 consent.channel_id.iys_type
                 and consent.purpose_id.code == "marketing"
@@ -91,7 +120,9 @@ class AffinityConsent(models.Model):
                 and consent.date_given
             )
             consent.iys_deadline = (
-                add_business_days(consent.date_given.date(), IYS_BUSINESS_DAYS) if needs_iys else False
+                add_business_days(consent.date_given.date(), IYS_BUSINESS_DAYS, holidays[company.id])
+                if needs_iys
+                else False
             )
 
     @api.depends("partner_id", "channel_id", "purpose_id")
@@ -140,6 +171,26 @@ class AffinityConsent(models.Model):
                     "date_given": fields.Datetime.now(),
                 }
             )
+
+    def _iys_knows_approval(self):
+        """Does IYS hold, or is it about to hold, an approval for this consent's recipient?"""
+        self.ensure_one()
+        return self.iys_status == "ONAY" or any(
+            push.status == "ONAY" and push.state != "rejected" for push in self.iys_push_ids
+        )
+
+    @api.model
+    def _iys_overdue_action(self, company=None):
+        """Consents obtained outside IYS whose 3 business days passed without reaching it."""
+        company = company or self.env.company
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Overdue at IYS"),
+            "res_model": "affinity.consent",
+            "view_mode": "list,form",
+            "domain": company._affinity_iys_overdue_domain(),
+            "context": {"create": False},
+        }
 
     def _expire_pending(self):
         """Grants nobody confirmed in time go back to what they were, each with its history row."""
@@ -194,7 +245,8 @@ class AffinityConsent(models.Model):
                 }
             )
         if log_vals:
-            self.env["affinity.consent.log"].sudo().create(log_vals)
+            logs = self.env["affinity.consent.log"].sudo().create(log_vals)
+            self.env["affinity.iys.push"]._enqueue(logs)
 
     def _sync_blacklists(self):
         """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.

@@ -38,6 +38,23 @@ class AffinityConsentLog(models.Model):
         help="The exact text the person saw when they decided.",
     )
     text_hash = fields.Char(related="text_id.text_hash", string="Text Hash (SHA-256)")
+    iys_push_ids = fields.One2many("affinity.iys.push", "log_id", string="Sent to IYS")
+    iys_state = fields.Char(string="IYS", compute="_compute_iys")
+    iys_transaction_id = fields.Char(string="IYS Transaction", compute="_compute_iys")
+    iys_error = fields.Char(string="IYS Error", compute="_compute_iys")
+
+    def _compute_iys(self):
+        """What IYS answered for this change, read from its queue row: the proof itself never changes."""
+        states = dict(self.env["affinity.iys.push"]._fields["state"]._description_selection(self.env))
+        for log in self:
+            push = log.iys_push_ids.sorted("id")[-1:]
+            log.iys_state = states.get(push.state) if push else False
+            log.iys_transaction_id = push.transaction_id or False
+            log.iys_error = (
+                f"{push.error_code}: {push.error_label}"
+                if push and push.error_code and push.state == "rejected"
+                else False
+            )
 
     def write(self, vals):  # pylint: disable=method-required-super
         # Never delegates to super(): no path, sudo included, may rewrite proof.

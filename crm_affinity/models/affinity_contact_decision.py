@@ -38,6 +38,7 @@ class DecisionFacts(NamedTuple):
     expiry: datetime.date | None
     marketing_state: str | None
     marketing_expiry: datetime.date | None
+    marketing_iys: str | None
 
 
 class ConsentPolicy(NamedTuple):
@@ -47,6 +48,7 @@ class ConsentPolicy(NamedTuple):
     greetings_follow_marketing: bool
     requires_consent: bool
     opt_in: bool
+    iys_required: bool = False
 
 
 class AffinityContactDecision(models.AbstractModel):
@@ -86,16 +88,16 @@ class AffinityContactDecision(models.AbstractModel):
         # Few distinct fact combinations stand behind many partners: decide each combination once.
         decided = {}
         for row in rows:
-            partner_id, company_id, tz = row[0], row[8], row[9]
-            key = (company_id, row[1:8])
+            partner_id, company_id, tz = row[0], row[9], row[10]
+            key = (company_id, row[1:9])
             decision = decided.get(key)
             if decision is None:
                 policy = companies.get(company_id)
                 if policy is None:
                     company = self.env["res.company"].browse(company_id) if company_id else default_company
-                    policy = companies[company_id] = self._policy(purpose, company)
+                    policy = companies[company_id] = self._policy(purpose, company, channel)
                     company_windows[company_id] = company._affinity_default_windows(channel)
-                decision = decided[key] = self._decide_one(policy, today, DecisionFacts(*row[1:8]))
+                decision = decided[key] = self._decide_one(policy, today, DecisionFacts(*row[1:9]))
             if decision.allowed and check_window:
                 partner_windows = windows.get(partner_id) or company_windows[company_id]
                 decision = self._check_window(decision, partner_windows, tz, when)
@@ -125,9 +127,9 @@ class AffinityContactDecision(models.AbstractModel):
             blacklisted = SQL("FALSE")
         if purpose == marketing:
             # The consent already joined is the marketing one: no second join.
-            marketing_columns, marketing_join = SQL("c.state, c.expiry_date"), SQL()
+            marketing_columns, marketing_join = SQL("c.state, c.expiry_date, c.iys_status"), SQL()
         else:
-            marketing_columns = SQL("cm.state, cm.expiry_date")
+            marketing_columns = SQL("cm.state, cm.expiry_date, cm.iys_status")
             marketing_join = SQL(
                 "LEFT JOIN affinity_consent cm ON cm.partner_id = p.id AND cm.channel_id = %s AND cm.purpose_id = %s",
                 channel.id,
@@ -159,7 +161,7 @@ class AffinityContactDecision(models.AbstractModel):
         )
 
     @api.model
-    def _policy(self, purpose, company):
+    def _policy(self, purpose, company, channel=None):
         """What a purpose demands in a company, read once per decision rather than once per partner."""
         is_marketing = purpose.code == "marketing"
         commercial = is_marketing or (
@@ -170,6 +172,10 @@ class AffinityContactDecision(models.AbstractModel):
             greetings_follow_marketing=commercial and not is_marketing,
             requires_consent=purpose.requires_consent or commercial,
             opt_in=company.affinity_consent_mode == "opt_in",
+            # With an IYS account, a commercial message over a registry channel needs IYS's ONAY mirrored here.
+            iys_required=bool(
+                commercial and channel and channel.iys_type and company._affinity_iys_account()
+            ),
         )
 
     @api.model
@@ -187,6 +193,8 @@ class AffinityContactDecision(models.AbstractModel):
             return ContactDecision(False, "denied")
         if policy.commercial and facts.blacklisted:
             return ContactDecision(False, "blacklisted")
+        if policy.iys_required and facts.marketing_iys != "ONAY":
+            return ContactDecision(False, "iys_not_approved")
         granted = [(s, e) for s, e in states if s == "granted"]
         if granted:
             if all(e and e < today for _s, e in granted):

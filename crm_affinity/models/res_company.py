@@ -1,5 +1,12 @@
+import datetime
+
+try:
+    import holidays
+except ImportError:  # pragma: no cover - declared in external_dependencies
+    holidays = None
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class ResCompany(models.Model):
@@ -161,3 +168,59 @@ class ResCompany(models.Model):
             lambda w: not w.channel_id
         )
         return [(int(w.weekday), w.hour_from, w.hour_to) for w in chosen]
+
+    def _affinity_iys_account(self):
+        """This company's active IYS account, if it has one."""
+        self.ensure_one()
+        return self.env["affinity.iys.account"].sudo().search([("company_id", "=", self.id)], limit=1)
+
+    def _affinity_public_holidays(self):
+        """Dates of the company's public holidays, from its working calendar (the global time off)."""
+        self.ensure_one()
+        calendar = self.sudo().resource_calendar_id
+        days = set()
+        for leave in calendar.global_leave_ids:
+            day = leave.date_from.date()
+            while day <= leave.date_to.date():
+                days.add(day)
+                day += datetime.timedelta(days=1)
+        return days
+
+    def _affinity_fill_turkish_holidays(self, years):
+        """Turkey's public holidays (the holidays library) as global time off of the company's calendar."""
+        self.ensure_one()
+        if holidays is None:
+            raise UserError(self.env._("The Python library 'holidays' is not installed on the server."))
+        calendar = self.sudo().resource_calendar_id
+        if not calendar:
+            raise UserError(self.env._("The company %s has no working calendar.", self.name))
+        known = self._affinity_public_holidays()
+        vals_list = [
+            {
+                "name": name,
+                "calendar_id": calendar.id,
+                "company_id": self.id,
+                "date_from": datetime.datetime.combine(day, datetime.time(0, 0)),
+                "date_to": datetime.datetime.combine(day, datetime.time(23, 59, 59)),
+                "time_type": "leave",
+            }
+            for day, name in sorted(holidays.Turkey(years=years, language="tr").items())
+            if day not in known
+        ]
+        self.env["resource.calendar.leaves"].sudo().create(vals_list)
+        if vals_list:
+            # Deadlines already computed move with the new holidays.
+            consents = (
+                self.env["affinity.consent"]
+                .sudo()
+                .search([("company_id", "=", self.id), ("iys_deadline", "!=", False)])
+            )
+            consents._compute_iys_deadline()
+        return len(vals_list)
+
+    def _affinity_iys_overdue_domain(self):
+        return [
+            ("company_id", "in", [self.id, False]),
+            ("iys_deadline", "<", fields.Date.context_today(self)),
+            ("iys_in_sync", "=", False),
+        ]

@@ -163,6 +163,7 @@ class ResPartner(models.Model):
         legal_basis="consent",
         evidence=None,
         pending_until=False,
+        date_given=None,
     ):
         """Record one consent state for every partner of the set, logged; unchanged rows stay quiet.
 
@@ -183,7 +184,7 @@ class ResPartner(models.Model):
             "source": source,
             "proof_ref": proof_ref,
             "legal_basis": legal_basis,
-            "date_given": fields.Datetime.now(),
+            "date_given": date_given or fields.Datetime.now(),
             "pending_until": pending_until if state == "pending" else False,
         }
         changed = existing.filtered(lambda consent: consent.state != state)
@@ -200,6 +201,18 @@ class ResPartner(models.Model):
             ]
         )
         return changed | created
+
+    def _affinity_iys_recipient(self, channel):
+        """The address IYS knows this partner by for a channel: the e-mail, or the number in E.164."""
+        self.ensure_one()
+        if channel.address_kind == "email":
+            return self.email_normalized or False
+        for number in (self.mobile, self.phone):
+            if number:
+                formatted = self._phone_format(number=number, force_format="E164", raise_exception=False)
+                if formatted:
+                    return formatted
+        return False
 
     def _affinity_blacklist_addresses(self, kind):
         """Addresses of this partner that Odoo's blacklist of that kind would hold."""

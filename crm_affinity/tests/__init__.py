@@ -17,3 +17,4 @@ from . import test_tools
 from . import test_homes
 from . import test_translations
 from . import test_preference_centre
+from . import test_iys

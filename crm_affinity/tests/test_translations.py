@@ -46,6 +46,10 @@ SAME_IN_TURKISH = {
     "JSON",
     "Excel (XLSX)",
     "Segment",
+    "ONAY",
+    "RET",
+    "BIREYSEL",
+    "TACIR",
 }
 
 

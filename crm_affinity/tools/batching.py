@@ -25,3 +25,11 @@ def process_in_batches(records, method, batch_size=5000):
             # Commit per batch: a later failure must not roll back work already done.
             records.env.cr.commit()
     return done
+
+
+def commit_unless_testing(env):
+    """Commit what a sync step did, so a crash later in the run never repeats or loses it."""
+    env.flush_all()
+    if not is_testing():
+        # Outside tests only: the test transaction is rolled back as a whole.
+        env.cr.commit()

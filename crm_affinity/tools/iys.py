@@ -1,5 +1,7 @@
 """IYS (İleti Yönetim Sistemi) codes and how they map onto this addon's consent values."""
 
+from odoo.tools.translate import LazyTranslate
+
 IYS_TYPES = {"EPOSTA": "email", "MESAJ": "sms", "ARAMA": "phone"}
 IYS_STATUS = {"ONAY": "granted", "RET": "denied"}
 IYS_SOURCES = {
@@ -29,3 +31,50 @@ SOURCE_TO_IYS = {
 }
 STATE_TO_IYS = {state: code for code, state in IYS_STATUS.items()}
 CHANNEL_TO_IYS = {channel: code for code, channel in IYS_TYPES.items()}
+SOURCE_TO_IYS.update(
+    {
+        "preference_centre": "HS_WEB",
+        "capture": "HS_WEB",
+        "confirmation": "HS_EPOSTA",
+        "unsubscribe": "HS_EPOSTA",
+        "offboarding": "HS_FIZIKSEL_ORTAM",
+        "blacklist": "HS_FIZIKSEL_ORTAM",
+    }
+)
+# Consents of this purpose are the commercial ones IYS registers (greetings follow them).
+IYS_PURPOSE = "marketing"
+
+_lt = LazyTranslate(__name__)
+# What an IYS answer means, in words people read. H084 is IYS's; the RULE_* names are those of the
+# stand-in server in the tests, one per rule IYS enforces (IYS's own numbering is in its documentation).
+IYS_ERROR_LABELS = {
+    "H084": _lt("the hourly limit of token requests is reached: the account waits before asking again"),
+    "RULE_FIRST_RET": _lt("a first consent for this recipient cannot be a rejection"),
+    "RULE_SAME_STATUS": _lt("IYS already holds this status"),
+    "RULE_NOT_NEWER": _lt("the consent date is not later than the one IYS holds"),
+    "RULE_FUTURE": _lt("the consent date is in the future"),
+    "RULE_TOO_OLD": _lt("the consent date is before 1 May 2015"),
+    "RULE_LATE": _lt("the consent is more than 3 business days old: IYS no longer accepts it"),
+    "RULE_KARAR_FIRST": _lt("HS_KARAR cannot be the source of a first consent"),
+    "RULE_2015_DATE": _lt("HS_2015 goes only with 2015-05-01 00:00:00"),
+    "RULE_BAD_SOURCE": _lt("the source is not one IYS accepts"),
+    "RULE_BAD_DATE": _lt("the consent date is not in the form YYYY-MM-DD HH:mm:ss"),
+    "RULE_MISSING_FIELD": _lt("a required field is missing"),
+}
+KIND_LABELS = {
+    "retry": _lt("IYS could not be reached or failed: the change is tried again later"),
+    "pause": _lt("IYS asked us to wait: the account pauses"),
+    "auth": _lt("IYS refused the credentials: check the account's user name and password"),
+    "rejected": _lt("IYS rejected the change"),
+}
+
+
+def iys_error_label(env, error=None, code=None, kind=None):
+    """An IYS answer as people read it, whatever language they work in."""
+    code = code or (error.code if error else None)
+    kind = kind or (error.kind if error else None)
+    if code in IYS_ERROR_LABELS:
+        return env._(IYS_ERROR_LABELS[code])
+    if kind in KIND_LABELS:
+        return env._(KIND_LABELS[kind])
+    return str(error) if error else (code or "")

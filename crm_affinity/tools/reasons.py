@@ -15,6 +15,7 @@ REASON_LABELS = {
     "expired": _lt("consent expired"),
     "not_asked_optin_mode": _lt("not asked — opt-in mode"),
     "pending_confirmation": _lt("awaiting the person's confirmation"),
+    "iys_not_approved": _lt("no approval (ONAY) at IYS"),
     "outside_window": _lt("outside the contact window"),
     "no_permitted_channel": _lt("no permitted channel"),
     "no_template": _lt("no template for this channel"),
@@ -30,6 +31,7 @@ FAILURE_TYPES = [
     ("affinity_not_asked_optin_mode", "Consent never asked, opt-in mode (Affinity)"),
     ("affinity_blacklisted", "Blacklisted number or address of the partner (Affinity)"),
     ("affinity_pending_confirmation", "Consent awaiting confirmation (Affinity)"),
+    ("affinity_iys_not_approved", "No approval at IYS (Affinity)"),
 ]
 
 

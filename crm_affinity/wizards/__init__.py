@@ -5,6 +5,7 @@ from . import affinity_consent_export
 from . import affinity_spend_import
 from . import affinity_offboard
 from . import affinity_value_export
+from . import affinity_iys_reconcile
 from . import mail_compose_message
 from . import sms_composer
 from . import mail_activity_schedule

@@ -1,0 +1,239 @@
+import datetime
+
+from odoo import api, fields, models
+
+from ..tools.dates import utc_to_turkish
+from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, SOURCE_TO_IYS, STATE_TO_IYS, iys_error_label
+from ..tools.iys_client import IysError
+
+PUSH_STATES = [
+    ("queued", "Queued"),
+    ("sending", "Being sent"),
+    ("submitted", "Submitted, awaiting IYS"),
+    ("done", "Registered at IYS"),
+    ("rejected", "Rejected by IYS"),
+]
+MAX_ATTEMPTS = 8
+
+
+class AffinityIysPush(models.Model):
+    """One consent change on its way to IYS: pushed once, its answer kept beside the history row."""
+
+    _name = "affinity.iys.push"
+    _description = "Affinity IYS Push"
+    _order = "id desc"
+
+    account_id = fields.Many2one("affinity.iys.account", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    consent_id = fields.Many2one("affinity.consent", ondelete="set null", index=True)
+    log_id = fields.Many2one("affinity.consent.log", string="History Row", ondelete="set null", index=True)
+    partner_id = fields.Many2one("res.partner", ondelete="set null", index=True)
+    recipient = fields.Char(required=True)
+    recipient_type = fields.Selection([("BIREYSEL", "BIREYSEL"), ("TACIR", "TACIR")], default="BIREYSEL")
+    consent_type = fields.Selection(
+        [("EPOSTA", "EPOSTA"), ("MESAJ", "MESAJ"), ("ARAMA", "ARAMA")], required=True
+    )
+    status = fields.Selection([("ONAY", "ONAY"), ("RET", "RET")], required=True)
+    source_code = fields.Char(string="IYS Source")
+    consent_date = fields.Char(string="Consent Date (Turkish time)")
+    state = fields.Selection(PUSH_STATES, default="queued", required=True, index=True)
+    request_id = fields.Char(string="Request ID", index=True)
+    item_index = fields.Integer()
+    transaction_id = fields.Char(string="Transaction ID")
+    error_code = fields.Char()
+    error_message = fields.Char()
+    error_label = fields.Char(string="Meaning", compute="_compute_error_label")
+    attempts = fields.Integer()
+    next_try = fields.Datetime()
+
+    @api.depends("error_code", "state")
+    def _compute_error_label(self):
+        for push in self:
+            push.error_label = (
+                iys_error_label(self.env, code=push.error_code, kind="rejected") if push.error_code else False
+            )
+
+    @api.model
+    def _enqueue(self, logs):
+        """Queue the commercial changes a company with an IYS account must register (we are master)."""
+        logs = logs.filtered(
+            lambda log: (
+                log.consent_id
+                and log.consent_id.channel_id.iys_type
+                and log.consent_id.purpose_id.code == IYS_PURPOSE
+                and log.source != "iys"
+                and log.new_state in ("granted", "denied")
+            )
+        )
+        if not logs:
+            return self
+        accounts = {
+            account.company_id.id: account
+            for account in self.env["affinity.iys.account"].sudo().search([("mode", "=", "ours")])
+        }
+        default = self.env.company.id
+        vals_list = []
+        for log in logs:
+            consent = log.consent_id
+            account = accounts.get((consent.company_id or log.company_id).id or default)
+            if not account:
+                continue
+            status = STATE_TO_IYS[log.new_state]
+            if status == "RET" and not consent._iys_knows_approval():
+                # IYS refuses a rejection for a recipient it never approved: nothing to withdraw there.
+                continue
+            recipient = consent.partner_id._affinity_iys_recipient(consent.channel_id)
+            if not recipient:
+                continue
+            vals_list.append(
+                {
+                    "account_id": account.id,
+                    "consent_id": consent.id,
+                    "log_id": log.id,
+                    "partner_id": consent.partner_id.id,
+                    "recipient": recipient,
+                    "recipient_type": "TACIR" if consent.partner_id.is_company else "BIREYSEL",
+                    "consent_type": CHANNEL_TO_IYS[consent.channel_id.code]
+                    if consent.channel_id.code in CHANNEL_TO_IYS
+                    else consent.channel_id.iys_type,
+                    "status": status,
+                    "source_code": SOURCE_TO_IYS.get(log.source, "HS_FIZIKSEL_ORTAM"),
+                    "consent_date": utc_to_turkish(log.consent_date or fields.Datetime.now()),
+                }
+            )
+        return self.sudo().create(vals_list)
+
+    def _payload(self):
+        self.ensure_one()
+        payload = {
+            "recipient": self.recipient,
+            "recipientType": self.recipient_type,
+            "type": self.consent_type,
+            "status": self.status,
+        }
+        if self.recipient_type == "BIREYSEL":
+            payload.update(source=self.source_code, consentDate=self.consent_date)
+        return payload
+
+    def _failed_attempt(self, error):
+        """Back to the queue with a growing wait; a change IYS itself rejects is never retried blindly."""
+        now = fields.Datetime.now()
+        for push in self:
+            if error.kind == "rejected":
+                push.write({"state": "rejected", "error_code": error.code, "error_message": str(error)[:250]})
+                continue
+            vals = {"state": "queued", "error_code": error.code, "error_message": str(error)[:250]}
+            if error.kind == "retry":
+                # Network and server errors: each attempt waits twice as long; a paused account waits as a whole.
+                attempts = push.attempts + 1
+                vals.update(
+                    attempts=attempts,
+                    next_try=now + datetime.timedelta(minutes=2 ** min(attempts, MAX_ATTEMPTS)),
+                )
+            push.write(vals)
+
+    def _recover_sending(self, client):
+        """Rows a crash left between 'being sent' and 'submitted': IYS says whether they arrived."""
+        for push in self.filtered(lambda p: p.state == "sending"):
+            current = client.status(push.recipient, push.recipient_type, push.consent_type)
+            if current and current.get("status") == push.status:
+                push.write({"state": "done", "transaction_id": current.get("transactionId") or False})
+                push._mirror(push.status)
+            else:
+                push.state = "queued"
+
+    def _poll(self, client):
+        """Read the answers of submitted bulk requests; items IYS still has in its queue wait."""
+        submitted = self.filtered(lambda p: p.state == "submitted")
+        for request_id in set(submitted.mapped("request_id")):
+            rows = submitted.filtered(lambda p, request_id=request_id: p.request_id == request_id).sorted(
+                "id"
+            )
+            try:
+                results = client.result(request_id)
+            except IysError as error:
+                if error.kind in ("pause", "auth"):
+                    raise
+                continue
+            by_index = {item.get("index"): item for item in results}
+            for index, push in enumerate(rows):
+                item = by_index.get(index) or {}
+                if item.get("status") == "success":
+                    push.write(
+                        {"state": "done", "transaction_id": item.get("transactionId"), "item_index": index}
+                    )
+                    push._mirror(push.status)
+                elif item.get("status") == "failure":
+                    error = item.get("error") or {}
+                    push.write(
+                        {
+                            "state": "rejected",
+                            "item_index": index,
+                            "error_code": error.get("code"),
+                            "error_message": (error.get("message") or "")[:250],
+                        }
+                    )
+
+    def _mirror(self, status):
+        if self.consent_id:
+            self.consent_id.sudo().write({"iys_status": status, "iys_synced_at": fields.Datetime.now()})
+
+    def action_retry(self):
+        """An administrator sends a rejected change again, once they fixed what IYS named."""
+        self.filtered(lambda p: p.state == "rejected").write(
+            {"state": "queued", "error_code": False, "error_message": False, "next_try": False}
+        )
+
+
+class AffinityIysUnmatched(models.Model):
+    """A change IYS knows of a recipient this database does not: kept for a person to look at."""
+
+    _name = "affinity.iys.unmatched"
+    _description = "Affinity IYS Unknown Recipient"
+    _order = "write_date desc, id desc"
+
+    account_id = fields.Many2one("affinity.iys.account", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
+    recipient = fields.Char(required=True, index=True)
+    consent_type = fields.Char(required=True)
+    status = fields.Char()
+    source_code = fields.Char(string="IYS Source")
+    consent_date = fields.Char(string="Consent Date (Turkish time)")
+    transaction_id = fields.Char(string="Transaction ID")
+
+    _sql_constraints = [
+        (
+            "account_recipient_type_uniq",
+            "unique(account_id, recipient, consent_type)",
+            "A recipient is listed once per IYS type.",
+        ),
+    ]
+
+    @api.model
+    def _keep(self, account, changes):
+        """Insert or bring up to date, keyed by recipient and type: the newest word is kept."""
+        existing = {
+            (row.recipient, row.consent_type): row
+            for row in self.sudo().search(
+                [("account_id", "=", account.id), ("recipient", "in", [c["recipient"] for c in changes])]
+            )
+        }
+        for change in changes:
+            vals = {
+                "status": change.get("status"),
+                "source_code": change.get("source"),
+                "consent_date": change.get("consentDate"),
+                "transaction_id": change.get("transactionId"),
+            }
+            row = existing.get((change["recipient"], change["type"]))
+            if row:
+                row.write(vals)
+            else:
+                existing[(change["recipient"], change["type"])] = self.sudo().create(
+                    dict(
+                        vals,
+                        account_id=account.id,
+                        recipient=change["recipient"],
+                        consent_type=change["type"],
+                    )
+                )

@@ -1,0 +1,160 @@
+"""The IYS client: every request crm_affinity makes to İleti Yönetim Sistemi goes through here.
+
+It knows IYS's routes, its OAuth2 password grant with refresh tokens, and how each failure is to be read:
+``IysError.kind`` says what the caller should do — ``retry`` (network, 5xx: back off), ``pause`` (H084,
+429: stop asking for a while), ``auth`` (bad credentials: tell an administrator), ``rejected`` (422 and
+other 4xx: show it, never retry blindly). Credentials and tokens never reach a log line.
+"""
+
+import datetime
+import logging
+
+import requests
+
+_logger = logging.getLogger(__name__)
+
+TIMEOUT = 30
+# IYS answers H084 when the hourly number of token requests is reached.
+TOKEN_LIMIT_CODE = "H084"
+
+
+class IysError(Exception):
+    def __init__(self, kind, message, code=None, http_status=None, errors=None, retry_after=None):
+        super().__init__(message)
+        self.kind = kind
+        self.code = code
+        self.http_status = http_status
+        self.errors = errors or []
+        self.retry_after = retry_after
+
+
+class IysClient:
+    """One account's conversation with IYS; ``tokens`` is a dict the caller stores between runs."""
+
+    def __init__(self, base_url, iys_code, brand_code, username, password, tokens=None, now=None):
+        self.base_url = (base_url or "").rstrip("/")
+        self.iys_code = iys_code
+        self.brand_code = brand_code
+        self.username = username
+        self.password = password
+        self.tokens = dict(tokens or {})
+        self._now = now or (lambda: datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
+        self.requests = 0
+
+    # --- tokens ----------------------------------------------------------------------------------------
+
+    def _token_request(self, data):
+        response = self._send("POST", "/oauth2/token", data=data, authenticated=False)
+        body = response.json()
+        now = self._now()
+        self.tokens = {
+            "access_token": body["access_token"],
+            "refresh_token": body.get("refresh_token"),
+            "access_until": (
+                now + datetime.timedelta(seconds=int(body.get("expires_in", 7200)) - 60)
+            ).isoformat(),
+            "refresh_until": (
+                now + datetime.timedelta(seconds=int(body.get("refresh_expires_in", 14400)) - 60)
+            ).isoformat(),
+        }
+        return self.tokens["access_token"]
+
+    def access_token(self):
+        """A valid access token: the one in hand, else refreshed, else a new login."""
+        now = self._now().isoformat()
+        if self.tokens.get("access_token") and self.tokens.get("access_until", "") > now:
+            return self.tokens["access_token"]
+        if self.tokens.get("refresh_token") and self.tokens.get("refresh_until", "") > now:
+            try:
+                return self._token_request(
+                    {"grant_type": "refresh_token", "refresh_token": self.tokens["refresh_token"]}
+                )
+            except IysError as error:
+                if error.kind != "auth":
+                    raise
+        return self._token_request(
+            {"grant_type": "password", "username": self.username, "password": self.password}
+        )
+
+    # --- routes ----------------------------------------------------------------------------------------
+
+    def _brand_path(self, tail):
+        return f"/sps/{self.iys_code}/brands/{self.brand_code}/{tail}"
+
+    def add_consent(self, consent):
+        """One consent at once: ``{transactionId, creationDate}``."""
+        return self._call("POST", self._brand_path("consents"), json=consent)
+
+    def submit(self, consents):
+        """An asynchronous bulk request: its ``requestId``."""
+        return self._call("POST", self._brand_path("consents/request"), json=consents)["requestId"]
+
+    def result(self, request_id):
+        """Per item of a bulk request: ``{index, status, transactionId, error}``."""
+        return self._call("GET", self._brand_path(f"consents/request/{request_id}"))
+
+    def status(self, recipient, recipient_type, consent_type):
+        """IYS's current consent of one recipient, or None when IYS has none."""
+        try:
+            return self._call(
+                "POST",
+                self._brand_path("consents/status"),
+                json={"recipient": recipient, "recipientType": recipient_type, "type": consent_type},
+            )
+        except IysError as error:
+            if error.http_status == 404:
+                return None
+            raise
+
+    def changes(self, source, after=None, limit=1000):
+        """Changes since the cursor: ``{"list": [...], "after": cursor}``."""
+        params = {"source": source, "limit": limit}
+        if after:
+            params["after"] = after
+        return self._call("GET", self._brand_path("consents/changes"), params=params)
+
+    # --- transport -------------------------------------------------------------------------------------
+
+    def _call(self, method, path, **kwargs):
+        token = self.access_token()
+        try:
+            return self._send(method, path, token=token, **kwargs).json()
+        except IysError as error:
+            if error.kind != "auth" or path.startswith("/oauth2"):
+                raise
+        # The token was refused (revoked or expired early): one new login, then give up.
+        self.tokens = {}
+        return self._send(method, path, token=self.access_token(), **kwargs).json()
+
+    def _send(self, method, path, token=None, authenticated=True, **kwargs):
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.requests += 1
+        try:
+            response = requests.request(
+                method, self.base_url + path, headers=headers, timeout=TIMEOUT, **kwargs
+            )
+        except requests.RequestException as error:
+            raise IysError("retry", f"IYS could not be reached: {type(error).__name__}") from None
+        if response.status_code < 400:
+            return response
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        errors = body.get("errors") or []
+        code = body.get("code") or (errors[0].get("code") if errors else None)
+        message = body.get("message") or (errors[0].get("message") if errors else None) or response.reason
+        retry_after = response.headers.get("Retry-After")
+        status = response.status_code
+        if code == TOKEN_LIMIT_CODE or status == 429:
+            kind = "pause"
+        elif status in (401, 403) or (path.startswith("/oauth2") and status == 400):
+            kind = "auth"
+        elif status >= 500:
+            kind = "retry"
+        else:
+            kind = "rejected"
+        _logger.info("IYS answered %s %s to %s %s", status, code or "", method, path.split("?")[0])
+        raise IysError(kind, message, code=code, http_status=status, errors=errors, retry_after=retry_after)

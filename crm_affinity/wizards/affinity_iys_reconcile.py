@@ -1,0 +1,138 @@
+import time
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, IYS_STATUS, STATE_TO_IYS
+from ..tools.iys_client import IysError
+
+STATES = [("ONAY", "ONAY"), ("RET", "RET"), ("none", "Nothing")]
+
+
+class AffinityIysReconcile(models.TransientModel):
+    """Ours beside IYS's, for the partners chosen: every difference aligned in one click, either way."""
+
+    _name = "affinity.iys.reconcile"
+    _description = "Affinity IYS Reconciliation"
+
+    account_id = fields.Many2one(
+        "affinity.iys.account",
+        required=True,
+        default=lambda self: self.env["affinity.iys.account"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        ),
+    )
+    partner_ids = fields.Many2many(
+        "res.partner",
+        string="Partners",
+        default=lambda self: (
+            self.env.context.get("active_model") == "res.partner" and self.env.context.get("active_ids")
+        ),
+        help="Leave empty to compare every partner with a consent on an IYS channel.",
+    )
+    line_ids = fields.One2many("affinity.iys.reconcile.line", "wizard_id", string="Differences")
+    compared = fields.Integer(readonly=True)
+
+    def action_compare(self):
+        """Ask IYS for each recipient's status, at the account's pace, and keep the differences."""
+        self.ensure_one()
+        consents = self._consents()
+        client = self.account_id._client()
+        pause = 1.0 / max(self.account_id.status_per_second, 1)
+        lines = []
+        for index, consent in enumerate(consents):
+            recipient = consent.partner_id._affinity_iys_recipient(consent.channel_id)
+            if not recipient:
+                continue
+            if index:
+                time.sleep(pause)
+            try:
+                current = client.status(
+                    recipient,
+                    "TACIR" if consent.partner_id.is_company else "BIREYSEL",
+                    CHANNEL_TO_IYS[consent.channel_id.code],
+                )
+            except IysError as error:
+                self.account_id._handle_account_error(client, error)
+                raise UserError(self.account_id._error_text(error)) from None
+            theirs = current.get("status") if current else "none"
+            ours = STATE_TO_IYS.get(consent.state, "none")
+            if theirs != ours and not (ours == "none" and theirs == "RET"):
+                lines.append(
+                    {"consent_id": consent.id, "ours": ours, "theirs": theirs, "recipient": recipient}
+                )
+        self.account_id._save_tokens(client)
+        self.line_ids.unlink()
+        self.write({"line_ids": [(0, 0, vals) for vals in lines], "compared": len(consents)})
+        return self._reopen()
+
+    def _consents(self):
+        domain = [
+            ("channel_id.code", "in", list(CHANNEL_TO_IYS)),
+            ("purpose_id.code", "=", IYS_PURPOSE),
+            ("company_id", "in", [self.account_id.company_id.id, False]),
+        ]
+        if self.partner_ids:
+            domain.append(("partner_id", "in", self.partner_ids.ids))
+        return self.env["affinity.consent"].search(domain)
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+
+class AffinityIysReconcileLine(models.TransientModel):
+    _name = "affinity.iys.reconcile.line"
+    _description = "Affinity IYS Reconciliation Line"
+
+    wizard_id = fields.Many2one("affinity.iys.reconcile", required=True, ondelete="cascade")
+    consent_id = fields.Many2one("affinity.consent", required=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="consent_id.partner_id")
+    channel_id = fields.Many2one(related="consent_id.channel_id")
+    recipient = fields.Char()
+    ours = fields.Selection(STATES)
+    theirs = fields.Selection(STATES, string="IYS")
+    done = fields.Boolean(readonly=True)
+
+    def action_take_iys(self):
+        """IYS's status becomes ours, in the history with source IYS."""
+        for line in self.filtered(lambda line: not line.done):
+            consent = line.consent_id
+            state = IYS_STATUS.get(line.theirs, "not_asked")
+            consent.partner_id._affinity_set_consent(
+                consent.channel_id,
+                consent.purpose_id,
+                state,
+                source="iys",
+                note=self.env._("Aligned with IYS by reconciliation"),
+            )
+            consent.write(
+                {
+                    "iys_status": line.theirs if line.theirs != "none" else False,
+                    "iys_synced_at": fields.Datetime.now(),
+                }
+            )
+            line.done = True
+        return self.wizard_id._reopen()
+
+    def action_send_ours(self):
+        """Ours goes to IYS: a queue row for the newest history row of the consent."""
+        for line in self.filtered(lambda line: not line.done):
+            log = line.consent_id.log_ids.sorted("id")[-1:]
+            if not log:
+                raise UserError(self.env._("The consent of %s has no history to send.", line.partner_id.name))
+            pushes = self.env["affinity.iys.push"]._enqueue(log)
+            if not pushes:
+                raise UserError(
+                    self.env._(
+                        "Nothing to send for %s: IYS needs no rejection for a recipient it never approved.",
+                        line.partner_id.name,
+                    )
+                )
+            line.done = True
+        return self.wizard_id._reopen()
