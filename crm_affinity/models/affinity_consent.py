@@ -78,6 +78,10 @@ class AffinityConsent(models.Model):
         help="What IYS holds for this recipient and type, as last read or registered.",
     )
     iys_synced_at = fields.Datetime(string="IYS Status Read At", readonly=True)
+    iys_date = fields.Datetime(
+        string="IYS Consent Date", readonly=True, help="When the status IYS holds was given."
+    )
+    iys_transaction_id = fields.Char(string="IYS Transaction", readonly=True)
     iys_in_sync = fields.Boolean(
         string="Registered at IYS",
         compute="_compute_iys_in_sync",

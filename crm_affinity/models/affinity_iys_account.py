@@ -10,14 +10,15 @@ read from the stored cursor and applied to the consents with source *IYS*. All H
 import datetime
 import json
 import logging
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import email_normalize
+from odoo.tools import SQL, email_normalize
 
 from ..tools.batching import commit_unless_testing
 from ..tools.dates import turkish_to_utc
-from ..tools.iys import IYS_PURPOSE, IYS_STATUS, IYS_TYPES, iys_error_label
+from ..tools.iys import IYS_PURPOSE, IYS_STATUS, IYS_TYPES, STATE_TO_IYS, iys_error_label
 from ..tools.iys_client import IysClient, IysError
 from ..tools.phone import partner_ids_by_phone_key, phone_key
 
@@ -41,7 +42,11 @@ class AffinityIysAccount(models.Model):
     base_url = fields.Char(
         string="Base URL",
         required=True,
-        default="https://api.sandbox.iys.org.tr",
+        default=lambda self: (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("crm_affinity.iys_base_url", "https://api.sandbox.iys.org.tr")
+        ),
         help="IYS's production or sandbox address, as its developer documentation gives it.",
     )
     iys_code = fields.Char(string="IYS Code", required=True)
@@ -274,72 +279,107 @@ class AffinityIysAccount(models.Model):
                     )
 
     def _apply_changes(self, changes, source):
-        """IYS's word on each recipient, applied to their consent; strangers wait in a review list."""
+        """IYS's word on each recipient, applied set-based to their consents; strangers wait for review."""
         self.ensure_one()
         Partner = self.env["res.partner"].sudo()
         emails = [email_normalize(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"]
         by_email = {}
-        for partner in Partner.search([("email_normalized", "in", [e for e in emails if e])]):
-            by_email.setdefault(partner.email_normalized, partner)
-        keys = [phone_key(c["recipient"]) for c in changes if c.get("type") != "EPOSTA"]
-        by_phone = partner_ids_by_phone_key(self.env, keys)
-        unmatched = []
+        for row in Partner.search_read(
+            [("email_normalized", "in", [e for e in emails if e])], ["email_normalized", "company_id"]
+        ):
+            by_email.setdefault(row["email_normalized"], (row["id"], row["company_id"]))
+        by_phone = partner_ids_by_phone_key(
+            self.env, [phone_key(c["recipient"]) for c in changes if c.get("type") != "EPOSTA"]
+        )
+        phone_companies = {
+            row["id"]: row["company_id"]
+            for row in Partner.browse(list(by_phone.values())).read(["company_id"])
+        }
+        latest, unmatched = {}, []
         for change in changes:
             if change.get("type") == "EPOSTA":
-                partner = by_email.get(email_normalize(change["recipient"]))
+                partner_id, company = by_email.get(email_normalize(change["recipient"]), (None, False))
             else:
-                partner = Partner.browse(by_phone.get(phone_key(change["recipient"])))
-            if not partner or (partner.company_id and partner.company_id != self.company_id):
+                partner_id = by_phone.get(phone_key(change["recipient"]))
+                company = phone_companies.get(partner_id, False)
+            if not partner_id or (company and company[0] != self.company_id.id):
                 unmatched.append(change)
                 continue
-            self._apply_change(partner, change, source)
+            # Within a page the later change of a recipient is the one that stands.
+            latest[(partner_id, change["type"])] = change
+        if latest:
+            self._apply_latest(latest, source)
         if unmatched:
             self.env["affinity.iys.unmatched"]._keep(self, unmatched)
 
-    def _apply_change(self, partner, change, source):
-        channel = self.env["affinity.channel"]._get_by_code(IYS_TYPES[change["type"]])
+    def _apply_latest(self, latest, source):
         purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
-        consent = (
-            self.env["affinity.consent"]
+        channels = {code: self.env["affinity.channel"]._get_by_code(IYS_TYPES[code]) for code in IYS_TYPES}
+        consents = {
+            (consent.partner_id.id, consent.channel_id.id): consent
+            for consent in self.env["affinity.consent"]
             .sudo()
             .search(
                 [
-                    ("partner_id", "=", partner.id),
-                    ("channel_id", "=", channel.id),
+                    ("partner_id", "in", list({partner_id for partner_id, _type in latest})),
+                    ("channel_id", "in", [channel.id for channel in channels.values()]),
                     ("purpose_id", "=", purpose.id),
-                ],
-                limit=1,
+                ]
             )
-        )
-        moment = turkish_to_utc(change.get("consentDate"))
-        state = IYS_STATUS[change["status"]]
-        # The newest word wins: a change older than what the consent holds does not turn it back.
-        stale = bool(consent and consent.date_given and moment and consent.date_given > moment)
-        if stale and consent.source == "iys":
-            return
-        keep_ours = stale and self.mode == "ours"
-        if not keep_ours and (not consent or consent.state != state):
-            partner._affinity_set_consent(
+        }
+        to_set = defaultdict(list)
+        mirrors = []
+        for (partner_id, iys_type), change in latest.items():
+            channel = channels[iys_type]
+            consent = consents.get((partner_id, channel.id))
+            moment = turkish_to_utc(change.get("consentDate")) or fields.Datetime.now()
+            if consent and consent.iys_date and moment < consent.iys_date:
+                continue  # IYS already told us something newer about this recipient
+            state = IYS_STATUS[change["status"]]
+            ours_newer = (
+                self.mode == "ours"
+                and consent
+                and consent.source != "iys"
+                and consent.date_given
+                and consent.date_given > moment
+            )
+            if not ours_newer and (not consent or consent.state != state):
+                to_set[(channel, state, change.get("source") or source)].append(partner_id)
+            mirrors.append((partner_id, channel.id, change["status"], moment, change.get("transactionId")))
+        Partner = self.env["res.partner"].sudo()
+        for (channel, state, origin), partner_ids in to_set.items():
+            Partner.browse(partner_ids)._affinity_set_consent(
                 channel,
                 purpose,
                 state,
                 source="iys",
-                proof_ref=change.get("transactionId") or False,
-                note=self.env._(
-                    "IYS: %(status)s from %(origin)s",
-                    status=change["status"],
-                    origin=change.get("source") or source,
-                ),
-                date_given=moment,
+                note=self.env._("IYS: %(status)s from %(origin)s", status=STATE_TO_IYS[state], origin=origin),
             )
-            consent = consent or self.env["affinity.consent"].sudo().search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("channel_id", "=", channel.id),
-                    ("purpose_id", "=", purpose.id),
-                ],
-                limit=1,
+        self._mirror_statuses(purpose, mirrors)
+
+    def _mirror_statuses(self, purpose, mirrors):
+        """The registry's status, moment and transaction on each consent, in one statement."""
+        if not mirrors:
+            return
+        Consent = self.env["affinity.consent"]
+        Consent.flush_model()
+        rows = SQL(", ").join(
+            SQL("(%s, %s, %s, %s::timestamp, %s)", partner_id, channel_id, status, moment, transaction)
+            for partner_id, channel_id, status, moment, transaction in mirrors
+        )
+        updated = self.env.execute_query(
+            SQL(
+                """UPDATE affinity_consent c
+                      SET iys_status = v.status, iys_date = v.moment, iys_transaction_id = v.transaction,
+                          iys_synced_at = now() AT TIME ZONE 'UTC'
+                     FROM (VALUES %(rows)s) AS v(partner_id, channel_id, status, moment, transaction)
+                    WHERE c.partner_id = v.partner_id AND c.channel_id = v.channel_id AND c.purpose_id = %(purpose)s
+                RETURNING c.id""",
+                rows=rows,
+                purpose=purpose.id,
             )
-        if consent:
-            # The registry's status is mirrored whoever is master: the decision reads it.
-            consent.write({"iys_status": change["status"], "iys_synced_at": fields.Datetime.now()})
+        )
+        consents = Consent.browse([row[0] for row in updated])
+        consents.invalidate_recordset(["iys_status", "iys_date", "iys_transaction_id", "iys_synced_at"])
+        consents.modified(["iys_status"])
+        consents.flush_recordset()

@@ -2,7 +2,7 @@ import datetime
 
 from odoo import api, fields, models
 
-from ..tools.dates import utc_to_turkish
+from ..tools.dates import turkish_to_utc, utc_to_turkish
 from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, SOURCE_TO_IYS, STATE_TO_IYS, iys_error_label
 from ..tools.iys_client import IysError
 
@@ -176,7 +176,14 @@ class AffinityIysPush(models.Model):
 
     def _mirror(self, status):
         if self.consent_id:
-            self.consent_id.sudo().write({"iys_status": status, "iys_synced_at": fields.Datetime.now()})
+            self.consent_id.sudo().write(
+                {
+                    "iys_status": status,
+                    "iys_synced_at": fields.Datetime.now(),
+                    "iys_date": turkish_to_utc(self.consent_date),
+                    "iys_transaction_id": self.transaction_id,
+                }
+            )
 
     def action_retry(self):
         """An administrator sends a rejected change again, once they fixed what IYS named."""

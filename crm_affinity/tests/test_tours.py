@@ -3,6 +3,8 @@ import datetime
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from .iys_standin import IysStandIn
+
 
 @tagged("post_install", "-at_install")
 class TestTours(HttpCase):
@@ -148,3 +150,17 @@ class TestTours(HttpCase):
         self.assertEqual(decision.reason, "denied")
         self.env.ref("base.user_admin").lang = "tr_TR"
         self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_decision_matrix_tour", login="admin")
+
+    def test_iys_account_tour(self):
+        """An administrator configures the IYS account in the UI and the stand-in answers the test."""
+        iys = IysStandIn().start()
+        self.addCleanup(iys.stop)
+        self.env["ir.config_parameter"].set_param("crm_affinity.iys_base_url", iys.url)
+        self.start_tour(
+            "/odoo/action-crm_affinity.affinity_iys_account_action",
+            "crm_affinity_iys_account_tour",
+            login="admin",
+        )
+        account = self.env["affinity.iys.account"].search([("company_id", "=", self.env.company.id)])
+        self.assertEqual((account.base_url, account.brand_code), (iys.url, "654321"))
+        self.assertTrue(iys.token_requests)

@@ -53,3 +53,47 @@ registry.category("web_tour.tours").add("crm_affinity_decision_matrix_tour", {
         },
     ],
 });
+
+/** An administrator connects the company to IYS from the configuration menu. */
+registry.category("web_tour.tours").add("crm_affinity_iys_account_tour", {
+    steps: () => [
+        {
+            content: "New IYS account",
+            trigger: ".o_list_button_add",
+            run: "click",
+        },
+        {
+            content: "The base URL comes filled in",
+            trigger: ".o_field_widget[name=base_url] input:value(http)",
+        },
+        {
+            content: "IYS code",
+            trigger: ".o_field_widget[name=iys_code] input",
+            run: "edit 123456",
+        },
+        {
+            content: "Brand code",
+            trigger: ".o_field_widget[name=brand_code] input",
+            run: "edit 654321",
+        },
+        {
+            content: "User name",
+            trigger: ".o_field_widget[name=username] input",
+            run: "edit iys-user",
+        },
+        {
+            content: "Password",
+            trigger: ".o_field_widget[name=password] input",
+            run: "edit iys-secret",
+        },
+        {
+            content: "Test the connection (the form is saved first)",
+            trigger: "button[name=action_test_connection]",
+            run: "click",
+        },
+        {
+            content: "IYS answered",
+            trigger: ".o_notification:contains(Connected to IYS as brand 654321)",
+        },
+    ],
+});
