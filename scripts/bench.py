@@ -9,6 +9,7 @@ timed in the same transaction conditions; the ratio is ours / floor.
 
 import datetime
 import gc
+import importlib.util
 import json
 import os
 import platform
@@ -444,6 +445,130 @@ def list_ours(env, state):
 # ----------------------------------------------------------------------
 
 
+# ----------------------------------------------------------------------
+# 6. IYS: the decision with an account, the push and the pull of 100 000 consents
+# ----------------------------------------------------------------------
+
+STANDIN = {}
+# What the last IYS repetition asked the stand-in: reported beside the time.
+LAST = {}
+
+
+def _standin_class():
+    """The tests' stand-in IYS server, loaded from its file (importing the tests package would load them all)."""
+    path = os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "crm_affinity", "tests", "iys_standin.py"
+    )
+    spec = importlib.util.spec_from_file_location("crm_affinity_iys_standin", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.IysStandIn
+
+
+def standin():
+    """One stand-in on 127.0.0.1 for the whole run, emptied before each repetition."""
+    if "server" not in STANDIN:
+        server = _standin_class()()
+        server.token_limit = 10**9
+        server.enqueue_polls = 0
+        STANDIN["server"] = server.start()
+    server = STANDIN["server"]
+    server.consents.clear()
+    server.changes.clear()
+    server.requests.clear()
+    server.calls.clear()
+    return server
+
+
+def iys_account(env, server):
+    return env["affinity.iys.account"].create(
+        {
+            "company_id": env.company.id,
+            "base_url": server.url,
+            "iys_code": server.iys_code,
+            "brand_code": server.brand_code,
+            "username": server.username,
+            "password": server.password,
+            "batch_size": 1000,
+            "pull_limit": 1000,
+        }
+    )
+
+
+def decision_iys_setup(env):
+    iys_account(env, standin())
+    return recipients_setup(env)
+
+
+def iys_push_setup(env):
+    """100 000 commercial consent changes waiting in the queue, as the consent writes leave them."""
+    server = standin()
+    account = iys_account(env, server)
+    env.cr.execute(
+        """
+        INSERT INTO affinity_iys_push (account_id, company_id, consent_id, partner_id, recipient, recipient_type,
+                                       consent_type, status, source_code, consent_date, state, attempts,
+                                       create_uid, write_uid, create_date, write_date)
+        SELECT %(account)s, %(company)s, c.id, p.id,
+               CASE WHEN ch.code = 'email' THEN p.email_normalized
+                    ELSE '+90' || right(regexp_replace(COALESCE(p.mobile, p.phone, ''), '[^0-9]', '', 'g'), 10) END,
+               'BIREYSEL', ch.iys_type, 'ONAY', 'HS_WEB',
+               to_char(now() AT TIME ZONE 'Europe/Istanbul' - interval '1 hour', 'YYYY-MM-DD HH24:MI:SS'),
+               'queued', 0, 1, 1, now(), now()
+          FROM affinity_consent c
+          JOIN affinity_channel ch ON ch.id = c.channel_id AND ch.iys_type IS NOT NULL
+          JOIN res_partner p ON p.id = c.partner_id
+         ORDER BY c.id
+         LIMIT 100000
+        """,
+        {"account": account.id, "company": env.company.id},
+    )
+    return {"server": server, "account": account}
+
+
+def iys_push_ours(env, state):
+    state["account"]._push()
+    LAST["requests"] = len(state["server"].calls)
+    env.cr.execute("SELECT count(*) FROM affinity_iys_push WHERE state IN ('done', 'rejected')")
+    return env.cr.fetchone()[0]
+
+
+def iys_pull_setup(env):
+    """100 000 changes waiting at IYS: citizens' rejections and approvals for the database's own people."""
+    server = standin()
+    account = iys_account(env, server)
+    env.cr.execute(
+        """SELECT email_normalized FROM res_partner
+            WHERE customer_rank > 0 AND email_normalized IS NOT NULL ORDER BY id LIMIT 100000"""
+    )
+    visible = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(hours=2)
+    moment = (datetime.datetime.now() - datetime.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
+    for index, (email,) in enumerate(env.cr.fetchall()):
+        server.changes.append(
+            {
+                "index": index,
+                "kind": "IYS",
+                "visible_at": visible,
+                "change": {
+                    "recipient": email,
+                    "recipientType": "BIREYSEL",
+                    "type": "EPOSTA",
+                    "status": "RET" if index % 3 == 0 else "ONAY",
+                    "source": "IYS_MOBIL",
+                    "consentDate": moment,
+                    "transactionId": f"B{index:08d}",
+                },
+            }
+        )
+    return {"server": server, "account": account}
+
+
+def iys_pull_ours(env, state):
+    state["account"]._pull()
+    LAST["requests"] = len(state["server"].calls)
+    return len(state["server"].changes)
+
+
 def machine():
     cpu = "unknown"
     if os.path.exists("/proc/cpuinfo"):
@@ -532,6 +657,18 @@ def measure(size, registry):
         run(registry, mailing_ours, mailing_setup),
         floor(registry, mailing_floor, mailing_setup),
     )
+    decision_plain = rows[-2]["median_s"]
+    with_iys = run(registry, decision_ours, decision_iys_setup)
+    add(
+        "consent decision: all recipients, company with IYS",
+        with_iys,
+        None,
+        f"{with_iys[0] / decision_plain:.2f}x the decision without IYS",
+    )
+    pushed = run(registry, iys_push_ours, iys_push_setup, heavy)
+    add("IYS push: 100 000 queued changes", pushed, None, f"{LAST.get('requests', 0)} requests to IYS")
+    pulled = run(registry, iys_pull_ours, iys_pull_setup, heavy)
+    add("IYS pull: 100 000 changes from IYS", pulled, None, f"{LAST.get('requests', 0)} requests to IYS")
     form_full, form_core = run_pair(registry, form_ours, form_setup, form_core_setup, REPS * 20)
     add("partner form: web_read", form_full)
     add("partner form: web_read, without affinity fields", form_core)

@@ -88,7 +88,9 @@ class AffinityConsent(models.Model):
         store=True,
         help="IYS holds what this consent says (a denial IYS never approved needs nothing there).",
     )
-    iys_push_ids = fields.One2many("affinity.iys.push", "consent_id", string="IYS Queue")
+    iys_push_ids = fields.One2many(
+        "affinity.iys.push", "consent_id", string="IYS Queue", groups="crm_affinity.group_affinity_manager"
+    )
 
     _sql_constraints = [
         (
@@ -180,7 +182,7 @@ class AffinityConsent(models.Model):
         """Does IYS hold, or is it about to hold, an approval for this consent's recipient?"""
         self.ensure_one()
         return self.iys_status == "ONAY" or any(
-            push.status == "ONAY" and push.state != "rejected" for push in self.iys_push_ids
+            push.status == "ONAY" and push.state != "rejected" for push in self.sudo().iys_push_ids
         )
 
     @api.model
@@ -256,27 +258,39 @@ class AffinityConsent(models.Model):
         """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.
 
         A consent whose source is the blacklist came from there and is not sent back; the blacklist side
-        (``affinity.blacklist.sync.mixin``) in turn only changes consents that are out of step.
+        (``affinity.blacklist.sync.mixin``) in turn only changes consents that are out of step. Only the
+        entries that are out of step are touched, in a few statements whatever the number of consents.
         """
         marketing = self.filtered(lambda c: c.purpose_id.code == "marketing" and c.source != "blacklist")
-        for kind, model in (("email", "mail.blacklist"), ("phone", "phone.blacklist")):
+        for kind, model, field in (
+            ("email", "mail.blacklist", "email"),
+            ("phone", "phone.blacklist", "number"),
+        ):
             consents = marketing.filtered(lambda c, kind=kind: c.channel_id.blacklist_kind == kind)
             if not consents:
                 continue
-            blacklist = self.env[model].sudo()
-            for state, method, message in (
-                ("denied", "_add", self.env._("Marketing consent denied")),
-                ("granted", "_remove", self.env._("Marketing consent granted")),
-            ):
-                addresses = [
-                    address
-                    for consent in consents.filtered(lambda c, state=state: c.state == state)
-                    for address in consent.partner_id._affinity_blacklist_addresses(kind)
-                ]
-                if not addresses:
-                    continue
-                if kind == "phone":
-                    getattr(blacklist, method)(addresses, message=message)
-                else:
-                    for address in addresses:
-                        getattr(blacklist, method)(address, message=message)
+            wanted = {}
+            for consent in consents:
+                if consent.state in ("denied", "granted"):
+                    for address in consent.partner_id._affinity_blacklist_addresses(kind):
+                        wanted[address] = consent.state == "denied"
+            if not wanted:
+                continue
+            blacklist = self.env[model].sudo().with_context(active_test=False)
+            existing = {entry[field]: entry for entry in blacklist.search([(field, "in", list(wanted))])}
+            denied_note = self.env._("Marketing consent denied")
+            granted_note = self.env._("Marketing consent granted")
+            to_block = blacklist.browse([e.id for a, e in existing.items() if wanted[a] and not e.active])
+            to_lift = blacklist.browse([e.id for a, e in existing.items() if not wanted[a] and e.active])
+            if to_block:
+                to_block._track_set_log_message(denied_note)
+                to_block.action_unarchive()
+            if to_lift:
+                to_lift._track_set_log_message(granted_note)
+                to_lift.action_archive()
+            new = [address for address, block in wanted.items() if block and address not in existing]
+            if new:
+                created = blacklist.create([{field: address} for address in new])
+                created.with_context(mail_create_nosubscribe=True)._message_log_batch(
+                    bodies=dict.fromkeys(created.ids, denied_note)
+                )

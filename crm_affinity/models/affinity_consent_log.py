@@ -38,7 +38,9 @@ class AffinityConsentLog(models.Model):
         help="The exact text the person saw when they decided.",
     )
     text_hash = fields.Char(related="text_id.text_hash", string="Text Hash (SHA-256)")
-    iys_push_ids = fields.One2many("affinity.iys.push", "log_id", string="Sent to IYS")
+    iys_push_ids = fields.One2many(
+        "affinity.iys.push", "log_id", string="Sent to IYS", groups="crm_affinity.group_affinity_manager"
+    )
     iys_state = fields.Char(string="IYS", compute="_compute_iys")
     iys_transaction_id = fields.Char(string="IYS Transaction", compute="_compute_iys")
     iys_error = fields.Char(string="IYS Error", compute="_compute_iys")
@@ -47,7 +49,8 @@ class AffinityConsentLog(models.Model):
         """What IYS answered for this change, read from its queue row: the proof itself never changes."""
         states = dict(self.env["affinity.iys.push"]._fields["state"]._description_selection(self.env))
         for log in self:
-            push = log.iys_push_ids.sorted("id")[-1:]
+            # What IYS answered is no secret of the queue: everyone who reads the history reads it.
+            push = log.sudo().iys_push_ids.sorted("id")[-1:]
             log.iys_state = states.get(push.state) if push else False
             log.iys_transaction_id = push.transaction_id or False
             log.iys_error = (

@@ -193,14 +193,19 @@ class AffinityIysAccount(models.Model):
         for account in self._available().filtered(lambda a: a.mode == "ours"):
             client = account._client()
             try:
-                account.push_ids._recover_sending(client)
+                account._pushes("sending")._recover_sending(client)
                 account._submit_queued(client)
-                account.push_ids._poll(client)
+                account._pushes("submitted")._poll(client)
             except IysError as error:
                 account._handle_account_error(client, error)
                 continue
             account._save_tokens(client)
             account.write({"last_push": fields.Datetime.now(), "last_error": False})
+
+    def _pushes(self, state):
+        return self.env["affinity.iys.push"].search(
+            [("account_id", "=", self.id), ("state", "=", state)], order="id"
+        )
 
     def _submit_queued(self, client):
         Push = self.env["affinity.iys.push"]

@@ -1,8 +1,9 @@
 import datetime
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
-from ..tools.dates import turkish_to_utc, utc_to_turkish
+from ..tools.dates import utc_to_turkish
 from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, SOURCE_TO_IYS, STATE_TO_IYS, iys_error_label
 from ..tools.iys_client import IysError
 
@@ -56,6 +57,7 @@ class AffinityIysPush(models.Model):
     @api.model
     def _enqueue(self, logs):
         """Queue the commercial changes a company with an IYS account must register (we are master)."""
+        self, logs = self.sudo(), logs.sudo()
         logs = logs.filtered(
             lambda log: (
                 log.consent_id
@@ -138,7 +140,7 @@ class AffinityIysPush(models.Model):
             current = client.status(push.recipient, push.recipient_type, push.consent_type)
             if current and current.get("status") == push.status:
                 push.write({"state": "done", "transaction_id": current.get("transactionId") or False})
-                push._mirror(push.status)
+                push._mirror_all()
             else:
                 push.state = "queued"
 
@@ -156,34 +158,65 @@ class AffinityIysPush(models.Model):
                     raise
                 continue
             by_index = {item.get("index"): item for item in results}
+            done, rejected = [], []
             for index, push in enumerate(rows):
                 item = by_index.get(index) or {}
                 if item.get("status") == "success":
-                    push.write(
-                        {"state": "done", "transaction_id": item.get("transactionId"), "item_index": index}
-                    )
-                    push._mirror(push.status)
+                    done.append((push.id, index, item.get("transactionId")))
                 elif item.get("status") == "failure":
                     error = item.get("error") or {}
-                    push.write(
-                        {
-                            "state": "rejected",
-                            "item_index": index,
-                            "error_code": error.get("code"),
-                            "error_message": (error.get("message") or "")[:250],
-                        }
-                    )
+                    rejected.append((push.id, index, error.get("code"), (error.get("message") or "")[:250]))
+            self._write_results(done, rejected)
+            self.env["ir.cron"]._notify_progress(done=len(done) + len(rejected), remaining=0)
 
-    def _mirror(self, status):
-        if self.consent_id:
-            self.consent_id.sudo().write(
-                {
-                    "iys_status": status,
-                    "iys_synced_at": fields.Datetime.now(),
-                    "iys_date": turkish_to_utc(self.consent_date),
-                    "iys_transaction_id": self.transaction_id,
-                }
+    @api.model
+    def _write_results(self, done, rejected):
+        """A bulk request's answers in two statements, and IYS's status mirrored on the consents in one."""
+        self.flush_model()
+        if done:
+            values = SQL(", ").join(SQL("(%s, %s, %s)", *row) for row in done)
+            self.env.execute_query(
+                SQL(
+                    """UPDATE affinity_iys_push p SET state = 'done', item_index = v.idx, transaction_id = v.tx
+                         FROM (VALUES %s) AS v(id, idx, tx) WHERE p.id = v.id""",
+                    values,
+                )
             )
+        if rejected:
+            values = SQL(", ").join(SQL("(%s, %s, %s, %s)", *row) for row in rejected)
+            self.env.execute_query(
+                SQL(
+                    """UPDATE affinity_iys_push p
+                          SET state = 'rejected', item_index = v.idx, error_code = v.code, error_message = v.msg
+                         FROM (VALUES %s) AS v(id, idx, code, msg) WHERE p.id = v.id""",
+                    values,
+                )
+            )
+        pushes = self.browse([row[0] for row in done] + [row[0] for row in rejected])
+        pushes.invalidate_recordset(["state", "item_index", "transaction_id", "error_code", "error_message"])
+        self.browse([row[0] for row in done])._mirror_all()
+
+    def _mirror_all(self):
+        """The status IYS now holds, on every consent of these registered changes."""
+        if not self:
+            return
+        self.env["affinity.consent"].flush_model()
+        updated = self.env.execute_query(
+            SQL(
+                """UPDATE affinity_consent c
+                      SET iys_status = p.status, iys_transaction_id = p.transaction_id,
+                          iys_date = (p.consent_date::timestamp AT TIME ZONE 'Europe/Istanbul') AT TIME ZONE 'UTC',
+                          iys_synced_at = now() AT TIME ZONE 'UTC'
+                     FROM affinity_iys_push p
+                    WHERE p.id = ANY(%s) AND c.id = p.consent_id
+                RETURNING c.id""",
+                self.ids,
+            )
+        )
+        consents = self.env["affinity.consent"].browse([row[0] for row in updated])
+        consents.invalidate_recordset(["iys_status", "iys_transaction_id", "iys_date", "iys_synced_at"])
+        consents.modified(["iys_status"])
+        consents.flush_recordset()
 
     def action_retry(self):
         """An administrator sends a rejected change again, once they fixed what IYS named."""
