@@ -88,6 +88,9 @@ class AffinityConsent(models.Model):
         store=True,
         help="IYS holds what this consent says (a denial IYS never approved needs nothing there).",
     )
+    iys_error = fields.Char(
+        string="IYS Error", compute="_compute_iys_error", help="Why IYS refused this consent's latest change."
+    )
     iys_push_ids = fields.One2many(
         "affinity.iys.push", "consent_id", string="IYS Queue", groups="crm_affinity.group_affinity_manager"
     )
@@ -99,6 +102,17 @@ class AffinityConsent(models.Model):
             "A partner has one consent per channel and purpose.",
         ),
     ]
+
+    def _compute_iys_error(self):
+        pushes = (
+            self.env["affinity.iys.push"]
+            .sudo()
+            .search([("consent_id", "in", self.ids), ("state", "=", "rejected")], order="id")
+        )
+        last = {push.consent_id.id: push for push in pushes}
+        for consent in self:
+            push = last.get(consent.id)
+            consent.iys_error = f"{push.error_code}: {push.error_label}" if push else False
 
     @api.depends("state", "iys_status")
     def _compute_iys_in_sync(self):

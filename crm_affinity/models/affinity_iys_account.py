@@ -63,6 +63,11 @@ class AffinityIysAccount(models.Model):
     )
     batch_size = fields.Integer(default=1000, help="Consents per bulk request.")
     pull_limit = fields.Integer(default=1000, help="Changes read per page.")
+    pull_minutes = fields.Integer(
+        string="Pull Every (minutes)",
+        default=60,
+        help="How often the registry's changes are read (IYS serves them an hour late).",
+    )
     status_per_second = fields.Integer(
         string="Status Queries per Second", default=5, help="How fast reconciliation asks IYS."
     )
@@ -83,10 +88,13 @@ class AffinityIysAccount(models.Model):
         for account in self:
             account.name = f"IYS – {account.company_id.name} ({account.brand_code or '…'})"
 
-    @api.constrains("batch_size", "pull_limit", "status_per_second")
+    @api.constrains("batch_size", "pull_limit", "status_per_second", "pull_minutes")
     def _check_sizes(self):
         for account in self:
-            if min(account.batch_size, account.pull_limit, account.status_per_second) < 1:
+            if (
+                min(account.batch_size, account.pull_limit, account.status_per_second, account.pull_minutes)
+                < 1
+            ):
                 raise UserError(self.env._("Batch size, page size and queries per second are at least 1."))
 
     # --- actions ---------------------------------------------------------------------------------------
@@ -183,7 +191,10 @@ class AffinityIysAccount(models.Model):
 
     @api.model
     def _cron_pull(self):
-        self.search([("active", "=", True)])._pull()
+        now = fields.Datetime.now()
+        self.search([("active", "=", True)]).filtered(
+            lambda a: not a.last_pull or a.last_pull + datetime.timedelta(minutes=a.pull_minutes) <= now
+        )._pull()
 
     @api.model
     def _cron_deadlines(self):

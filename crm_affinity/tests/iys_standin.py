@@ -53,6 +53,9 @@ class IysStandIn:
         self.enqueue_polls = 1
         self.holidays = set()
         self.now = None  # a fixed Turkish-time moment for the rules, else the clock
+        # consents/changes serves the last 7 days except the last hour, as IYS does.
+        self.hold_back = datetime.timedelta(hours=1)
+        self.keep = datetime.timedelta(days=7)
         self.consents = {}
         self.changes = []
         self.requests = {}
@@ -287,12 +290,12 @@ class IysStandIn:
         source = args.get("source")
         after = int(args.get("after") or -1)
         limit = int(args.get("limit") or 1000)
-        # The last hour is not served yet; the stand-in's clock can be moved by ``hold_back``.
-        horizon = self._clock() - getattr(self, "hold_back", datetime.timedelta(0))
+        horizon = self._clock() - self.hold_back
+        oldest = self._clock() - self.keep
         selected = [
             entry
             for entry in self.changes
-            if entry["index"] > after and entry["kind"] == source and entry["visible_at"] <= horizon
+            if entry["index"] > after and entry["kind"] == source and oldest <= entry["visible_at"] <= horizon
         ][:limit]
         cursor = str(selected[-1]["index"]) if selected else (str(after) if after >= 0 else None)
         return self._json({"list": [entry["change"] for entry in selected], "after": cursor})

@@ -61,7 +61,10 @@ class IysCase(AffinityCase):
         self.push_cron.method_direct_trigger()
 
     def pull(self):
-        self.pull_cron.method_direct_trigger()
+        """IYS serves a change an hour after it happened: the pull runs after that hour."""
+        self.account.last_pull = False
+        with freeze_time(datetime.datetime.now() + datetime.timedelta(minutes=61)):
+            self.pull_cron.method_direct_trigger()
 
 
 @tagged("post_install", "-at_install")
@@ -105,6 +108,7 @@ class TestIysPush(IysCase):
         self.assertEqual((push.state, push.error_code), ("rejected", "RULE_LATE"))
         self.assertIn("more than 3 business days", push.error_label)
         self.assertIn("RULE_LATE", self.last_log().iys_error)
+        self.assertIn("more than 3 business days", self.consent().iys_error)
         calls = len(self.iys.calls)
         self.push()
         self.assertEqual(len(self.iys.calls), calls, "a rejected change is not sent again by itself")
@@ -225,6 +229,20 @@ class TestIysPull(IysCase):
         logs = len(self.consent().log_ids)
         self.pull()
         self.assertEqual(len(self.consent().log_ids), logs)
+
+    def test_the_last_hour_is_not_served_yet(self):
+        self._registered()
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET")
+        self.pull_cron.method_direct_trigger()
+        self.assertEqual(self.consent().state, "granted", "IYS serves changes an hour late")
+        self.pull()
+        self.assertEqual(self.consent().state, "denied")
+
+    def test_pull_interval(self):
+        self.account.write({"last_pull": datetime.datetime.now(), "pull_minutes": 60})
+        calls = len(self.iys.calls)
+        self.pull_cron.method_direct_trigger()
+        self.assertEqual(len(self.iys.calls), calls, "pulled less than an hour ago")
 
     def test_unknown_recipients_wait_for_review(self):
         self.iys.citizen_says("+905559998877", "MESAJ", "ONAY")
