@@ -4,7 +4,7 @@
     "name": "CRM Affinity",
     "summary": "Know each customer like a friend: information file, consent, "
     "source scoring, customer value and scheduled follow-ups",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-affinity/crm_affinity",
     "author": "crm_affinity developers",
@@ -55,6 +55,7 @@
         "views/affinity_review_flag_views.xml",
         "views/affinity_customer_value_views.xml",
         "views/mail_activity_type_views.xml",
+        "views/mailing_mailing_views.xml",
         "views/mail_activity_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/mail_compose_message_views.xml",

@@ -1,6 +1,7 @@
 from odoo.tools.sql import drop_index
 
 from .models.affinity_followup_rule import PLANNER_INDEXES
+from .models.mailing_trace import PRESSURE_INDEXES
 
 
 def post_init_hook(env):
@@ -9,6 +10,6 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """Core tables keep no trace of this addon's planner indexes."""
-    for name, table, _column, _where in PLANNER_INDEXES:
+    """Core tables keep no trace of this addon's planner and contact-budget indexes."""
+    for name, table, _column, _where in PLANNER_INDEXES + PRESSURE_INDEXES:
         drop_index(env.cr, name, table)

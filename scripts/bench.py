@@ -339,6 +339,33 @@ def decision_floor(env, ids):
     )
 
 
+def decision_pressure_setup(env):
+    """A company budget and two commercial contacts per customer in the last 30 days, as traces."""
+    ids = recipients_setup(env)
+    env.company.write({"affinity_pressure_day": 1, "affinity_pressure_week": 3, "affinity_pressure_month": 8})
+    mailing = env["mailing.mailing"].create(
+        {
+            "subject": "Earlier",
+            "body_html": "<p>x</p>",
+            "mailing_model_id": env["ir.model"]._get_id("res.partner"),
+        }
+    )
+    env.flush_all()
+    env.cr.execute(
+        """
+        INSERT INTO mailing_trace (model, res_id, trace_type, trace_status, sent_datetime, email, mass_mailing_id,
+                                   create_uid, write_uid, create_date, write_date)
+        SELECT 'res.partner', p.id, 'mail', 'sent', now() AT TIME ZONE 'UTC' - (k * interval '9 days')
+               - (p.id %% 1440) * interval '1 minute', p.email_normalized, %(mailing)s, 1, 1, now(), now()
+          FROM res_partner p CROSS JOIN generate_series(0, 1) k
+         WHERE p.id = ANY(%(ids)s)
+        """,
+        {"mailing": mailing.id, "ids": ids},
+    )
+    env.cr.execute("ANALYZE mailing_trace")
+    return ids
+
+
 def mailing_setup(env):
     ids = recipients_setup(env)
     mailing = env["mailing.mailing"].create(
@@ -658,6 +685,13 @@ def measure(size, registry):
         floor(registry, mailing_floor, mailing_setup),
     )
     decision_plain = rows[-2]["median_s"]
+    with_pressure = run(registry, decision_ours, decision_pressure_setup)
+    add(
+        "consent decision: all recipients, with a contact budget",
+        with_pressure,
+        None,
+        f"<= 1.5x the decision without: {with_pressure[0] / decision_plain:.2f}x",
+    )
     with_iys = run(registry, decision_ours, decision_iys_setup)
     add(
         "consent decision: all recipients, company with IYS",

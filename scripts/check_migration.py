@@ -25,6 +25,16 @@ with odoo.modules.registry.Registry.new(db).cursor() as cr:
     call = env.ref("mail.mail_activity_data_call")
     if call.affinity_channel_id != env.ref("crm_affinity.affinity_channel_phone"):
         problems.append("a call activity does not reach the customer by phone")
+    marketing = env.ref("crm_affinity.affinity_purpose_marketing")
+    if not (marketing.pressure and marketing.self_service):
+        problems.append(
+            "marketing is not offered in the preference centre or does not count against the budget"
+        )
+    if env.ref("crm_affinity.affinity_channel_visit").self_service:
+        problems.append("visits are offered in the preference centre")
 if problems:
     sys.exit("error: upgrade from the previous release: " + "; ".join(problems))
-print("upgrade from the previous release: cron, constraint, moved rule and activity channels as promised")
+print(
+    "upgrade from the previous release: cron, constraint, moved rule, activity channels, preference centre "
+    "and contact budget as promised"
+)

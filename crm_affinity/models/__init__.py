@@ -29,6 +29,7 @@ from . import res_partner_consent
 from . import res_partner_value
 from . import res_partner_attribution
 from . import affinity_contact_decision
+from . import affinity_contact_pressure
 from . import affinity_consent_api
 from . import affinity_preference_centre
 from . import mailing_subscription

@@ -58,7 +58,7 @@ class AffinityContactDecision(models.AbstractModel):
     _description = "Affinity Contact Decision Engine"
 
     @api.model
-    def _decide(self, partners, channel, purpose, when=None, check_window=True):
+    def _decide(self, partners, channel, purpose, when=None, check_window=True, check_pressure=True):
         """Decide, for every partner of the recordset, whether a message may go out.
 
         :param partners: res.partner recordset
@@ -66,6 +66,8 @@ class AffinityContactDecision(models.AbstractModel):
         :param purpose: affinity.purpose record or code ('marketing', 'service', 'relationship')
         :param when: UTC naive datetime of the send (default: now)
         :param check_window: also require the moment to fall inside a contact window
+        :param check_pressure: also hold back partners over their contact budget (a priority mailing
+            still counts, but is not held)
         :return: {partner_id: ContactDecision}
         """
         channel = self.env["affinity.channel"]._get_by_code(channel)
@@ -76,7 +78,13 @@ class AffinityContactDecision(models.AbstractModel):
         if not partners.ids:
             return {}
         marketing = self.env.ref("crm_affinity.affinity_purpose_marketing")
-        for model in ("res.partner", "affinity.consent", "mail.blacklist", "phone.blacklist"):
+        for model in (
+            "res.partner",
+            "affinity.consent",
+            "mail.blacklist",
+            "phone.blacklist",
+            "affinity.rfm.segment",
+        ):
             self.env[model].flush_model()
         rows = self.env.execute_query(self._decision_query(partners, channel, purpose, marketing))
         companies = {}
@@ -87,6 +95,12 @@ class AffinityContactDecision(models.AbstractModel):
         today = when.date()
         # Few distinct fact combinations stand behind many partners: decide each combination once.
         decided = {}
+        pressure = purpose.pressure
+        holidays, segment_caps, capped = {}, set(), []
+        if pressure and rows:
+            holidays, segment_caps = self.env["affinity.contact.pressure"]._quiet_facts(
+                {row[9] or default_company.id for row in rows}
+            )
         for row in rows:
             partner_id, company_id, tz = row[0], row[9], row[10]
             key = (company_id, row[1:9])
@@ -98,11 +112,46 @@ class AffinityContactDecision(models.AbstractModel):
                     policy = companies[company_id] = self._policy(purpose, company, channel)
                     company_windows[company_id] = company._affinity_default_windows(channel)
                 decision = decided[key] = self._decide_one(policy, today, DecisionFacts(*row[1:9]))
+            if decision.allowed and pressure:
+                quiet_until, partner_caps, segment_id = row[11], row[12], row[13]
+                company_holidays, company_budget = holidays.get(
+                    company_id or default_company.id, (set(), False)
+                )
+                decision = self._check_quiet(decision, purpose, quiet_until, company_holidays, when)
+                if (
+                    decision.allowed
+                    and check_pressure
+                    and (partner_caps or segment_id in segment_caps or company_budget)
+                ):
+                    capped.append(partner_id)
             if decision.allowed and check_window:
                 partner_windows = windows.get(partner_id) or company_windows[company_id]
                 decision = self._check_window(decision, partner_windows, tz, when)
             decisions[partner_id] = decision
+        if capped:
+            for partner_id, frees_at in (
+                self.env["affinity.contact.pressure"]._over_budget(capped, when).items()
+            ):
+                decisions[partner_id] = ContactDecision(False, "pressure", frees_at)
         return decisions
+
+    @api.model
+    def _check_quiet(self, decision, purpose, quiet_until, holidays, when):
+        """Quiet days make commercial messages wait: the partner's own, and the company's public holidays
+        (a greeting is what a holiday is for, so greetings still go out on one)."""
+        today = when.date()
+        if quiet_until and quiet_until >= today:
+            return ContactDecision(
+                False,
+                "quiet_until",
+                datetime.datetime.combine(quiet_until, datetime.time()) + datetime.timedelta(days=1),
+            )
+        if holidays and today in holidays and purpose.code != "relationship":
+            day = today + datetime.timedelta(days=1)
+            while day in holidays:
+                day += datetime.timedelta(days=1)
+            return ContactDecision(False, "quiet_day", datetime.datetime.combine(day, datetime.time()))
+        return decision
 
     @api.model
     def _decision_query(self, partners, channel, purpose, marketing):
@@ -142,7 +191,11 @@ class AffinityContactDecision(models.AbstractModel):
             )
             SELECT p.id, COALESCE(p.affinity_do_not_contact, FALSE), (%(has_address)s),
                    COALESCE((%(blacklisted)s), FALSE),
-                   c.state, c.expiry_date, %(marketing_columns)s, p.company_id, p.tz
+                   c.state, c.expiry_date, %(marketing_columns)s, p.company_id, p.tz,
+                   p.affinity_quiet_until,
+                   COALESCE(p.affinity_pressure_day, 0) + COALESCE(p.affinity_pressure_week, 0)
+                   + COALESCE(p.affinity_pressure_month, 0),
+                   p.affinity_segment_id
               FROM res_partner p
               LEFT JOIN affinity_consent c
                 ON c.partner_id = p.id AND c.channel_id = %(channel)s AND c.purpose_id = %(purpose)s

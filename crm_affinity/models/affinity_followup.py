@@ -23,6 +23,8 @@ OUTCOMES = [
 # Channels this addon sends by itself; any other permitted channel is handed to a person.
 AUTOMATED_CHANNELS = ("email", "sms")
 DEFAULT_CHANNEL_ORDER = ("email", "sms", "phone")
+# Reasons that only say "not now": the follow-up waits for their next free moment.
+WAITING_REASONS = ("outside_window", "pressure", "quiet_until", "quiet_day")
 
 
 class AffinityFollowup(models.Model):
@@ -259,6 +261,20 @@ class AffinityFollowup(models.Model):
                 }
             )
 
+    def _wait_for(self, decision):
+        """Put the follow-up off to the decision's next free moment, within the rule's limit: done or not."""
+        self.ensure_one()
+        if decision.reason not in WAITING_REASONS or not decision.next_allowed:
+            return False
+        if decision.reason != "outside_window":
+            limit = datetime.datetime.combine(self.due_date, datetime.time.max) + datetime.timedelta(
+                days=self.rule_id.max_wait_days
+            )
+            if decision.next_allowed > limit:
+                return False
+        self.write({"due_datetime": decision.next_allowed, "reason": decision.reason})
+        return True
+
     def _skip(self, channel, reason):
         self.write({"state": "skipped", "reason": reason, "channel_id": channel.id if channel else False})
 
@@ -270,9 +286,7 @@ class AffinityFollowup(models.Model):
             decision = decisions[followup.partner_id.id]
             if decision.allowed:
                 followup._send(channel)
-            elif decision.reason == "outside_window" and decision.next_allowed:
-                followup.write({"due_datetime": decision.next_allowed, "reason": decision.reason})
-            else:
+            elif not followup._wait_for(decision):
                 followup._skip(channel, decision.reason)
 
     def _dispatch_best_channel(self, rule, now):
@@ -306,7 +320,13 @@ class AffinityFollowup(models.Model):
                     break
                 reasons.append(f"{channel.code}:{decision.reason}")
             if not chosen:
-                followup._skip(None, ", ".join(reasons) or "no_permitted_channel")
+                waits = [
+                    decisions[channel][partner.id]
+                    for channel in order
+                    if decisions[channel][partner.id].reason in WAITING_REASONS
+                ]
+                if not (waits and followup._wait_for(min(waits, key=lambda d: d.next_allowed or now))):
+                    followup._skip(None, ", ".join(reasons) or "no_permitted_channel")
                 continue
             if chosen.code not in AUTOMATED_CHANNELS:
                 followup._hand_over(rule._activity_type(chosen), chosen)

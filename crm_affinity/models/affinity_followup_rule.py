@@ -99,6 +99,12 @@ class AffinityFollowupRule(models.Model):
         help="Messages go out at this hour in the customer's timezone (then inside their window).",
     )
     followup_ids = fields.One2many("affinity.followup", "rule_id")
+    max_wait_days = fields.Integer(
+        string="Wait at Most (days)",
+        default=7,
+        help="A follow-up held back by the contact budget or a quiet day waits for the next free moment, "
+        "but no longer than this many days after it was due; then it is skipped with the reason.",
+    )
     followup_count = fields.Integer(compute="_compute_followup_count")
 
     def init(self):

@@ -17,6 +17,11 @@ class AffinityPurpose(models.Model):
         string="In the Preference Centre",
         help="People can grant or withdraw this purpose themselves from their preference link.",
     )
+    pressure = fields.Boolean(
+        string="Counts Against the Contact Budget",
+        help="Commercial: messages of this purpose count against each person's contact budget, wait on "
+        "quiet days and are held back over the budget. Service messages never count.",
+    )
     description = fields.Text(
         translate=True, help="What people read in the preference centre about this purpose."
     )

@@ -1,10 +1,17 @@
-from odoo import models
+from odoo import fields, models
 
 from ..tools.reasons import MAILING_UNBLOCKED_REASONS
 
 
 class MailingMailing(models.Model):
     _inherit = "mailing.mailing"
+
+    affinity_priority = fields.Boolean(
+        string="Priority (Over the Contact Budget)",
+        groups="crm_affinity.group_affinity_manager",
+        help="A priority mailing counts against each person's contact budget but is not held back by it "
+        "(consent, quiet days and blacklists still are).",
+    )
 
     def _affinity_consent_blocked(self, res_ids, channel_code):
         """Target records the contact decision holds back from this mailing: {res_id: reason}."""
@@ -13,7 +20,9 @@ class MailingMailing(models.Model):
         if not partner_by_record:
             return {}
         partners = self.env["res.partner"].browse(set(partner_by_record.values()))
-        decisions = partners._affinity_contact_decision(channel_code, "marketing", check_window=False)
+        decisions = partners._affinity_contact_decision(
+            channel_code, "marketing", check_window=False, check_pressure=not self.sudo().affinity_priority
+        )
         blocked = {}
         for res_id, partner_id in partner_by_record.items():
             decision = decisions.get(partner_id)

@@ -1,9 +1,32 @@
 from odoo import fields, models
+from odoo.tools.sql import create_index
 
 from ..tools.reasons import FAILURE_TYPES
+
+# The contact budget counts sent traces per partner and per address: these indexes serve that count.
+PRESSURE_INDEXES = [
+    (
+        "mailing_trace_affinity_partner_sent_idx",
+        "mailing_trace",
+        ["res_id", "sent_datetime"],
+        "model = 'res.partner' AND sent_datetime IS NOT NULL",
+    ),
+    (
+        "mailing_trace_affinity_email_sent_idx",
+        "mailing_trace",
+        ["email", "sent_datetime"],
+        "trace_type = 'mail' AND model != 'res.partner' AND sent_datetime IS NOT NULL",
+    ),
+]
 
 
 class MailingTrace(models.Model):
     _inherit = "mailing.trace"
 
     failure_type = fields.Selection(selection_add=FAILURE_TYPES)
+
+    def init(self):
+        result = super().init()
+        for name, table, columns, where in PRESSURE_INDEXES:
+            create_index(self.env.cr, name, table, columns, where=where)
+        return result

@@ -46,6 +46,12 @@ class ResCompany(models.Model):
         default=90,
         help="How long the personal preference link in a message opens the preference centre.",
     )
+    affinity_pressure_day = fields.Integer(
+        string="Contact Budget per 24 Hours",
+        help="At most this many commercial messages per person in any 24 hours, over every channel (0: no cap).",
+    )
+    affinity_pressure_week = fields.Integer(string="Contact Budget per 7 Days", help="0: no cap.")
+    affinity_pressure_month = fields.Integer(string="Contact Budget per 30 Days", help="0: no cap.")
     affinity_lapse_factor = fields.Float(
         string="Lapse Factor",
         default=1.5,
@@ -168,6 +174,19 @@ class ResCompany(models.Model):
             lambda w: not w.channel_id
         )
         return [(int(w.weekday), w.hour_from, w.hour_to) for w in chosen]
+
+    @api.constrains("affinity_pressure_day", "affinity_pressure_week", "affinity_pressure_month")
+    def _check_affinity_pressure(self):
+        for company in self:
+            if (
+                min(
+                    company.affinity_pressure_day,
+                    company.affinity_pressure_week,
+                    company.affinity_pressure_month,
+                )
+                < 0
+            ):
+                raise ValidationError(self.env._("A contact budget is a number of messages: 0 or more."))
 
     def _affinity_iys_account(self):
         """This company's active IYS account, if it has one."""

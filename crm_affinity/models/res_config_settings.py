@@ -5,6 +5,9 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     affinity_consent_mode = fields.Selection(related="company_id.affinity_consent_mode", readonly=False)
+    affinity_pressure_day = fields.Integer(related="company_id.affinity_pressure_day", readonly=False)
+    affinity_pressure_week = fields.Integer(related="company_id.affinity_pressure_week", readonly=False)
+    affinity_pressure_month = fields.Integer(related="company_id.affinity_pressure_month", readonly=False)
     affinity_double_optin = fields.Boolean(related="company_id.affinity_double_optin", readonly=False)
     affinity_optin_days = fields.Integer(related="company_id.affinity_optin_days", readonly=False)
     affinity_preference_link_days = fields.Integer(

@@ -35,6 +35,24 @@ class ResPartner(models.Model):
         help="Channels in the order this partner prefers them, with cautions.",
     )
     affinity_window_ids = fields.One2many("affinity.contact.window", "partner_id", string="Contact Windows")
+    affinity_quiet_until = fields.Date(
+        string="No Commercial Contact Until",
+        help="A quiet time the person asked for or is in (e.g. mourning): no marketing or greeting before "
+        "the day after.",
+    )
+    affinity_quiet_note = fields.Char(string="Why Quiet")
+    affinity_pressure_day = fields.Integer(
+        string="Own Budget per 24 Hours", help="0: the segment's or company's."
+    )
+    affinity_pressure_week = fields.Integer(
+        string="Own Budget per 7 Days", help="0: the segment's or company's."
+    )
+    affinity_pressure_month = fields.Integer(
+        string="Own Budget per 30 Days", help="0: the segment's or company's."
+    )
+    affinity_pressure_summary = fields.Text(
+        string="Commercial Contacts", compute="_compute_affinity_pressure_summary"
+    )
     affinity_caution_text = fields.Text(string="Channel Cautions", compute="_compute_affinity_summary")
     affinity_consent_summary = fields.Text(string="Consents at a Glance", compute="_compute_affinity_summary")
 
@@ -44,6 +62,27 @@ class ResPartner(models.Model):
         sanitize=False,
         help="For each channel and purpose: the contact decision at this moment, and why.",
     )
+
+    def _compute_affinity_pressure_summary(self):
+        """This week's and this month's commercial contacts per channel, against the budget."""
+        counts = (
+            self.env["affinity.contact.pressure"].sudo()._counts(self.filtered("id"), fields.Datetime.now())
+        )
+        kinds = dict(self.env["affinity.channel"]._names_by_code(), mail=self.env._("E-mail"), sms="SMS")
+        for partner in self:
+            mine = counts.get(partner.id)
+            company = partner.company_id or self.env.company
+            week_cap = partner.affinity_pressure_week or company.affinity_pressure_week
+            month_cap = partner.affinity_pressure_month or company.affinity_pressure_month
+            week = sum(mine["week"].values()) if mine else 0
+            month = sum(mine["month"].values()) if mine else 0
+            lines = [
+                self.env._("This week: %(count)s of %(cap)s", count=week, cap=week_cap or "∞"),
+                self.env._("This month: %(count)s of %(cap)s", count=month, cap=month_cap or "∞"),
+            ]
+            for kind, number in sorted((mine or {"month": {}})["month"].items()):
+                lines.append(f"{kinds.get(kind, kind)}: {number}")
+            partner.affinity_pressure_summary = "\n".join(lines)
 
     @api.depends_context("uid")
     def _compute_affinity_decision_matrix(self):
@@ -133,13 +172,13 @@ class ResPartner(models.Model):
             visible=consents.subselect(),
         )
 
-    def _affinity_contact_decision(self, channel, purpose, when=None, check_window=True):
+    def _affinity_contact_decision(self, channel, purpose, when=None, check_window=True, check_pressure=True):
         """May each partner be reached over ``channel`` for ``purpose`` at ``when``: {id: ContactDecision}.
 
         The one decision every outbound path asks; see ``affinity.contact.decision._decide``.
         """
         return self.env["affinity.contact.decision"]._decide(
-            self, channel, purpose, when=when, check_window=check_window
+            self, channel, purpose, when=when, check_window=check_window, check_pressure=check_pressure
         )
 
     def _affinity_cautions(self, channel_codes=None):

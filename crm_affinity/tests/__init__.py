@@ -18,3 +18,4 @@ from . import test_homes
 from . import test_translations
 from . import test_preference_centre
 from . import test_iys
+from . import test_pressure

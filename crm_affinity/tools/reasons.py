@@ -16,6 +16,9 @@ REASON_LABELS = {
     "not_asked_optin_mode": _lt("not asked — opt-in mode"),
     "pending_confirmation": _lt("awaiting the person's confirmation"),
     "iys_not_approved": _lt("no approval (ONAY) at IYS"),
+    "pressure": _lt("contact budget reached"),
+    "quiet_until": _lt("quiet time of the person"),
+    "quiet_day": _lt("public holiday"),
     "outside_window": _lt("outside the contact window"),
     "no_permitted_channel": _lt("no permitted channel"),
     "no_template": _lt("no template for this channel"),
@@ -32,6 +35,9 @@ FAILURE_TYPES = [
     ("affinity_blacklisted", "Blacklisted number or address of the partner (Affinity)"),
     ("affinity_pending_confirmation", "Consent awaiting confirmation (Affinity)"),
     ("affinity_iys_not_approved", "No approval at IYS (Affinity)"),
+    ("affinity_pressure", "Contact budget reached (Affinity)"),
+    ("affinity_quiet_until", "Quiet time of the person (Affinity)"),
+    ("affinity_quiet_day", "Public holiday (Affinity)"),
 ]
 
 

@@ -21,17 +21,3 @@ def migrate(cr, version):
     else:
         # Without Inventory the trigger has no planner any more: its rules rest until the bridge comes.
         env["affinity.followup.rule"].search([("trigger", "=", "sale_delivered")]).active = False
-    # The preference centre offers what people may choose themselves: not visits, not service messages.
-    visit = env.ref("crm_affinity.affinity_channel_visit", raise_if_not_found=False)
-    if visit:
-        visit.self_service = False
-    for xmlid, description in (
-        ("affinity_purpose_marketing", "News, offers and campaigns about our products and services."),
-        (
-            "affinity_purpose_relationship",
-            "Greetings on your birthday, on holidays and on the days that matter to you.",
-        ),
-    ):
-        purpose = env.ref(f"crm_affinity.{xmlid}", raise_if_not_found=False)
-        if purpose:
-            purpose.write({"self_service": True, "description": description})

@@ -1,0 +1,191 @@
+"""Contact pressure: how many commercial messages reached each person lately, against their budget.
+
+What counts is read set-based from what Odoo and this addon already keep — mass-mailing traces that went
+out (to the partner itself, or to its address from another model), and follow-ups of a commercial purpose
+that were sent or handed to a person — so no bookkeeping of our own can drift. The budget is a company's
+(Settings), an RFM segment's or a partner's own, per rolling 24 hours, 7 days and 30 days; 0 means none.
+The decision (``affinity.contact.decision``) asks ``_over_budget`` for the partners it would let through.
+"""
+
+import datetime
+
+from odoo import api, models
+from odoo.tools import SQL
+
+WINDOWS = (("day", 1), ("week", 7), ("month", 30))
+
+
+class AffinityContactPressure(models.AbstractModel):
+    _name = "affinity.contact.pressure"
+    _description = "Affinity Contact Pressure"
+
+    @api.model
+    def _contacts_query(self, partner_ids, since, until):
+        """(partner_id, moment) of every commercial contact of these partners between two moments."""
+        ids = "{" + ",".join(map(str, partner_ids)) + "}"
+        return SQL(
+            """
+            SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
+              FROM mailing_trace t
+             WHERE t.model = 'res.partner' AND t.res_id = ANY(%(ids)s::int[])
+               AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
+               AND t.sent_datetime <= %(until)s
+            UNION ALL
+            SELECT p.id, t.sent_datetime, t.trace_type
+              FROM mailing_trace t
+              JOIN res_partner p ON p.email_normalized = t.email
+             WHERE t.model != 'res.partner' AND t.trace_type = 'mail' AND p.id = ANY(%(ids)s::int[])
+               AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
+               AND t.sent_datetime <= %(until)s
+            UNION ALL
+            SELECT f.partner_id, COALESCE(f.done_date, f.write_date), COALESCE(ch.code, 'followup')
+              FROM affinity_followup f
+              JOIN affinity_followup_rule r ON r.id = f.rule_id
+              JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
+              LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
+             WHERE f.partner_id = ANY(%(ids)s::int[]) AND f.state IN ('sent', 'done')
+               AND COALESCE(f.done_date, f.write_date) > %(since)s
+               AND COALESCE(f.done_date, f.write_date) <= %(until)s
+            """,
+            ids=ids,
+            since=since,
+            until=until,
+        )
+
+    @api.model
+    def _flush(self):
+        for model in (
+            "mailing.trace",
+            "affinity.followup",
+            "res.partner",
+            "affinity.rfm.segment",
+            "res.company",
+        ):
+            self.env[model].flush_model()
+
+    @api.model
+    def _over_budget(self, partner_ids, when):
+        """{partner_id: the moment its budget frees up} for the partners at or over a budget now."""
+        if not partner_ids:
+            return {}
+        self._flush()
+        ids = "{" + ",".join(map(str, partner_ids)) + "}"
+        default_company = self.env.company.id
+        caps = SQL(", ").join(
+            SQL(
+                """NULLIF(COALESCE(NULLIF(p.%(field)s, 0), NULLIF(s.%(segment)s, 0), co.%(company)s, 0), 0)
+                   AS cap_%(name)s""",
+                field=SQL.identifier(f"affinity_pressure_{name}"),
+                segment=SQL.identifier(f"pressure_{name}"),
+                company=SQL.identifier(f"affinity_pressure_{name}"),
+                name=SQL(name),
+            )
+            for name, _days in WINDOWS
+        )
+        windows = SQL(", ").join(
+            SQL(
+                """(array_agg(c.at ORDER BY c.at DESC) FILTER (WHERE c.at > %(start)s))[b.cap_%(name)s]
+                   + interval '%(days)s days' AS frees_%(name)s,
+                   count(c.at) FILTER (WHERE c.at > %(start)s) AS n_%(name)s""",
+                start=when - datetime.timedelta(days=days),
+                name=SQL(name),
+                days=SQL(str(days)),
+            )
+            for name, days in WINDOWS
+        )
+        over = SQL(" OR ").join(
+            SQL("(n_%(name)s >= cap_%(name)s)", name=SQL(name)) for name, _days in WINDOWS
+        )
+        frees = SQL(", ").join(
+            SQL("CASE WHEN n_%(name)s >= cap_%(name)s THEN frees_%(name)s END", name=SQL(name))
+            for name, _days in WINDOWS
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH budget AS (
+                    SELECT p.id AS partner_id, %(caps)s
+                      FROM res_partner p
+                      LEFT JOIN affinity_rfm_segment s ON s.id = p.affinity_segment_id
+                      JOIN res_company co ON co.id = COALESCE(p.company_id, %(company)s)
+                     WHERE p.id = ANY(%(ids)s::int[])
+                ),
+                capped AS (
+                    SELECT * FROM budget
+                     WHERE cap_day IS NOT NULL OR cap_week IS NOT NULL OR cap_month IS NOT NULL
+                ),
+                contacts AS (%(contacts)s),
+                counted AS (
+                    SELECT b.partner_id, b.cap_day, b.cap_week, b.cap_month, %(windows)s
+                      FROM capped b
+                      JOIN contacts c ON c.partner_id = b.partner_id
+                     GROUP BY b.partner_id, b.cap_day, b.cap_week, b.cap_month
+                )
+                SELECT partner_id, GREATEST(%(frees)s) FROM counted WHERE %(over)s
+                """,
+                caps=caps,
+                company=default_company,
+                ids=ids,
+                contacts=self._contacts_query(partner_ids, when - datetime.timedelta(days=30), when),
+                windows=windows,
+                frees=frees,
+                over=over,
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _quiet_facts(self, company_ids):
+        """In one statement: each company's public holidays and whether it has a budget, and the RFM
+        segments that carry a budget of their own."""
+        self.env["res.company"].flush_model()
+        self.env["resource.calendar.leaves"].flush_model()
+        self.env["affinity.rfm.segment"].flush_model()
+        [(companies, segments)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT (SELECT json_object_agg(c.id, json_build_object(
+                            'budget', COALESCE(c.affinity_pressure_day, 0) + COALESCE(c.affinity_pressure_week, 0)
+                                      + COALESCE(c.affinity_pressure_month, 0) > 0,
+                            'holidays', (SELECT COALESCE(json_agg(DISTINCT d::date), '[]')
+                                           FROM resource_calendar_leaves l,
+                                                generate_series(l.date_from::date, l.date_to::date, '1 day') d
+                                          WHERE l.calendar_id = c.resource_calendar_id AND l.resource_id IS NULL)))
+                          FROM res_company c WHERE c.id = ANY(%(companies)s)),
+                       (SELECT COALESCE(array_agg(s.id), '{}') FROM affinity_rfm_segment s
+                         WHERE s.pressure_day > 0 OR s.pressure_week > 0 OR s.pressure_month > 0)
+                """,
+                companies=list(company_ids),
+            )
+        )
+        facts = {
+            int(company_id): (
+                {datetime.date.fromisoformat(day) for day in values["holidays"]},
+                values["budget"],
+            )
+            for company_id, values in (companies or {}).items()
+        }
+        return facts, set(segments)
+
+    @api.model
+    def _counts(self, partners, when):
+        """{partner_id: {window: {kind: count}}}: what the partner form shows against the budget."""
+        if not partners:
+            return {}
+        self._flush()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT c.partner_id, c.kind,
+                          count(*) FILTER (WHERE c.at > %(week)s), count(*) FILTER (WHERE c.at > %(month)s)
+                     FROM (%(contacts)s) c GROUP BY c.partner_id, c.kind""",
+                week=when - datetime.timedelta(days=7),
+                month=when - datetime.timedelta(days=30),
+                contacts=self._contacts_query(partners.ids, when - datetime.timedelta(days=30), when),
+            )
+        )
+        counts = {}
+        for partner_id, kind, week, month in rows:
+            counts.setdefault(partner_id, {"week": {}, "month": {}})
+            counts[partner_id]["week"][kind] = week
+            counts[partner_id]["month"][kind] = month
+        return counts
