@@ -49,6 +49,7 @@
         "views/affinity_complaint_views.xml",
         "report/affinity_campaign_score_views.xml",
         "report/affinity_source_performance_views.xml",
+        "report/affinity_contact_report_views.xml",
         "views/utm_campaign_views.xml",
         "views/res_partner_views.xml",
         "views/affinity_rfm_segment_views.xml",

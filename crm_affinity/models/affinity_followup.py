@@ -62,6 +62,7 @@ class AffinityFollowup(models.Model):
         help="The reason, one kind per follow-up, for grouping and dashboards.",
     )
     activity_id = fields.Many2one("mail.activity", ondelete="set null")
+    handed_on = fields.Date(readonly=True, index=True, help="The day the task was handed to its person.")
     message_id = fields.Many2one("mail.message", ondelete="set null")
     outcome = fields.Selection(OUTCOMES)
     outcome_note = fields.Text()
@@ -228,19 +229,21 @@ class AffinityFollowup(models.Model):
         activity_type = rule._activity_type()
         channel = activity_type.affinity_channel_id
         if not channel:
-            self._hand_over(activity_type)
+            self._hand_over(activity_type, now=now)
             return
         decisions = self.partner_id._affinity_contact_decision(
             channel, rule.purpose_id, when=now, check_window=False
         )
         allowed = self.filtered(lambda f: decisions[f.partner_id.id].allowed)
-        allowed._hand_over(activity_type, channel)
+        allowed._hand_over(activity_type, channel, now=now)
         for followup in self - allowed:
             followup._skip(channel, decisions[followup.partner_id.id].reason)
 
-    def _hand_over(self, activity_type, channel=None):
-        """Schedule the rule's activity for the responsible person, on the customer."""
-        for followup in self:
+    def _hand_over(self, activity_type, channel=None, now=None):
+        """Schedule the rule's activity for the responsible person, on the customer; beyond a fair day's
+        work the rest wait for the person's next working days, most valuable and most overdue first."""
+        today = (now or fields.Datetime.now()).date()
+        for followup in self._spread_workload(today):
             rule = followup.rule_id
             summary = rule.activity_summary or rule.name
             if channel and activity_type.affinity_channel_id != channel:
@@ -258,8 +261,50 @@ class AffinityFollowup(models.Model):
                     "activity_id": activity.id,
                     "channel_id": channel.id if channel else False,
                     "reason": False,
+                    "handed_on": today,
                 }
             )
+
+    def _spread_workload(self, today):
+        """The follow-ups that fit today's cap of their person; the others planned on later working days."""
+        self.flush_model(["user_id", "handed_on", "state"])
+        users = self.mapped(lambda f: f.user_id.id or self.env.uid)
+        handed = dict(
+            self._read_group(
+                [("user_id", "in", users), ("handed_on", "=", today), ("state", "in", ("sent", "done"))],
+                ["user_id"],
+                ["__count"],
+            )
+        )
+        handed = {user.id: count for user, count in handed.items()}
+        keep = self.browse()
+        later = {}
+        for user_id, group in self.grouped(lambda f: f.user_id.id or self.env.uid).items():
+            company = group[:1].company_id or self.env.company
+            cap = company.affinity_tasks_per_day
+            if not cap:
+                keep |= group
+                continue
+            ordered = group.sorted(lambda f: (-(f.partner_id.sudo().affinity_ltv or 0.0), f.due_date, f.id))
+            room = max(cap - handed.get(user_id, 0), 0)
+            keep |= ordered[:room]
+            holidays = company._affinity_public_holidays()
+            overflow, day = ordered[room:], today
+            for start in range(0, len(overflow), cap):
+                day = self._next_working_day(day, holidays)
+                later[day] = later.get(day, self.browse()) | overflow[start : start + cap]
+        for day, followups in later.items():
+            followups.write(
+                {"due_datetime": datetime.datetime.combine(day, datetime.time(6, 0)), "reason": "workload"}
+            )
+        return keep
+
+    @api.model
+    def _next_working_day(self, day, holidays):
+        day += datetime.timedelta(days=1)
+        while day.weekday() >= 5 or day in holidays:
+            day += datetime.timedelta(days=1)
+        return day
 
     def _wait_for(self, decision):
         """Put the follow-up off to the decision's next free moment, within the rule's limit: done or not."""
@@ -329,7 +374,7 @@ class AffinityFollowup(models.Model):
                     followup._skip(None, ", ".join(reasons) or "no_permitted_channel")
                 continue
             if chosen.code not in AUTOMATED_CHANNELS:
-                followup._hand_over(rule._activity_type(chosen), chosen)
+                followup._hand_over(rule._activity_type(chosen), chosen, now=now)
                 continue
             if chosen not in windows:
                 windows[chosen] = partners._affinity_contact_decision(chosen, rule.purpose_id, when=now)

@@ -46,6 +46,12 @@ class ResCompany(models.Model):
         default=90,
         help="How long the personal preference link in a message opens the preference centre.",
     )
+    affinity_tasks_per_day = fields.Integer(
+        string="Follow-up Tasks per Person and Day",
+        default=15,
+        help="No one is handed more follow-up activities a day; the rest wait for their next working day, "
+        "most valuable and most overdue customers first (0: no cap).",
+    )
     affinity_pressure_day = fields.Integer(
         string="Contact Budget per 24 Hours",
         help="At most this many commercial messages per person in any 24 hours, over every channel (0: no cap).",

@@ -5,6 +5,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     affinity_consent_mode = fields.Selection(related="company_id.affinity_consent_mode", readonly=False)
+    affinity_tasks_per_day = fields.Integer(related="company_id.affinity_tasks_per_day", readonly=False)
     affinity_pressure_day = fields.Integer(related="company_id.affinity_pressure_day", readonly=False)
     affinity_pressure_week = fields.Integer(related="company_id.affinity_pressure_week", readonly=False)
     affinity_pressure_month = fields.Integer(related="company_id.affinity_pressure_month", readonly=False)

@@ -1,2 +1,3 @@
 from . import affinity_campaign_score
 from . import affinity_source_performance
+from . import affinity_contact_report

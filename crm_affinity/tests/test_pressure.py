@@ -6,6 +6,7 @@ import random
 from freezegun import freeze_time
 
 from odoo.addons.mail.tests.common import MockEmail
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import AffinityCase
@@ -234,3 +235,95 @@ class TestFollowupsWait(PressureMixin, FollowupCase):
         followup._dispatch(now=datetime.datetime(2027, 1, 15, 9, 0))
         self.assertEqual(followup.state, "skipped")
         self.assertIn("email:pressure", followup.reason)
+
+
+@tagged("post_install", "-at_install")
+class TestFairDaysWork(FollowupCase):
+    def test_500_calls_for_3_people(self):
+        """A cap of 15: 45 calls today, the rest on the next working days in value order, none lost or twice."""
+        self.env.company.affinity_tasks_per_day = 15
+        users = [
+            self.env["res.users"].create(
+                {
+                    "name": f"Caller {i}",
+                    "login": f"caller{i}",
+                    "groups_id": [(4, self.env.ref("base.group_user").id)],
+                }
+            )
+            for i in range(3)
+        ]
+        rule = self.env["affinity.followup.rule"].create(
+            {
+                "name": "Call everyone",
+                "trigger": "partner_domain",
+                "action": "activity",
+                "purpose_id": self.env.ref("crm_affinity.affinity_purpose_service").id,
+                "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+            }
+        )
+        partners = self.Partner.create([{"name": f"Customer {i}"} for i in range(500)])
+        today = datetime.date(2026, 12, 2)  # a Wednesday
+        followups = self.env["affinity.followup"].create(
+            [
+                {
+                    "rule_id": rule.id,
+                    "partner_id": partner.id,
+                    "company_id": self.env.company.id,
+                    "occurrence_date": today,
+                    "due_date": today - datetime.timedelta(days=i % 5),
+                    "due_datetime": datetime.datetime(2026, 12, 2, 6, 0),
+                    "user_id": users[i % 3].id,
+                }
+                for i, partner in enumerate(partners)
+            ]
+        )
+        # Value order: the customer with the highest lifetime value is called first.
+        for i, partner in enumerate(partners):
+            partner.sudo().affinity_ltv = (i * 37) % 500
+        followups._dispatch(now=datetime.datetime(2026, 12, 2, 9, 0))
+        handed = followups.filtered(lambda f: f.state == "sent")
+        self.assertEqual(len(handed), 45)
+        for user in users:
+            mine = followups.filtered(lambda f, user=user: f.user_id == user)
+            today_mine = mine.filtered(lambda f: f.state == "sent")
+            self.assertEqual(len(today_mine), 15)
+            waiting = mine - today_mine
+            self.assertEqual(set(waiting.mapped("state")), {"planned"})
+            self.assertEqual(set(waiting.mapped("reason")), {"workload"})
+            self.assertGreaterEqual(
+                min(today_mine.mapped(lambda f: f.partner_id.affinity_ltv)),
+                max(waiting.mapped(lambda f: f.partner_id.affinity_ltv)),
+            )
+            days = sorted(set(waiting.mapped(lambda f: f.due_datetime.date())))
+            self.assertEqual(days[0], datetime.date(2026, 12, 3))
+            self.assertNotIn(5, [d.weekday() for d in days])
+            self.assertNotIn(6, [d.weekday() for d in days])
+            per_day = [len(waiting.filtered(lambda f, d=d: f.due_datetime.date() == d)) for d in days]
+            self.assertTrue(all(count <= 15 for count in per_day))
+        self.assertEqual(len(followups.activity_id), 45, "one activity each, none twice")
+        # The next working day's dispatch hands over the next 15 each.
+        next_day = followups.filtered(
+            lambda f: f.state == "planned" and f.due_datetime.date() == datetime.date(2026, 12, 3)
+        )
+        next_day._dispatch(now=datetime.datetime(2026, 12, 3, 9, 0))
+        self.assertEqual(len(followups.filtered(lambda f: f.state == "sent")), 90)
+
+
+@tagged("post_install", "-at_install")
+class TestContactReport(PressureMixin, AffinityCase):
+    def test_contacts_per_person_and_week_for_managers(self):
+        self.mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Earlier",
+                "body_html": "<p>x</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            }
+        )
+        for day in (1, 2, 9):
+            self.trace(self.partner, datetime.datetime(2026, 11, 20, 9) + datetime.timedelta(days=day))
+        self.env.flush_all()
+        Report = self.env["affinity.contact.report"]
+        rows = Report.with_user(self.user_manager).search([("partner_id", "=", self.partner.id)])
+        self.assertEqual(sorted(rows.mapped("contacts")), [1, 2])
+        with self.assertRaises(AccessError):
+            Report.with_user(self.user_affinity).search([])

@@ -19,6 +19,7 @@ REASON_LABELS = {
     "pressure": _lt("contact budget reached"),
     "quiet_until": _lt("quiet time of the person"),
     "quiet_day": _lt("public holiday"),
+    "workload": _lt("a fair day's work: waits for the person's next working day"),
     "outside_window": _lt("outside the contact window"),
     "no_permitted_channel": _lt("no permitted channel"),
     "no_template": _lt("no template for this channel"),
