@@ -39,6 +39,7 @@
         "views/affinity_channel_views.xml",
         "views/affinity_purpose_views.xml",
         "views/affinity_contact_window_views.xml",
+        "views/affinity_pressure_cap_views.xml",
         "views/affinity_consent_views.xml",
         "views/affinity_consent_log_views.xml",
         "views/affinity_consent_text_views.xml",

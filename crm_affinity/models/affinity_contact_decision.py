@@ -133,7 +133,23 @@ class AffinityContactDecision(models.AbstractModel):
                 self.env["affinity.contact.pressure"]._over_budget(capped, when).items()
             ):
                 decisions[partner_id] = ContactDecision(False, "pressure", frees_at)
+        if pressure and check_pressure:
+            self._check_channel_caps(decisions, rows, channel, when, default_company)
         return decisions
+
+    @api.model
+    def _check_channel_caps(self, decisions, rows, channel, when, default_company):
+        """The per-channel caps on top of the budget across channels, for the partners still allowed."""
+        by_company = {}
+        for row in rows:
+            if decisions[row[0]].allowed:
+                by_company.setdefault(row[9] or default_company.id, []).append(row[0])
+        caps = self.env["affinity.pressure.cap"]._caps(by_company, channel)
+        if not caps:
+            return
+        over = self.env["affinity.contact.pressure"]._over_channel_cap(by_company, channel, caps, when)
+        for partner_id, frees_at in over.items():
+            decisions[partner_id] = ContactDecision(False, "pressure", frees_at)
 
     @api.model
     def _check_quiet(self, decision, purpose, quiet_until, holidays, when):

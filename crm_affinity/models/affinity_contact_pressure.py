@@ -135,6 +135,42 @@ class AffinityContactPressure(models.AbstractModel):
         return dict(rows)
 
     @api.model
+    def _over_channel_cap(self, partner_ids_by_company, channel, caps, when):
+        """{partner_id: frees_at} for the partners at a cap of this very channel."""
+        kinds = {"email": ["mail", "email"], "sms": ["sms"]}.get(channel.code, [channel.code])
+        result = {}
+        self._flush()
+        for company_id, partner_ids in partner_ids_by_company.items():
+            windows = caps.get(company_id)
+            if not windows or not partner_ids:
+                continue
+            columns = SQL(", ").join(
+                SQL(
+                    """count(*) FILTER (WHERE c.at > %(start)s) >= %(cap)s,
+                       (array_agg(c.at ORDER BY c.at DESC) FILTER (WHERE c.at > %(start)s))[%(cap)s]
+                       + interval '%(days)s days'""",
+                    start=when - datetime.timedelta(days=days),
+                    cap=windows[name],
+                    days=SQL(str(days)),
+                )
+                for name, days in WINDOWS
+                if name in windows
+            )
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT c.partner_id, %(columns)s FROM (%(contacts)s) c WHERE c.kind = ANY(%(kinds)s) GROUP BY c.partner_id",
+                    columns=columns,
+                    contacts=self._contacts_query(partner_ids, when - datetime.timedelta(days=30), when),
+                    kinds=kinds,
+                )
+            )
+            for row in rows:
+                frees = [row[i + 1] for i in range(1, len(row), 2) if row[i]]
+                if frees:
+                    result[row[0]] = max(frees)
+        return result
+
+    @api.model
     def _quiet_facts(self, company_ids):
         """In one statement: each company's public holidays and whether it has a budget, and the RFM
         segments that carry a budget of their own."""

@@ -57,6 +57,9 @@ class ResCompany(models.Model):
         help="At most this many commercial messages per person in any 24 hours, over every channel (0: no cap).",
     )
     affinity_pressure_week = fields.Integer(string="Contact Budget per 7 Days", help="0: no cap.")
+    affinity_pressure_cap_ids = fields.One2many(
+        "affinity.pressure.cap", "company_id", string="Caps per Channel"
+    )
     affinity_pressure_month = fields.Integer(string="Contact Budget per 30 Days", help="0: no cap.")
     affinity_lapse_factor = fields.Float(
         string="Lapse Factor",

@@ -62,6 +62,16 @@ class ResConfigSettings(models.TransientModel):
             "context": {"default_company_id": self.company_id.id},
         }
 
+    def action_affinity_pressure_caps(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Caps per Channel"),
+            "res_model": "affinity.pressure.cap",
+            "view_mode": "list",
+            "domain": [("company_id", "=", self.company_id.id)],
+            "context": {"default_company_id": self.company_id.id},
+        }
+
     def action_affinity_recompute_value(self):
         return self.env["affinity.customer.value"].action_recompute()
 

@@ -327,3 +327,35 @@ class TestContactReport(PressureMixin, AffinityCase):
         self.assertEqual(sorted(rows.mapped("contacts")), [1, 2])
         with self.assertRaises(AccessError):
             Report.with_user(self.user_affinity).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestChannelCaps(PressureMixin, AffinityCase):
+    def test_a_cap_on_one_channel(self):
+        self.mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Earlier",
+                "body_html": "<p>x</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            }
+        )
+        self.partner.company_id = self.company
+        self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.partner._affinity_set_consent("email", "marketing", "granted", source="paper")
+        self.env["affinity.pressure.cap"].create(
+            {
+                "company_id": self.company.id,
+                "channel_id": self.env.ref("crm_affinity.affinity_channel_sms").id,
+                "period": "week",
+                "limit": 1,
+            }
+        )
+        self.trace(self.partner, NOW - datetime.timedelta(days=3), trace_type="sms")
+        sms = self.decide(self.partner, channel="sms")[self.partner.id]
+        self.assertEqual((sms.reason, sms.next_allowed), ("pressure", NOW + datetime.timedelta(days=4)))
+        self.assertTrue(
+            self.decide(self.partner, channel="email")[self.partner.id].allowed, "e-mail has no cap"
+        )
+        self.assertTrue(
+            self.decide(self.partner, channel="sms", check_pressure=False)[self.partner.id].allowed
+        )
