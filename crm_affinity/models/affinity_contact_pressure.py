@@ -43,7 +43,9 @@ class AffinityContactPressure(models.AbstractModel):
               JOIN affinity_followup_rule r ON r.id = f.rule_id
               JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
               LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
-             WHERE f.partner_id = ANY(%(ids)s::int[]) AND f.state IN ('sent', 'done')
+             WHERE f.partner_id = ANY(%(ids)s::int[])
+               -- A message sent counts when it went out; a task handed to a person when it was done.
+               AND (f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms')))
                AND COALESCE(f.done_date, f.write_date) > %(since)s
                AND COALESCE(f.done_date, f.write_date) <= %(until)s
             """,

@@ -199,12 +199,22 @@ class AffinityFollowupRule(models.Model):
     def action_plan_now(self):
         """Plan this rule's due follow-ups now instead of waiting for the night."""
         created = self._plan(fields.Date.context_today(self))
+        spread = self.env["affinity.followup"].search_count(
+            [("rule_id", "in", self.ids), ("state", "=", "planned"), ("reason", "=", "workload")]
+        )
+        message = self.env._("%s follow-up(s) planned.", len(created))
+        if spread:
+            message = self.env._(
+                "%(planned)s follow-up(s) planned; %(spread)s wait for a later working day (a fair day's work).",
+                planned=len(created),
+                spread=spread,
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "info",
-                "message": self.env._("%s follow-up(s) planned.", len(created)),
+                "message": message,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

@@ -42,7 +42,8 @@ class AffinityContactReport(models.Model):
                           FROM affinity_followup f
                           JOIN affinity_followup_rule r ON r.id = f.rule_id
                           JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
-                         WHERE f.state IN ('sent', 'done')
+                          LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
+                         WHERE f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms'))
                     )
                     SELECT row_number() OVER (ORDER BY c.partner_id, date_trunc('week', c.at), c.kind) AS id,
                            c.partner_id, p.company_id, date_trunc('week', c.at)::date AS week, c.kind,

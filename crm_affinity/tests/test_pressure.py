@@ -167,6 +167,30 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
                     self.assertFalse(
                         has_room(partner.id, decision.next_allowed - datetime.timedelta(seconds=1))
                     )
+        self.assertTrue(
+            self.decide(partners, purpose="service")[partners[0].id].allowed, "service never held"
+        )
+        # Two mailings at that moment: after them, no one received more than their budget had room for.
+        before = {pid: list(moments) for pid, moments in history.items()}
+        for subject in ("Kış", "Yılbaşı"):
+            with freeze_time(NOW), self.mock_mail_gateway():
+                mailing = self.env["mailing.mailing"].create(
+                    {
+                        "subject": subject,
+                        "body_html": "<p>Kampanya</p>",
+                        "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                        "mailing_domain": repr([("id", "in", partners.ids)]),
+                    }
+                )
+                mailing.action_send_mail()
+            for trace in mailing.mailing_trace_ids.filtered(lambda t: t.trace_status == "sent"):
+                history[trace.res_id].append(NOW)
+        for partner in partners:
+            new = len(history[partner.id]) - len(before[partner.id])
+            for cap, days in zip(caps_of[partner.id], (1, 7, 30), strict=True):
+                earlier = [m for m in before[partner.id] if NOW - datetime.timedelta(days=days) < m <= NOW]
+                with self.subTest(partner=partner.name, days=days):
+                    self.assertLessEqual(new, max(cap - len(earlier), 0))
 
 
 @tagged("post_install", "-at_install")
