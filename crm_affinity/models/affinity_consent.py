@@ -192,6 +192,18 @@ class AffinityConsent(models.Model):
                 }
             )
 
+    @api.model
+    def _of(self, partner, channel, purpose):
+        """The one consent of a partner for a channel and purpose (or none), whoever asks."""
+        return self.sudo().search(
+            [
+                ("partner_id", "=", partner.id),
+                ("channel_id", "=", channel.id),
+                ("purpose_id", "=", purpose.id),
+            ],
+            limit=1,
+        )
+
     def _iys_knows_approval(self):
         """Does IYS hold, or is it about to hold, an approval for this consent's recipient?"""
         self.ensure_one()

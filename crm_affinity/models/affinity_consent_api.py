@@ -93,18 +93,7 @@ class ResPartner(models.Model):
             proof_ref=str(proof.get("ref") or "") or False,
             note=str(proof.get("note") or "") or False,
         )
-        consent = (
-            self.env["affinity.consent"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("channel_id", "=", channel.id),
-                    ("purpose_id", "=", purpose.id),
-                ],
-                limit=1,
-            )
-        )
+        consent = self.env["affinity.consent"]._of(partner, channel, purpose)
         decision = self.affinity_check_contact(partner.ids, channel.code, purpose.code)[0]
         return {"consent_id": consent.id, "state": consent.state or "not_asked", "decision": decision}
 

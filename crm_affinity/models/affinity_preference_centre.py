@@ -155,7 +155,7 @@ class AffinityPreferenceCentre(models.AbstractModel):
     def _request_confirmation(self, partner, channel, purpose, source, evidence):
         """A grant that waits for the link sent to the address; until then the decision says no."""
         company = partner.company_id or self.env.company
-        consent = self._consent(partner, channel, purpose)
+        consent = self.env["affinity.consent"]._of(partner, channel, purpose)
         before = consent.state if consent else "not_asked"
         if before == "pending":
             before = consent.pending_from_state or "not_asked"
@@ -163,25 +163,10 @@ class AffinityPreferenceCentre(models.AbstractModel):
         partner._affinity_set_consent(
             channel, purpose, "pending", source=source, evidence=evidence, pending_until=until
         )
-        consent = self._consent(partner, channel, purpose)
+        consent = self.env["affinity.consent"]._of(partner, channel, purpose)
         consent.write({"pending_from_state": before, "pending_until": until})
         self._send_confirmation(consent)
         return consent
-
-    @api.model
-    def _consent(self, partner, channel, purpose):
-        return (
-            self.env["affinity.consent"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("channel_id", "=", channel.id),
-                    ("purpose_id", "=", purpose.id),
-                ],
-                limit=1,
-            )
-        )
 
     @api.model
     def _confirm_bound(self, consent):

@@ -91,7 +91,7 @@ class TestPreferenceCentre(HttpCase, MockEmail):
     def test_email_grant_waits_for_confirmation(self):
         with freeze_time("2026-12-01 10:00:00"):
             self.save(self.token_path(self.ayse), turn_on=[self.key(self.email)])
-            consent = self.centre._consent(self.ayse, self.email, self.marketing)
+            consent = self.env["affinity.consent"]._of(self.ayse, self.email, self.marketing)
             self.assertEqual(consent.state, "pending")
             self.assertEqual(self.decision(self.ayse, "email").reason, "pending_confirmation")
             mail = self.env["mail.mail"].search([("email_to", "ilike", "ayse.tercih@example.com")])[-1:]
@@ -118,7 +118,7 @@ class TestPreferenceCentre(HttpCase, MockEmail):
         self.ayse._affinity_set_consent("email", "marketing", "denied", source="paper")
         with freeze_time("2026-12-01 10:00:00"):
             self.centre._apply(self.ayse, {self.key(self.email)}, False, {"ip_address": "10.0.0.1"})
-            consent = self.centre._consent(self.ayse, self.email, self.marketing)
+            consent = self.env["affinity.consent"]._of(self.ayse, self.email, self.marketing)
             self.assertEqual((consent.state, consent.pending_from_state), ("pending", "denied"))
         with freeze_time("2026-12-08 09:00:00"):
             self.env.ref("crm_affinity.ir_cron_affinity_optin_expiry").method_direct_trigger()

@@ -7,3 +7,14 @@ def partners_of(records):
     if not records:
         return partners
     return partners.union(*records._mail_get_partners().values())
+
+
+def reopen(wizard):
+    """The action that shows a wizard again, as it now is (its next step, its preview, its lines)."""
+    return {
+        "type": "ir.actions.act_window",
+        "res_model": wizard._name,
+        "res_id": wizard.id,
+        "view_mode": "form",
+        "target": "new",
+    }

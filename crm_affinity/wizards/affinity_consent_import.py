@@ -8,6 +8,7 @@ from odoo.tools import email_normalize
 from ..models.affinity_consent import CONSENT_SOURCES, LEGAL_BASES
 from ..tools.iys import IYS_STATUS, IYS_TYPES
 from ..tools.phone import partner_ids_by_phone_key, phone_key
+from ..tools.records import reopen
 
 STANDARD_COLUMNS = ("partner", "channel", "purpose", "state")
 IYS_COLUMNS = ("recipient", "type", "status")
@@ -75,13 +76,7 @@ class AffinityConsentImport(models.TransientModel):
         return self._reopen()
 
     def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen(self)
 
     # ------------------------------------------------------------------
     # Parsing

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 
 from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, IYS_STATUS, STATE_TO_IYS
 from ..tools.iys_client import IysError
+from ..tools.records import reopen
 
 STATES = [("ONAY", "ONAY"), ("RET", "RET"), ("none", "Nothing")]
 
@@ -77,13 +78,7 @@ class AffinityIysReconcile(models.TransientModel):
         return self.env["affinity.consent"].search(domain)
 
     def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }
+        return reopen(self)
 
 
 class AffinityIysReconcileLine(models.TransientModel):
