@@ -121,8 +121,9 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
         self.assertIn("SMS: 1", summary)
 
     def test_random_histories_never_exceed_the_budget(self):
-        """Random partners × contacts over 40 days × budgets: allowed exactly when every window has room,
-        and next allowed is the earliest moment that is true."""
+        """Random partners × contacts over 40 days × budgets × quiet days: allowed exactly when no quiet time
+        holds and every window has room, next allowed the earliest moment that is true, and two mailings
+        never give anyone more than their budget had room for."""
         rng = random.Random(18)
         partners = self.Partner.create(
             [
@@ -134,10 +135,13 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
         self.company.write(
             {"affinity_pressure_day": 1, "affinity_pressure_week": 3, "affinity_pressure_month": 6}
         )
-        history = {}
+        history, quiet = {}, {}
         for partner in partners:
             if rng.random() < 0.3:
                 partner.affinity_pressure_week = rng.choice([2, 4])
+            if rng.random() < 0.2:
+                quiet[partner.id] = NOW.date() + datetime.timedelta(days=rng.randint(-5, 5))
+                partner.affinity_quiet_until = quiet[partner.id]
             moments = sorted(
                 NOW - datetime.timedelta(minutes=rng.randint(1, 40 * 24 * 60))
                 for _i in range(rng.randint(0, 9))
@@ -147,7 +151,9 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
                 self.trace(partner, moment)
         caps_of = {p.id: (1, p.affinity_pressure_week or 3, 6) for p in partners}
 
-        def has_room(partner_id, when):
+        def has_room(partner_id, when, budget_only=False):
+            if not budget_only and quiet.get(partner_id) and quiet[partner_id] >= when.date():
+                return False
             for cap, days in zip(caps_of[partner_id], (1, 7, 30), strict=True):
                 recent = [m for m in history[partner_id] if when - datetime.timedelta(days=days) < m <= when]
                 if len(recent) >= cap:
@@ -159,7 +165,12 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
             decision = decisions[partner.id]
             with self.subTest(partner=partner.name):
                 self.assertEqual(decision.allowed, has_room(partner.id, NOW))
-                if not decision.allowed:
+                if not decision.allowed and decision.reason == "quiet_until":
+                    self.assertGreaterEqual(quiet[partner.id], NOW.date())
+                    self.assertEqual(
+                        decision.next_allowed.date(), quiet[partner.id] + datetime.timedelta(days=1)
+                    )
+                elif not decision.allowed:
                     self.assertEqual(decision.reason, "pressure")
                     self.assertTrue(
                         has_room(partner.id, decision.next_allowed + datetime.timedelta(seconds=1))
@@ -191,6 +202,8 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
                 earlier = [m for m in before[partner.id] if NOW - datetime.timedelta(days=days) < m <= NOW]
                 with self.subTest(partner=partner.name, days=days):
                     self.assertLessEqual(new, max(cap - len(earlier), 0))
+            if quiet.get(partner.id) and quiet[partner.id] >= NOW.date():
+                self.assertEqual(new, 0, "a quiet time holds every commercial message back")
 
 
 @tagged("post_install", "-at_install")
