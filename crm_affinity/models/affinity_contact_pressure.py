@@ -84,23 +84,24 @@ class AffinityContactPressure(models.AbstractModel):
             )
             for name, _days in WINDOWS
         )
-        windows = SQL(", ").join(
+        # The n-th most recent contact decides: over a cap of n in a window when it lies inside it, and
+        # free again when it leaves. One ranking per person serves the three windows.
+        picked = SQL(", ").join(
+            SQL("max(r.at) FILTER (WHERE r.rn = b.cap_%(name)s) AS at_%(name)s", name=SQL(name))
+            for name, _days in WINDOWS
+        )
+        over = SQL(" OR ").join(
+            SQL("at_%(name)s > %(start)s", name=SQL(name), start=when - datetime.timedelta(days=days))
+            for name, days in WINDOWS
+        )
+        frees = SQL(", ").join(
             SQL(
-                """(array_agg(c.at ORDER BY c.at DESC) FILTER (WHERE c.at > %(start)s))[b.cap_%(name)s]
-                   + interval '%(days)s days' AS frees_%(name)s,
-                   count(c.at) FILTER (WHERE c.at > %(start)s) AS n_%(name)s""",
-                start=when - datetime.timedelta(days=days),
+                "CASE WHEN at_%(name)s > %(start)s THEN at_%(name)s + interval '%(days)s days' END",
                 name=SQL(name),
+                start=when - datetime.timedelta(days=days),
                 days=SQL(str(days)),
             )
             for name, days in WINDOWS
-        )
-        over = SQL(" OR ").join(
-            SQL("(n_%(name)s >= cap_%(name)s)", name=SQL(name)) for name, _days in WINDOWS
-        )
-        frees = SQL(", ").join(
-            SQL("CASE WHEN n_%(name)s >= cap_%(name)s THEN frees_%(name)s END", name=SQL(name))
-            for name, _days in WINDOWS
         )
         rows = self.env.execute_query(
             SQL(
@@ -112,24 +113,24 @@ class AffinityContactPressure(models.AbstractModel):
                       JOIN res_company co ON co.id = COALESCE(p.company_id, %(company)s)
                      WHERE p.id = ANY(%(ids)s::int[])
                 ),
-                capped AS (
-                    SELECT * FROM budget
-                     WHERE cap_day IS NOT NULL OR cap_week IS NOT NULL OR cap_month IS NOT NULL
+                ranked AS (
+                    SELECT c.partner_id, c.at, row_number() OVER (PARTITION BY c.partner_id ORDER BY c.at DESC) AS rn
+                      FROM (%(contacts)s) c
                 ),
-                contacts AS (%(contacts)s),
-                counted AS (
-                    SELECT b.partner_id, b.cap_day, b.cap_week, b.cap_month, %(windows)s
-                      FROM capped b
-                      JOIN contacts c ON c.partner_id = b.partner_id
-                     GROUP BY b.partner_id, b.cap_day, b.cap_week, b.cap_month
+                picked AS (
+                    SELECT b.partner_id, %(picked)s
+                      FROM budget b
+                      JOIN ranked r ON r.partner_id = b.partner_id
+                       AND r.rn <= GREATEST(b.cap_day, b.cap_week, b.cap_month)
+                     GROUP BY b.partner_id
                 )
-                SELECT partner_id, GREATEST(%(frees)s) FROM counted WHERE %(over)s
+                SELECT partner_id, GREATEST(%(frees)s) FROM picked WHERE %(over)s
                 """,
                 caps=caps,
                 company=default_company,
                 ids=ids,
                 contacts=self._contacts_query(partner_ids, when - datetime.timedelta(days=30), when),
-                windows=windows,
+                picked=picked,
                 frees=frees,
                 over=over,
             )
