@@ -117,7 +117,21 @@ class AffinityPreferenceCentre(models.AbstractModel):
         """Record what the person changed: grants (pending where e-mail needs confirmation), withdrawals."""
         partner = partner.sudo()
         changes = []
-        for offer in self._offers(partner):
+        # The switches as the page showed them, before anything moves; do not contact first, so that a
+        # confirmation asked for in the same save may reach the person who just allowed it.
+        offers = self._offers(partner)
+        if bool(do_not_contact) != partner.affinity_do_not_contact:
+            partner.affinity_do_not_contact = bool(do_not_contact)
+            self._log_event(
+                partner,
+                self.env._("Do not contact switched on")
+                if do_not_contact
+                else self.env._("Do not contact switched off"),
+                source,
+                evidence,
+            )
+            changes.append((None, "do_not_contact" if do_not_contact else "contact"))
+        for offer in offers:
             want = offer["key"] in wanted_keys
             if want == offer["on"]:
                 continue
@@ -131,17 +145,6 @@ class AffinityPreferenceCentre(models.AbstractModel):
             else:
                 partner._affinity_set_consent(channel, purpose, "granted", source=source, evidence=evidence)
                 changes.append((offer, "granted"))
-        if bool(do_not_contact) != partner.affinity_do_not_contact:
-            partner.affinity_do_not_contact = bool(do_not_contact)
-            self._log_event(
-                partner,
-                self.env._("Do not contact switched on")
-                if do_not_contact
-                else self.env._("Do not contact switched off"),
-                source,
-                evidence,
-            )
-            changes.append((None, "do_not_contact" if do_not_contact else "contact"))
         return changes
 
     @api.model

@@ -157,6 +157,22 @@ class TestPreferenceCentre(HttpCase, MockEmail):
         self.assertEqual(self.decision(self.ayse, "email", "service").reason, "do_not_contact")
         self.assertEqual(self.logs(self.ayse).mapped("note"), ["Do not contact switched on"])
 
+    def test_confirmation_obeys_the_decision(self):
+        """The confirmation mail is a message too: someone who asked not to be contacted gets none."""
+        self.ayse.affinity_do_not_contact = True
+        mails = self.env["mail.mail"].search([("email_to", "ilike", "ayse.tercih@example.com")])
+        self.centre._apply(self.ayse, {self.key(self.email)}, True, {"ip_address": "10.0.0.2"})
+        self.assertEqual(
+            self.env["affinity.consent"]._of(self.ayse, self.email, self.marketing).state, "pending"
+        )
+        self.assertEqual(
+            self.env["mail.mail"].search([("email_to", "ilike", "ayse.tercih@example.com")]), mails
+        )
+        # Lifting do not contact in the same save lets the confirmation go.
+        self.bora.affinity_do_not_contact = True
+        self.centre._apply(self.bora, {self.key(self.email)}, False, {"ip_address": "10.0.0.3"})
+        self.assertTrue(self.env["mail.mail"].search([("email_to", "ilike", "bora@example.com")]))
+
     def test_portal_my_account(self):
         portal = new_test_user(self.env, "pref_portal", groups="base.group_portal", email="p@example.com")
         portal.partner_id.mobile = "+90 533 000 11 22"
