@@ -28,7 +28,7 @@ class AffinityPreferences(http.Controller):
             request.update_context(lang=lang)
         return request.env["affinity.preference.centre"].sudo().with_context(lang=request.env.lang)
 
-    def _render_page(self, partner, action_url, saved=None, lang=None, error=None):
+    def _render_page(self, partner, action_url, saved=None, lang=None):
         centre = self._centre(partner, lang)
         offers = centre._offers(partner)
         text = centre._text(offers)
@@ -42,7 +42,6 @@ class AffinityPreferences(http.Controller):
                 "lines": centre._text_lines(offers),
                 "action_url": action_url,
                 "saved": saved,
-                "error": error,
                 "languages": installed if len(installed) > 1 else [],
                 "current_lang": request.env.lang,
                 "do_not_contact": partner.sudo().affinity_do_not_contact,
@@ -62,32 +61,15 @@ class AffinityPreferences(http.Controller):
         "/affinity/preferences/<string:token>",
         type="http",
         auth="public",
-        methods=["GET"],
+        methods=["GET", "POST"],
         website=True,
         sitemap=False,
     )
-    def preferences(self, token, lang=None, **kwargs):
+    def preferences(self, token, **post):
         partner, error = request.env["affinity.preference.centre"].sudo()._partner_of_token(token)
         if not partner:
             return self._render_invalid(error)
-        return self._render_page(partner, f"/affinity/preferences/{token}", lang=lang)
-
-    @http.route(
-        "/affinity/preferences/<string:token>",
-        type="http",
-        auth="public",
-        methods=["POST"],
-        website=True,
-        sitemap=False,
-    )
-    def preferences_save(self, token, **post):
-        partner, error = request.env["affinity.preference.centre"].sudo()._partner_of_token(token)
-        if not partner:
-            return self._render_invalid(error)
-        changes = self._save(partner, post)
-        return self._render_page(
-            partner, f"/affinity/preferences/{token}", saved=changes, lang=post.get("lang")
-        )
+        return self._page(partner, f"/affinity/preferences/{token}", post)
 
     @http.route(
         "/my/affinity/preferences",
@@ -98,11 +80,12 @@ class AffinityPreferences(http.Controller):
         sitemap=False,
     )
     def my_preferences(self, **post):
-        partner = request.env.user.partner_id.sudo()
-        changes = None
-        if request.httprequest.method == "POST":
-            changes = self._save(partner, post)
-        return self._render_page(partner, "/my/affinity/preferences", saved=changes, lang=post.get("lang"))
+        return self._page(request.env.user.partner_id.sudo(), "/my/affinity/preferences", post)
+
+    def _page(self, partner, action_url, post):
+        """The person's page; a POST (CSRF-checked by Odoo) saves what they changed first."""
+        changes = self._save(partner, post) if request.httprequest.method == "POST" else None
+        return self._render_page(partner, action_url, saved=changes, lang=post.get("lang"))
 
     @http.route(
         "/affinity_preferences", type="http", auth="public", website=True, multilang=False, sitemap=False
