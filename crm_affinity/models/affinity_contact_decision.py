@@ -51,6 +51,10 @@ class ConsentPolicy(NamedTuple):
     iys_required: bool = False
 
 
+NO_CAPS = (0, 0, 0)
+NO_QUIET = (frozenset(), NO_CAPS)
+
+
 class AffinityContactDecision(models.AbstractModel):
     """The decision engine; ``res.partner`` only forwards to it."""
 
@@ -92,14 +96,15 @@ class AffinityContactDecision(models.AbstractModel):
         decisions = {}
         windows = self._windows_by_partner(partners, channel) if check_window else {}
         default_company = self.env.company
+        default_company_id = default_company.id
         today = when.date()
         # Few distinct fact combinations stand behind many partners: decide each combination once.
         decided = {}
         pressure = purpose.pressure
-        holidays, segment_caps, capped = {}, set(), []
+        holidays, segment_caps, capped = {}, {}, {}
         if pressure and rows:
             holidays, segment_caps = self.env["affinity.contact.pressure"]._quiet_facts(
-                {row[9] or default_company.id for row in rows}
+                {row[9] or default_company_id for row in rows}
             )
         for row in rows:
             partner_id, company_id, tz = row[0], row[9], row[10]
@@ -113,26 +118,30 @@ class AffinityContactDecision(models.AbstractModel):
                     company_windows[company_id] = company._affinity_default_windows(channel)
                 decision = decided[key] = self._decide_one(policy, today, DecisionFacts(*row[1:9]))
             if decision.allowed and pressure:
-                quiet_until, partner_caps, segment_id = row[11], row[12], row[13]
-                company_holidays, company_budget = holidays.get(
-                    company_id or default_company.id, (set(), False)
-                )
-                decision = self._check_quiet(decision, purpose, quiet_until, company_holidays, when)
-                if (
-                    decision.allowed
-                    and check_pressure
-                    and (partner_caps or segment_id in segment_caps or company_budget)
-                ):
-                    capped.append(partner_id)
+                company_holidays, company_caps = holidays.get(company_id or default_company_id, NO_QUIET)
+                decision = self._check_quiet(decision, purpose, row[11], company_holidays, when)
+                if decision.allowed and check_pressure:
+                    # A partner's own cap, else its RFM segment's, else its company's (0: the next one up).
+                    caps = company_caps
+                    segment = segment_caps.get(row[15])
+                    if segment or row[12] or row[13] or row[14]:
+                        segment = segment or NO_CAPS
+                        caps = tuple(
+                            own or seg or comp
+                            for own, seg, comp in zip(row[12:15], segment, company_caps, strict=True)
+                        )
+                    if any(caps):
+                        capped.setdefault(caps, []).append(partner_id)
             if decision.allowed and check_window:
                 partner_windows = windows.get(partner_id) or company_windows[company_id]
                 decision = self._check_window(decision, partner_windows, tz, when)
             decisions[partner_id] = decision
         if capped:
-            for partner_id, frees_at in (
-                self.env["affinity.contact.pressure"]._over_budget(capped, when).items()
-            ):
-                decisions[partner_id] = ContactDecision(False, "pressure", frees_at)
+            # Partners freed at the same moment share one decision: mailings send in bursts.
+            for frees_at, partner_ids in self.env["affinity.contact.pressure"]._over_budget(capped, when):
+                held = ContactDecision(False, "pressure", frees_at)
+                for partner_id in partner_ids:
+                    decisions[partner_id] = held
         if pressure and check_pressure:
             self._check_channel_caps(decisions, rows, channel, when, default_company)
         return decisions
@@ -208,9 +217,8 @@ class AffinityContactDecision(models.AbstractModel):
             SELECT p.id, COALESCE(p.affinity_do_not_contact, FALSE), (%(has_address)s),
                    COALESCE((%(blacklisted)s), FALSE),
                    c.state, c.expiry_date, %(marketing_columns)s, p.company_id, p.tz,
-                   p.affinity_quiet_until,
-                   COALESCE(p.affinity_pressure_day, 0) + COALESCE(p.affinity_pressure_week, 0)
-                   + COALESCE(p.affinity_pressure_month, 0),
+                   p.affinity_quiet_until, COALESCE(p.affinity_pressure_day, 0),
+                   COALESCE(p.affinity_pressure_week, 0), COALESCE(p.affinity_pressure_month, 0),
                    p.affinity_segment_id
               FROM res_partner p
               LEFT JOIN affinity_consent c

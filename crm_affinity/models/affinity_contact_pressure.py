@@ -66,76 +66,87 @@ class AffinityContactPressure(models.AbstractModel):
             self.env[model].flush_model()
 
     @api.model
-    def _over_budget(self, partner_ids, when):
-        """{partner_id: the moment its budget frees up} for the partners at or over a budget now."""
-        if not partner_ids:
-            return {}
+    def _over_budget(self, partner_ids_by_caps, when):
+        """[(moment the budget frees up, partner ids)] for the partners at or over their budget now.
+
+        :param partner_ids_by_caps: {(cap per day, per week, per month): partner ids}, 0 for no cap
+        """
+        if not partner_ids_by_caps:
+            return []
         self._flush()
-        ids = "{" + ",".join(map(str, partner_ids)) + "}"
-        default_company = self.env.company.id
-        caps = SQL(", ").join(
+        all_ids = [partner_id for ids in partner_ids_by_caps.values() for partner_id in ids]
+        # Per window, how many contacts and the oldest of them, in one hashed pass. A person at a cap of n
+        # with n contacts in the window is free again when the oldest leaves it; the caps are constants of
+        # the statement, one branch per distinct budget (most partners share their company's).
+        counted = SQL(", ").join(
             SQL(
-                """NULLIF(COALESCE(NULLIF(p.%(field)s, 0), NULLIF(s.%(segment)s, 0), co.%(company)s, 0), 0)
-                   AS cap_%(name)s""",
-                field=SQL.identifier(f"affinity_pressure_{name}"),
-                segment=SQL.identifier(f"pressure_{name}"),
-                company=SQL.identifier(f"affinity_pressure_{name}"),
-                name=SQL(name),
-            )
-            for name, _days in WINDOWS
-        )
-        # The n-th most recent contact decides: over a cap of n in a window when it lies inside it, and
-        # free again when it leaves. One ranking per person serves the three windows.
-        picked = SQL(", ").join(
-            SQL("max(r.at) FILTER (WHERE r.rn = b.cap_%(name)s) AS at_%(name)s", name=SQL(name))
-            for name, _days in WINDOWS
-        )
-        over = SQL(" OR ").join(
-            SQL("at_%(name)s > %(start)s", name=SQL(name), start=when - datetime.timedelta(days=days))
-            for name, days in WINDOWS
-        )
-        frees = SQL(", ").join(
-            SQL(
-                "CASE WHEN at_%(name)s > %(start)s THEN at_%(name)s + interval '%(days)s days' END",
+                "count(*) FILTER (WHERE c.at > %(start)s) AS n_%(name)s, min(c.at) FILTER (WHERE c.at > %(start)s) AS o_%(name)s",
                 name=SQL(name),
                 start=when - datetime.timedelta(days=days),
-                days=SQL(str(days)),
             )
             for name, days in WINDOWS
         )
+        branches = []
+        for caps, ids in partner_ids_by_caps.items():
+            windows = [(name, days, cap) for (name, days), cap in zip(WINDOWS, caps, strict=True) if cap]
+            branches.append(
+                SQL(
+                    """SELECT n.partner_id, GREATEST(%(frees)s) AS frees, (%(crowded)s) AS crowded
+                         FROM counted n WHERE (%(over)s) %(mine)s""",
+                    frees=SQL(", ").join(
+                        SQL(
+                            "CASE WHEN n.n_%(name)s = %(cap)s THEN n.o_%(name)s + interval '%(days)s days' END",
+                            name=SQL(name),
+                            cap=cap,
+                            days=SQL(str(days)),
+                        )
+                        for name, days, cap in windows
+                    ),
+                    crowded=SQL(" OR ").join(
+                        SQL("n.n_%s > %s", SQL(name), cap) for name, _days, cap in windows
+                    ),
+                    over=SQL(" OR ").join(
+                        SQL("n.n_%s >= %s", SQL(name), cap) for name, _days, cap in windows
+                    ),
+                    mine=SQL("AND n.partner_id = ANY(%s::int[])", "{" + ",".join(map(str, ids)) + "}")
+                    if len(partner_ids_by_caps) > 1
+                    else SQL(),
+                )
+            )
         rows = self.env.execute_query(
             SQL(
                 """
-                WITH budget AS (
-                    SELECT p.id AS partner_id, %(caps)s
-                      FROM res_partner p
-                      LEFT JOIN affinity_rfm_segment s ON s.id = p.affinity_segment_id
-                      JOIN res_company co ON co.id = COALESCE(p.company_id, %(company)s)
-                     WHERE p.id = ANY(%(ids)s::int[])
-                ),
-                ranked AS (
-                    SELECT c.partner_id, c.at, row_number() OVER (PARTITION BY c.partner_id ORDER BY c.at DESC) AS rn
-                      FROM (%(contacts)s) c
-                ),
-                picked AS (
-                    SELECT b.partner_id, %(picked)s
-                      FROM budget b
-                      JOIN ranked r ON r.partner_id = b.partner_id
-                       AND r.rn <= GREATEST(b.cap_day, b.cap_week, b.cap_month)
-                     GROUP BY b.partner_id
-                )
-                SELECT partner_id, GREATEST(%(frees)s) FROM picked WHERE %(over)s
+                WITH contacts AS (%(contacts)s),
+                counted AS (SELECT c.partner_id, %(counted)s FROM contacts c GROUP BY c.partner_id)
+                SELECT frees, crowded, array_agg(partner_id) FROM (%(branches)s) x GROUP BY frees, crowded
                 """,
-                caps=caps,
-                company=default_company,
-                ids=ids,
-                contacts=self._contacts_query(partner_ids, when - datetime.timedelta(days=30), when),
-                picked=picked,
-                frees=frees,
-                over=over,
+                contacts=self._contacts_query(all_ids, when - datetime.timedelta(days=30), when),
+                counted=counted,
+                branches=SQL(" UNION ALL ").join(branches),
             )
         )
-        return dict(rows)
+        result = [(frees, ids) for frees, crowded, ids in rows if not crowded]
+        crowded = [partner_id for _frees, is_crowded, ids in rows if is_crowded for partner_id in ids]
+        if crowded:
+            # Over a cap (a priority mailing, a budget lowered): the cap-th most recent contact decides. Rare,
+            # so these few partners' moments are read and picked here.
+            caps_of = {
+                partner_id: caps for caps, ids in partner_ids_by_caps.items() for partner_id in set(ids)
+            }
+            moments = self.env.execute_query(
+                SQL(
+                    "SELECT c.partner_id, array_agg(c.at ORDER BY c.at DESC) FROM (%s) c GROUP BY c.partner_id",
+                    self._contacts_query(crowded, when - datetime.timedelta(days=30), when),
+                )
+            )
+            for partner_id, ats in moments:
+                frees = [
+                    ats[cap - 1] + datetime.timedelta(days=days)
+                    for (_name, days), cap in zip(WINDOWS, caps_of[partner_id], strict=True)
+                    if cap and len(ats) >= cap and ats[cap - 1] > when - datetime.timedelta(days=days)
+                ]
+                result.append((max(frees), [partner_id]))
+        return result
 
     @api.model
     def _over_channel_cap(self, partner_ids_by_company, channel, caps, when):
@@ -175,7 +186,7 @@ class AffinityContactPressure(models.AbstractModel):
 
     @api.model
     def _quiet_facts(self, company_ids):
-        """In one statement: each company's public holidays and whether it has a budget, and the RFM
+        """In one statement: each company's public holidays and budget (per day, week, month), and the RFM
         segments that carry a budget of their own."""
         self.env["res.company"].flush_model()
         self.env["resource.calendar.leaves"].flush_model()
@@ -184,14 +195,18 @@ class AffinityContactPressure(models.AbstractModel):
             SQL(
                 """
                 SELECT (SELECT json_object_agg(c.id, json_build_object(
-                            'budget', COALESCE(c.affinity_pressure_day, 0) + COALESCE(c.affinity_pressure_week, 0)
-                                      + COALESCE(c.affinity_pressure_month, 0) > 0,
+                            'caps', json_build_array(COALESCE(c.affinity_pressure_day, 0),
+                                                     COALESCE(c.affinity_pressure_week, 0),
+                                                     COALESCE(c.affinity_pressure_month, 0)),
                             'holidays', (SELECT COALESCE(json_agg(DISTINCT d::date), '[]')
                                            FROM resource_calendar_leaves l,
                                                 generate_series(l.date_from::date, l.date_to::date, '1 day') d
                                           WHERE l.calendar_id = c.resource_calendar_id AND l.resource_id IS NULL)))
                           FROM res_company c WHERE c.id = ANY(%(companies)s)),
-                       (SELECT COALESCE(array_agg(s.id), '{}') FROM affinity_rfm_segment s
+                       (SELECT json_object_agg(s.id, json_build_array(COALESCE(s.pressure_day, 0),
+                                                                      COALESCE(s.pressure_week, 0),
+                                                                      COALESCE(s.pressure_month, 0)))
+                          FROM affinity_rfm_segment s
                          WHERE s.pressure_day > 0 OR s.pressure_week > 0 OR s.pressure_month > 0)
                 """,
                 companies=list(company_ids),
@@ -199,12 +214,12 @@ class AffinityContactPressure(models.AbstractModel):
         )
         facts = {
             int(company_id): (
-                {datetime.date.fromisoformat(day) for day in values["holidays"]},
-                values["budget"],
+                frozenset(datetime.date.fromisoformat(day) for day in values["holidays"]),
+                tuple(values["caps"]),
             )
             for company_id, values in (companies or {}).items()
         }
-        return facts, set(segments)
+        return facts, {int(segment_id): tuple(caps) for segment_id, caps in (segments or {}).items()}
 
     @api.model
     def _counts(self, partners, when):
