@@ -191,8 +191,13 @@ def value_ours(env, _state):
     return env["affinity.customer.value"]._recompute()["changed"]
 
 
+def value_rerun_ours(env, _state):
+    """The nightly job, run a second time the same day."""
+    return env["affinity.customer.value"]._cron_recompute()["changed"]
+
+
 def value_rerun_setup(env):
-    env["affinity.customer.value"]._recompute()
+    env["affinity.customer.value"]._cron_recompute()
 
 
 def value_floor(env, _state):
@@ -659,7 +664,7 @@ def measure(size, registry):
     )
     add(
         "value: nightly re-run, nothing changed",
-        run(registry, value_ours, value_rerun_setup, heavy, VALUE_TABLES),
+        run(registry, value_rerun_ours, value_rerun_setup, heavy, VALUE_TABLES),
     )
     add(
         "planner: ordinary day",

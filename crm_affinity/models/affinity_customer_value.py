@@ -19,6 +19,8 @@ Definitions (amounts in company currency, windows counted back from the computat
   year - service cost of the window scaled to a year) x expected lifetime in years.
 """
 
+import json
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
@@ -66,6 +68,27 @@ FLAG_RULES = {
 }
 AUTOMATIC_KINDS = tuple(FLAG_RULES)
 
+# The tables whose rows the figures are made of (the run's own writes included). PostgreSQL counts the
+# rows inserted, updated and deleted in each; the same counts on the same day as at the end of the last
+# run mean nothing the figures depend on has changed since.
+SOURCE_TABLES = (
+    "sale_order",
+    "sale_order_line",
+    "sale_order_line_invoice_rel",
+    "account_move",
+    "account_move_line",
+    "affinity_complaint",
+    "mail_message",
+    "mail_activity_type",
+    "res_partner",
+    "res_company",
+    "affinity_rfm_segment",
+    "affinity_review_flag",
+    "product_product",
+    "crm_lead",
+)
+SOURCES_PARAM = "crm_affinity.value_sources"
+
 
 class AffinityCustomerValue(models.AbstractModel):
     """The one place that computes customer value; the cron, the button and the benchmark call it."""
@@ -75,8 +98,9 @@ class AffinityCustomerValue(models.AbstractModel):
 
     @api.model
     def _cron_recompute(self):
-        """Nightly RFM, value, cost to serve and review flags for every customer."""
-        return self.sudo()._recompute()
+        """Nightly RFM, value, cost to serve and review flags for every customer; a second run the same
+        day with nothing changed reads PostgreSQL's change counters and stops there."""
+        return self.sudo()._recompute(skip_unchanged=True)
 
     @api.model
     def action_recompute(self):
@@ -103,10 +127,22 @@ class AffinityCustomerValue(models.AbstractModel):
         }
 
     @api.model
-    def _recompute(self, batch_size=20000):
-        """Recompute every customer's value and flags; returns counts of what changed."""
+    def _recompute(self, batch_size=20000, skip_unchanged=False):
+        """Recompute every customer's value and flags; returns counts of what changed.
+
+        :param skip_unchanged: stop early when no source table changed since the last run of the same
+            day (the cron; the button always recomputes, as a person who just changed something expects)
+        """
         today = fields.Date.context_today(self)
         self._flush_sources()
+        if skip_unchanged:
+            last = self._last_sources()
+            changes = self._source_changes()
+            if changes and last and last["day"] == str(today) and last["changes"] == changes:
+                self._mark_computed(today)
+                return dict.fromkeys(
+                    ("changed", "cleared", "flags_raised", "flags_archived", "review_changed"), 0
+                ) | {"customers": last["customers"], "unchanged": True}
         cr = self.env.cr
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
         with without_jit(cr):
@@ -138,10 +174,7 @@ class AffinityCustomerValue(models.AbstractModel):
         # with nothing to value) are looked at here.
         reviewed = len(self.env.execute_query(self._review_state_query(outside_work_table=True)))
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
-        self.env.execute_query(
-            SQL("UPDATE res_company SET affinity_value_computed_at = %s", fields.Datetime.now())
-        )
-        self.env["res.company"].invalidate_model(["affinity_value_computed_at"])
+        self._mark_computed(today, customers=len(ids))
         self.env["res.partner"].invalidate_model(
             [name for name, _expr in PARTNER_COLUMNS] + ["affinity_to_review"]
         )
@@ -154,6 +187,57 @@ class AffinityCustomerValue(models.AbstractModel):
             "flags_archived": archived,
             "review_changed": reviewed,
         }
+
+    @api.model
+    def _source_changes(self):
+        """Rows inserted, updated and deleted so far in each source table, committed and in this
+        transaction; None when PostgreSQL does not count them (track_counts off): then never skip.
+
+        Another transaction's changes reach the counters when it reports its statistics, within about a
+        minute of its commit; one that close to a same-day re-run waits for the next night."""
+        [(tracked, changes)] = self.env.execute_query(
+            SQL(
+                """
+                SELECT current_setting('track_counts')::bool,
+                       (SELECT json_agg(COALESCE(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, 0)
+                                        + COALESCE(x.n_tup_ins + x.n_tup_upd + x.n_tup_del, 0) ORDER BY t.name)
+                          FROM unnest(%(tables)s::text[]) t(name)
+                          LEFT JOIN pg_stat_user_tables s ON s.relid = to_regclass(t.name)
+                          LEFT JOIN pg_stat_xact_user_tables x ON x.relid = to_regclass(t.name))
+                """,
+                tables=list(SOURCE_TABLES),
+            )
+        )
+        return changes if tracked else None
+
+    @api.model
+    def _last_sources(self):
+        rows = self.env.execute_query(
+            SQL("SELECT value FROM ir_config_parameter WHERE key = %s", SOURCES_PARAM)
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    @api.model
+    def _mark_computed(self, today, customers=None):
+        """Stamp the companies, then keep the source counts as they stand after this run's own writes."""
+        self.env.execute_query(
+            SQL("UPDATE res_company SET affinity_value_computed_at = %s", fields.Datetime.now())
+        )
+        self.env["res.company"].invalidate_model(["affinity_value_computed_at"])
+        if customers is None:
+            customers = (self._last_sources() or {}).get("customers", 0)
+        changes = self._source_changes()
+        # Raw, as it is read: set_param would clear every worker's caches for a value only this engine reads.
+        self.env.execute_query(
+            SQL(
+                """INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date)
+                   VALUES (%(key)s, %(value)s, %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC')
+                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_date = EXCLUDED.write_date""",
+                key=SOURCES_PARAM,
+                value=json.dumps({"day": str(today), "changes": changes, "customers": customers}),
+                uid=self.env.uid,
+            )
+        )
 
     @api.model
     def _flush_sources(self):

@@ -135,15 +135,20 @@ class ResPartner(models.Model):
     )
     @api.depends_context("uid", "allowed_company_ids")
     def _compute_affinity_profile(self):
-        # The search applies the salesperson-scope rules: an unreadable file simply shows empty.
-        profiles = self.env["affinity.profile"].search_fetch(
-            [("partner_id", "in", self.ids)], ["partner_id", *PROFILE_FIELDS.values()]
+        # The search applies the salesperson-scope rules: an unreadable file simply shows empty. Its
+        # columns are read raw: the form opens this on every partner, and profile records are not needed.
+        Profile = self.env["affinity.profile"]
+        columns = ["partner_id", *PROFILE_FIELDS.values()]
+        Profile.flush_model(columns)
+        query = Profile._search([("partner_id", "in", [partner_id for partner_id in self.ids if partner_id])])
+        rows = self.env.execute_query(
+            query.select(*(Profile._field_to_sql(query.table, column, query) for column in columns))
         )
-        by_partner = {profile.partner_id.id: profile for profile in profiles}
+        by_partner = {row[0]: row[1:] for row in rows}
         for partner in self:
-            profile = by_partner.get(partner.id)
-            for partner_field, profile_field in PROFILE_FIELDS.items():
-                partner[partner_field] = profile[profile_field] if profile else False
+            values = by_partner.get(partner.id) or (False,) * len(PROFILE_FIELDS)
+            for partner_field, value in zip(PROFILE_FIELDS, values, strict=True):
+                partner[partner_field] = value or False
 
     def _inverse_affinity_profile(self):
         profiles = self.env["affinity.profile"].search([("partner_id", "in", self.ids)])
@@ -188,6 +193,7 @@ class ResPartner(models.Model):
         "affinity_consent_ids.state",
         "affinity_consent_ids.channel_id",
         "affinity_consent_ids.purpose_id",
+        "affinity_source_id.name",
     )
     @api.depends_context("uid", "allowed_company_ids", "lang")
     def _compute_affinity_summary(self):
@@ -196,6 +202,7 @@ class ResPartner(models.Model):
         reads_file = self.env.su or self.env.user.has_group(AFFINITY_USER)
         counts = {"referrals": ("res.partner", "affinity_referred_by_id")}
         texts = self._affinity_communication_texts()
+        texts["source"] = (self._affinity_source_lines_query(), str)
         if reads_file:
             counts.update(
                 likes=("affinity.preference", "partner_id"),
@@ -208,6 +215,7 @@ class ResPartner(models.Model):
         for partner in self:
             values = rows.get(partner.id, {})
             partner.affinity_referral_count = values.get("referrals", 0)
+            partner.affinity_source_name = values.get("source") or False
             partner.affinity_caution_text = values.get("cautions") or False
             partner.affinity_consent_summary = values.get("consents") or False
             partner.affinity_followup_count = values.get("followups", 0)

@@ -31,12 +31,28 @@ class ResPartner(models.Model):
         help="Set as soon as someone edits the attribution: automatic filling then leaves it alone.",
     )
     affinity_referral_count = fields.Integer(string="Referrals", compute="_compute_affinity_summary")
+    affinity_source_name = fields.Char(
+        string="Source",
+        compute="_compute_affinity_summary",
+        help="The acquisition source as the partner form shows it, read with the form's summary.",
+    )
 
     def write(self, vals):
         if any(field in vals for field in ATTRIBUTION_FIELDS):
             # A person set the origin: the automatic filling leaves it alone from now on.
             vals = dict(vals, affinity_attribution_manual=True)
         return super().write(vals)
+
+    def _affinity_source_lines_query(self):
+        # A many2one on the form costs a read of utm.source of its own: the name is all the form shows.
+        self.flush_model(["affinity_source_id"])
+        self.env["utm.source"].flush_model(["name"])
+        return SQL(
+            """SELECT p.id AS key, s.name AS line
+                 FROM res_partner p JOIN utm_source s ON s.id = p.affinity_source_id
+                WHERE p.id = ANY(%s)""",
+            self.ids,
+        )
 
     def _affinity_fill_attribution(self, all_customers=False):
         """Where each customer came from, from the first won opportunity, else the first confirmed order,

@@ -335,6 +335,29 @@ class TestCustomerValue(AffinityCase):
         self.assertFalse(self.e.affinity_rfm_score)
         self.assertFalse(self.e.affinity_value_date)
 
+    def test_nightly_rerun_with_nothing_changed_stops_early(self):
+        with freeze_time(TODAY):
+            first = self.Value._cron_recompute()
+            self.assertNotIn("unchanged", first)
+            self.assertEqual(first["changed"], 6)
+            again = self.Value._cron_recompute()
+        self.assertTrue(again["unchanged"], "nothing changed the same day: the work table is not built")
+        self.assertEqual((again["customers"], again["changed"]), (6, 0))
+        # A new complaint is a changed source: the next run sees it, the same day.
+        self.env["affinity.complaint"].create({"name": "Late", "partner_id": self.c.id, "date": "2026-06-01"})
+        with freeze_time(TODAY):
+            third = self.Value._cron_recompute()
+        self.assertNotIn("unchanged", third)
+        self.assertEqual(self.c.affinity_complaint_count, 1)
+        # The button always recomputes: a person who just changed something expects to see it.
+        with freeze_time(TODAY):
+            self.assertNotIn("unchanged", self.Value._recompute())
+        # Another day moves recency and the windows: everything is computed again.
+        with freeze_time("2026-07-01 12:00:00"):
+            fourth = self.Value._cron_recompute()
+        self.assertNotIn("unchanged", fourth)
+        self.assertEqual(self.a.affinity_rfm_recency, 11)
+
     def test_flag_reopens_when_reason_returns(self):
         self._recompute()
         flag = self._flags(self.late, "late_payer")
