@@ -140,13 +140,14 @@ class ResPartner(models.Model):
         Profile = self.env["affinity.profile"]
         columns = ["partner_id", *PROFILE_FIELDS.values()]
         Profile.flush_model(columns)
-        query = Profile._search([("partner_id", "in", [partner_id for partner_id in self.ids if partner_id])])
+        # A partner being edited in the form is a new record: its file is the saved partner's.
+        query = Profile._search([("partner_id", "in", [pid for pid in self._origin.ids if pid])])
         rows = self.env.execute_query(
             query.select(*(Profile._field_to_sql(query.table, column, query) for column in columns))
         )
         by_partner = {row[0]: row[1:] for row in rows}
         for partner in self:
-            values = by_partner.get(partner.id) or (False,) * len(PROFILE_FIELDS)
+            values = by_partner.get(partner._origin.id) or (False,) * len(PROFILE_FIELDS)
             for partner_field, value in zip(PROFILE_FIELDS, values, strict=True):
                 partner[partner_field] = value or False
 

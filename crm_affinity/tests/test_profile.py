@@ -103,6 +103,15 @@ class TestProfile(AffinityCase):
         self.assertEqual(self.partner.affinity_preference_ids.name, "Daisies")
         self.assertTrue(self.partner.affinity_next_contact_due)
 
+    def test_the_file_stays_while_the_form_is_edited(self):
+        """Changing the salesperson recomputes the file's fields on the form's draft: they show the saved file."""
+        self.partner.affinity_salutation = "Ayşe Hanım"
+        with Form(self.partner.with_user(self.user_affinity)) as form:
+            form.user_id = self.user_manager
+            self.assertEqual(form.affinity_salutation, "Ayşe Hanım")
+        self.assertEqual(self.partner.affinity_salutation, "Ayşe Hanım")
+        self.assertEqual(self.partner.user_id, self.user_manager)
+
     def test_gift_reaction_becomes_a_preference(self):
         gift = self.env["affinity.gift"].create(
             {"partner_id": self.partner.id, "name": "Red roses", "reaction": "disliked", "cost": 30}
