@@ -86,13 +86,16 @@ class AffinityContactPressure(models.AbstractModel):
             )
             for name, days in WINDOWS
         )
+        budgets = list(partner_ids_by_caps)
         branches = []
-        for caps, ids in partner_ids_by_caps.items():
+        for budget, (caps, ids) in enumerate(partner_ids_by_caps.items()):
             windows = [(name, days, cap) for (name, days), cap in zip(WINDOWS, caps, strict=True) if cap]
             branches.append(
                 SQL(
-                    """SELECT n.partner_id, GREATEST(%(frees)s) AS frees, (%(crowded)s) AS crowded
+                    """SELECT n.partner_id, GREATEST(%(frees)s) AS frees, (%(crowded)s) AS crowded,
+                              %(budget)s AS budget
                          FROM counted n WHERE (%(over)s) %(mine)s""",
+                    budget=budget,
                     frees=SQL(", ").join(
                         SQL(
                             "CASE WHEN n.n_%(name)s = %(cap)s THEN n.o_%(name)s + interval '%(days)s days' END",
@@ -118,25 +121,28 @@ class AffinityContactPressure(models.AbstractModel):
                 """
                 WITH contacts AS (%(contacts)s),
                 counted AS (SELECT c.partner_id, %(counted)s FROM contacts c GROUP BY c.partner_id)
-                SELECT frees, crowded, array_agg(partner_id) FROM (%(branches)s) x GROUP BY frees, crowded
+                SELECT frees, crowded, budget, array_agg(partner_id)
+                  FROM (%(branches)s) x GROUP BY frees, crowded, budget
                 """,
                 contacts=self._contacts_query(all_ids, when - datetime.timedelta(days=30), when),
                 counted=counted,
                 branches=SQL(" UNION ALL ").join(branches),
             )
         )
-        result = [(frees, ids) for frees, crowded, ids in rows if not crowded]
-        crowded = [partner_id for _frees, is_crowded, ids in rows if is_crowded for partner_id in ids]
-        if crowded:
-            # Over a cap (a priority mailing, a budget lowered): the cap-th most recent contact decides. Rare,
-            # so these few partners' moments are read and picked here.
-            caps_of = {
-                partner_id: caps for caps, ids in partner_ids_by_caps.items() for partner_id in set(ids)
-            }
+        result = [(frees, ids) for frees, crowded, _budget, ids in rows if not crowded]
+        # Over a cap (a priority mailing, a budget lowered): the cap-th most recent contact decides. Rare,
+        # so these few partners' moments are read and picked here.
+        caps_of = {
+            partner_id: budgets[budget]
+            for _frees, crowded, budget, ids in rows
+            if crowded
+            for partner_id in ids
+        }
+        if caps_of:
             moments = self.env.execute_query(
                 SQL(
                     "SELECT c.partner_id, array_agg(c.at ORDER BY c.at DESC) FROM (%s) c GROUP BY c.partner_id",
-                    self._contacts_query(crowded, when - datetime.timedelta(days=30), when),
+                    self._contacts_query(list(caps_of), when - datetime.timedelta(days=30), when),
                 )
             )
             for partner_id, ats in moments:

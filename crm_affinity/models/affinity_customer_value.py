@@ -139,7 +139,7 @@ class AffinityCustomerValue(models.AbstractModel):
             last = self._last_sources()
             changes = self._source_changes()
             if changes and last and last["day"] == str(today) and last["changes"] == changes:
-                self._mark_computed(today)
+                self._mark_computed(today, last["customers"])
                 return dict.fromkeys(
                     ("changed", "cleared", "flags_raised", "flags_archived", "review_changed"), 0
                 ) | {"customers": last["customers"], "unchanged": True}
@@ -174,7 +174,7 @@ class AffinityCustomerValue(models.AbstractModel):
         # with nothing to value) are looked at here.
         reviewed = len(self.env.execute_query(self._review_state_query(outside_work_table=True)))
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
-        self._mark_computed(today, customers=len(ids))
+        self._mark_computed(today, len(ids))
         self.env["res.partner"].invalidate_model(
             [name for name, _expr in PARTNER_COLUMNS] + ["affinity_to_review"]
         )
@@ -218,14 +218,12 @@ class AffinityCustomerValue(models.AbstractModel):
         return json.loads(rows[0][0]) if rows else None
 
     @api.model
-    def _mark_computed(self, today, customers=None):
+    def _mark_computed(self, today, customers):
         """Stamp the companies, then keep the source counts as they stand after this run's own writes."""
         self.env.execute_query(
             SQL("UPDATE res_company SET affinity_value_computed_at = %s", fields.Datetime.now())
         )
         self.env["res.company"].invalidate_model(["affinity_value_computed_at"])
-        if customers is None:
-            customers = (self._last_sources() or {}).get("customers", 0)
         changes = self._source_changes()
         # Raw, as it is read: set_param would clear every worker's caches for a value only this engine reads.
         self.env.execute_query(
