@@ -101,7 +101,7 @@ class AffinityContactDecision(models.AbstractModel):
         # Few distinct fact combinations stand behind many partners: decide each combination once.
         decided = {}
         pressure = purpose.pressure
-        holidays, segment_caps, capped = {}, {}, {}
+        holidays, segment_caps, capped = {}, {}, defaultdict(list)
         if pressure and rows:
             holidays, segment_caps = self.env["affinity.contact.pressure"]._quiet_facts(
                 {row[9] or default_company_id for row in rows}
@@ -119,19 +119,19 @@ class AffinityContactDecision(models.AbstractModel):
                 decision = decided[key] = self._decide_one(policy, today, DecisionFacts(*row[1:9]))
             if decision.allowed and pressure:
                 company_holidays, company_caps = holidays.get(company_id or default_company_id, NO_QUIET)
-                decision = self._check_quiet(decision, purpose, row[11], company_holidays, when)
+                if row[11] or today in company_holidays:
+                    decision = self._check_quiet(decision, purpose, row[11], company_holidays, when)
                 if decision.allowed and check_pressure:
                     # A partner's own cap, else its RFM segment's, else its company's (0: the next one up).
                     caps = company_caps
-                    segment = segment_caps.get(row[15])
-                    if segment or row[12] or row[13] or row[14]:
-                        segment = segment or NO_CAPS
+                    if row[12] or row[13] or row[14] or (segment_caps and row[15] in segment_caps):
+                        segment = segment_caps.get(row[15], NO_CAPS)
                         caps = tuple(
                             own or seg or comp
                             for own, seg, comp in zip(row[12:15], segment, company_caps, strict=True)
                         )
-                    if any(caps):
-                        capped.setdefault(caps, []).append(partner_id)
+                    if caps != NO_CAPS:
+                        capped[caps].append(partner_id)
             if decision.allowed and check_window:
                 partner_windows = windows.get(partner_id) or company_windows[company_id]
                 decision = self._check_window(decision, partner_windows, tz, when)
@@ -139,9 +139,7 @@ class AffinityContactDecision(models.AbstractModel):
         if capped:
             # Partners freed at the same moment share one decision: mailings send in bursts.
             for frees_at, partner_ids in self.env["affinity.contact.pressure"]._over_budget(capped, when):
-                held = ContactDecision(False, "pressure", frees_at)
-                for partner_id in partner_ids:
-                    decisions[partner_id] = held
+                decisions.update(dict.fromkeys(partner_ids, ContactDecision(False, "pressure", frees_at)))
         if pressure and check_pressure:
             self._check_channel_caps(decisions, rows, channel, when, default_company)
         return decisions

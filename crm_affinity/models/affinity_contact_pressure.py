@@ -12,6 +12,8 @@ import datetime
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..tools.sql import at_least_work_mem, local_settings
+
 WINDOWS = (("day", 1), ("week", 7), ("month", 30))
 
 
@@ -116,19 +118,28 @@ class AffinityContactPressure(models.AbstractModel):
                     else SQL(),
                 )
             )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                WITH contacts AS (%(contacts)s),
-                counted AS (SELECT c.partner_id, %(counted)s FROM contacts c GROUP BY c.partner_id)
-                SELECT frees, crowded, budget, array_agg(partner_id)
-                  FROM (%(branches)s) x GROUP BY frees, crowded, budget
-                """,
-                contacts=self._contacts_query(all_ids, when - datetime.timedelta(days=30), when),
-                counted=counted,
-                branches=SQL(" UNION ALL ").join(branches),
+        # The planner cannot see how many partners a union of traces holds (it assumes 200): left alone, it
+        # sorts every partner's row to group them and spills the per-partner counts to disk, in parallel
+        # workers that then merge them again. One hashed pass in memory is what this statement needs.
+        with local_settings(
+            self.env.cr,
+            work_mem=at_least_work_mem("32MB"),
+            enable_sort="off",
+            max_parallel_workers_per_gather="0",
+        ):
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    WITH contacts AS (%(contacts)s),
+                    counted AS (SELECT c.partner_id, %(counted)s FROM contacts c GROUP BY c.partner_id)
+                    SELECT frees, crowded, budget, array_agg(partner_id)
+                      FROM (%(branches)s) x GROUP BY frees, crowded, budget
+                    """,
+                    contacts=self._contacts_query(all_ids, when - datetime.timedelta(days=30), when),
+                    counted=counted,
+                    branches=SQL(" UNION ALL ").join(branches),
+                )
             )
-        )
         result = [(frees, ids) for frees, crowded, _budget, ids in rows if not crowded]
         # Over a cap (a priority mailing, a budget lowered): the cap-th most recent contact decides. Rare,
         # so these few partners' moments are read and picked here.

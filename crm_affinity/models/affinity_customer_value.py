@@ -27,7 +27,7 @@ from odoo.tools import SQL
 
 from ..tools.batching import is_testing
 from ..tools.groups import AFFINITY_MANAGER
-from ..tools.sql import without_jit
+from ..tools.sql import at_least_work_mem, local_settings
 
 WORK_TABLE = "affinity_value_work"
 # (partner column, work-table expression); compared and written as one row.
@@ -145,7 +145,9 @@ class AffinityCustomerValue(models.AbstractModel):
                 ) | {"customers": last["customers"], "unchanged": True}
         cr = self.env.cr
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
-        with without_jit(cr):
+        # Every customer's figures are hashed, sorted and ranked at once: in the default work_mem they spill
+        # to disk at every step. JIT compiling the statement would cost more than it saves.
+        with local_settings(cr, jit="off", work_mem=at_least_work_mem("128MB")):
             self.env.execute_query(self._work_table_query(today))
         cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(WORK_TABLE)))
         cr.execute(SQL("ANALYZE %s", SQL.identifier(WORK_TABLE)))
@@ -422,6 +424,16 @@ class AffinityCustomerValue(models.AbstractModel):
                        rank() OVER (PARTITION BY v.company_id
                                     ORDER BY v.revenue_w - v.cost_w - v.service_cost DESC) AS margin_rank
                   FROM valued v
+            ), seg AS (
+                -- The first active segment of each of the 125 score triples, so customers join it by hash.
+                SELECT DISTINCT ON (r.n, f.n, m.n) r.n AS r, f.n AS f, m.n AS m, g.id
+                  FROM generate_series(1, 5) r(n)
+                 CROSS JOIN generate_series(1, 5) f(n)
+                 CROSS JOIN generate_series(1, 5) m(n)
+                  JOIN affinity_rfm_segment g
+                    ON g.active AND r.n BETWEEN g.r_min AND g.r_max AND f.n BETWEEN g.f_min AND g.f_max
+                   AND m.n BETWEEN g.m_min AND g.m_max
+                 ORDER BY r.n, f.n, m.n, g.sequence, g.id
             ), scored AS (
                 SELECT r.*,
                        CASE WHEN r.is_customer THEN 1 + floor(5.0 * (r.r_rank - 1) / r.customers)::int END AS r_score,
@@ -446,15 +458,7 @@ class AffinityCustomerValue(models.AbstractModel):
                    (s.is_customer AND s.ltv > 0 AND s.vip_percent > 0
                     AND s.value_rank <= ceil(s.customers * s.vip_percent / 100.0)) AS flag_vip
               FROM scored s
-              LEFT JOIN LATERAL (
-                    SELECT g.id FROM affinity_rfm_segment g
-                     WHERE g.active AND s.is_customer
-                       AND s.r_score BETWEEN g.r_min AND g.r_max
-                       AND s.f_score BETWEEN g.f_min AND g.f_max
-                       AND s.m_score BETWEEN g.m_min AND g.m_max
-                     ORDER BY g.sequence, g.id
-                     LIMIT 1
-              ) seg ON TRUE
+              LEFT JOIN seg ON s.is_customer AND seg.r = s.r_score AND seg.f = s.f_score AND seg.m = s.m_score
             """,
             today=today,
             company=self.env.company.id,
