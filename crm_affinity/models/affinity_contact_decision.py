@@ -102,10 +102,9 @@ class AffinityContactDecision(models.AbstractModel):
         decided = {}
         pressure = purpose.pressure
         holidays, segment_caps, capped = {}, {}, defaultdict(list)
-        if pressure and rows:
-            holidays, segment_caps = self.env["affinity.contact.pressure"]._quiet_facts(
-                {row[9] or default_company_id for row in rows}
-            )
+        company_ids = {row[9] or default_company_id for row in rows} if pressure else set()
+        if company_ids:
+            holidays, segment_caps = self.env["affinity.contact.pressure"]._quiet_facts(company_ids)
         for row in rows:
             partner_id, company_id, tz = row[0], row[9], row[10]
             key = (company_id, row[1:9])
@@ -140,20 +139,23 @@ class AffinityContactDecision(models.AbstractModel):
             # Partners freed at the same moment share one decision: mailings send in bursts.
             for frees_at, partner_ids in self.env["affinity.contact.pressure"]._over_budget(capped, when):
                 decisions.update(dict.fromkeys(partner_ids, ContactDecision(False, "pressure", frees_at)))
-        if pressure and check_pressure:
-            self._check_channel_caps(decisions, rows, channel, when, default_company)
+        if company_ids and check_pressure:
+            self._check_channel_caps(decisions, rows, channel, when, company_ids, default_company_id)
         return decisions
 
     @api.model
-    def _check_channel_caps(self, decisions, rows, channel, when, default_company):
+    def _check_channel_caps(self, decisions, rows, channel, when, company_ids, default_company_id):
         """The per-channel caps on top of the budget across channels, for the partners still allowed."""
-        by_company = {}
-        for row in rows:
-            if decisions[row[0]].allowed:
-                by_company.setdefault(row[9] or default_company.id, []).append(row[0])
-        caps = self.env["affinity.pressure.cap"]._caps(by_company, channel)
+        if not any(decision.allowed for decision in decisions.values()):
+            return
+        # Most companies set no cap per channel: then there is nothing to sort the partners for.
+        caps = self.env["affinity.pressure.cap"]._caps(company_ids, channel)
         if not caps:
             return
+        by_company = {}
+        for row in rows:
+            if decisions[row[0]].allowed and (row[9] or default_company_id) in caps:
+                by_company.setdefault(row[9] or default_company_id, []).append(row[0])
         over = self.env["affinity.contact.pressure"]._over_channel_cap(by_company, channel, caps, when)
         for partner_id, frees_at in over.items():
             decisions[partner_id] = ContactDecision(False, "pressure", frees_at)

@@ -12,7 +12,7 @@ import datetime
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..tools.sql import at_least_work_mem, local_settings
+from ..tools.sql import at_least_work_mem, in_ids, local_settings
 
 WINDOWS = (("day", 1), ("week", 7), ("month", 30))
 
@@ -24,19 +24,18 @@ class AffinityContactPressure(models.AbstractModel):
     @api.model
     def _contacts_query(self, partner_ids, since, until):
         """(partner_id, moment) of every commercial contact of these partners between two moments."""
-        ids = "{" + ",".join(map(str, partner_ids)) + "}"
         return SQL(
             """
             SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
               FROM mailing_trace t
-             WHERE t.model = 'res.partner' AND t.res_id = ANY(%(ids)s::int[])
+             WHERE t.model = 'res.partner' AND %(traces_mine)s
                AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
                AND t.sent_datetime <= %(until)s
             UNION ALL
             SELECT p.id, t.sent_datetime, t.trace_type
               FROM mailing_trace t
               JOIN res_partner p ON p.email_normalized = t.email
-             WHERE t.model != 'res.partner' AND t.trace_type = 'mail' AND p.id = ANY(%(ids)s::int[])
+             WHERE t.model != 'res.partner' AND t.trace_type = 'mail' AND %(addresses_mine)s
                AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
                AND t.sent_datetime <= %(until)s
             UNION ALL
@@ -45,13 +44,15 @@ class AffinityContactPressure(models.AbstractModel):
               JOIN affinity_followup_rule r ON r.id = f.rule_id
               JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
               LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
-             WHERE f.partner_id = ANY(%(ids)s::int[])
+             WHERE %(followups_mine)s
                -- A message sent counts when it went out; a task handed to a person when it was done.
                AND (f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms')))
                AND COALESCE(f.done_date, f.write_date) > %(since)s
                AND COALESCE(f.done_date, f.write_date) <= %(until)s
             """,
-            ids=ids,
+            traces_mine=in_ids(SQL("t.res_id"), partner_ids),
+            addresses_mine=in_ids(SQL("p.id"), partner_ids),
+            followups_mine=in_ids(SQL("f.partner_id"), partner_ids),
             since=since,
             until=until,
         )
@@ -113,7 +114,7 @@ class AffinityContactPressure(models.AbstractModel):
                     over=SQL(" OR ").join(
                         SQL("n.n_%s >= %s", SQL(name), cap) for name, _days, cap in windows
                     ),
-                    mine=SQL("AND n.partner_id = ANY(%s::int[])", "{" + ",".join(map(str, ids)) + "}")
+                    mine=SQL("AND %s", in_ids(SQL("n.partner_id"), ids))
                     if len(partner_ids_by_caps) > 1
                     else SQL(),
                 )

@@ -112,6 +112,25 @@ class TestProfile(AffinityCase):
         self.assertEqual(self.partner.affinity_salutation, "Ayşe Hanım")
         self.assertEqual(self.partner.user_id, self.user_manager)
 
+    def test_openers_written_on_the_partner_are_sanitized_in_the_file(self):
+        """The partner's mirrors are not sanitized on read: the file sanitizes whatever reaches it."""
+        partner = self.partner.with_user(self.user_affinity)
+        partner.write(
+            {
+                "affinity_conversation_openers": '<p onclick="steal()">Ask about Bodrum<script>steal()</script></p>',
+                "affinity_notes": "<p>Her brother reads her SMS<iframe src='https://evil.example'></iframe></p>",
+            }
+        )
+        profile = self.partner.affinity_profile_ids
+        for stored in (profile.conversation_openers, profile.notes):
+            self.assertNotIn("script", stored)
+            self.assertNotIn("onclick", stored)
+            self.assertNotIn("iframe", stored)
+        self.assertIn("Ask about Bodrum", profile.conversation_openers)
+        partner.invalidate_recordset()
+        self.assertEqual(partner.affinity_conversation_openers, profile.conversation_openers)
+        self.assertEqual(partner.affinity_notes, profile.notes)
+
     def test_gift_reaction_becomes_a_preference(self):
         gift = self.env["affinity.gift"].create(
             {"partner_id": self.partner.id, "name": "Red roses", "reaction": "disliked", "cost": 30}

@@ -3,6 +3,7 @@ from odoo.tools import SQL
 
 from ..tools.iys import IYS_SOURCES, SOURCE_TO_IYS
 from ..tools.phone import phone_key, phone_key_sql
+from ..tools.sql import LARGE_ID_SET, in_ids
 
 # (typed number, the line it stands for)
 NUMBERS = [
@@ -61,3 +62,18 @@ class TestTools(TransactionCase):
 
     def test_iys_source_codes_are_iys_codes(self):
         self.assertLessEqual(set(SOURCE_TO_IYS.values()), set(IYS_SOURCES))
+
+    def test_id_sets_of_every_size_select_the_same_rows(self):
+        """A mass mailing's id set (kept from the planner's estimate) selects exactly what a small one does."""
+        partners = self.env["res.partner"].create([{"name": f"Ids {i}"} for i in range(3)])
+        self.env.flush_all()
+        small = [partners[0].id, partners[2].id]
+        # The same two partners among ids that match nothing, past the size where the form changes.
+        large = small + list(range(-LARGE_ID_SET, 0))
+        self.assertIn("COALESCE", in_ids(SQL("id"), large).code)
+        self.assertNotIn("COALESCE", in_ids(SQL("id"), small).code)
+        for ids in (small, large):
+            rows = self.env.execute_query(
+                SQL("SELECT id FROM res_partner WHERE %s ORDER BY id", in_ids(SQL("id"), ids))
+            )
+            self.assertEqual([row[0] for row in rows], small)
