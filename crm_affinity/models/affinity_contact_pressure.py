@@ -12,7 +12,7 @@ import datetime
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..tools.sql import at_least_work_mem, in_ids, local_settings
+from ..tools.sql import IdSet, at_least_work_mem, in_ids, local_settings
 
 WINDOWS = (("day", 1), ("week", 7), ("month", 30))
 
@@ -24,6 +24,7 @@ class AffinityContactPressure(models.AbstractModel):
     @api.model
     def _contacts_query(self, partner_ids, since, until):
         """(partner_id, moment) of every commercial contact of these partners between two moments."""
+        mine = IdSet(partner_ids)
         return SQL(
             """
             SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
@@ -50,9 +51,9 @@ class AffinityContactPressure(models.AbstractModel):
                AND COALESCE(f.done_date, f.write_date) > %(since)s
                AND COALESCE(f.done_date, f.write_date) <= %(until)s
             """,
-            traces_mine=in_ids(SQL("t.res_id"), partner_ids),
-            addresses_mine=in_ids(SQL("p.id"), partner_ids),
-            followups_mine=in_ids(SQL("f.partner_id"), partner_ids),
+            traces_mine=mine.contains(SQL("t.res_id")),
+            addresses_mine=mine.contains(SQL("p.id")),
+            followups_mine=mine.contains(SQL("f.partner_id")),
             since=since,
             until=until,
         )

@@ -150,7 +150,9 @@ class AffinityCustomerValue(models.AbstractModel):
         with local_settings(cr, jit="off", work_mem=at_least_work_mem("128MB")):
             self.env.execute_query(self._work_table_query(today))
         cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(WORK_TABLE)))
-        cr.execute(SQL("ANALYZE %s", SQL.identifier(WORK_TABLE)))
+        # The statements below find the table's rows by partner: that column's statistics are all they need
+        # (gathering them for every column cost 0.3 s of a 100 000-customer run).
+        cr.execute(SQL("ANALYZE %s (partner_id)", SQL.identifier(WORK_TABLE)))
         ids = [
             row[0]
             for row in self.env.execute_query(SQL("SELECT partner_id FROM affinity_value_work ORDER BY 1"))
@@ -478,6 +480,8 @@ class AffinityCustomerValue(models.AbstractModel):
                SET (%(columns)s, affinity_value_date) = (%(values)s, %(today)s)
               FROM affinity_value_work w
              WHERE w.partner_id = p.id AND w.partner_id BETWEEN %(first)s AND %(last)s
+               -- Said of both sides: each batch reads its own range of partners, not the whole table.
+               AND p.id BETWEEN %(first)s AND %(last)s
                AND ((%(current)s) IS DISTINCT FROM (%(values)s) OR p.affinity_value_date IS NULL)
             RETURNING p.id
             """,

@@ -7,21 +7,32 @@ LINE_SEPARATOR = "\x1e"
 FIELD_SEPARATOR = "\x1f"
 
 
-# From this many ids on, ``in_ids`` keeps the id array from the planner's estimate (see there).
+# From this many ids on, ``IdSet`` keeps the id array from the planner's estimate (see there).
 LARGE_ID_SET = 10000
 
 
-def in_ids(column, ids):
-    """``column = ANY(ids)`` as one array literal, for sets of any size (a mass mailing passes 100 000).
+class IdSet:
+    """A set of ids written once as one array literal, tested wherever a statement needs it.
 
     PostgreSQL estimates ``= ANY(constant array)`` element by element: 30-50 ms of planning for 100 000 ids,
     paid again for every reference in the statement. A set that large is read by a scan anyway, so there the
     test is wrapped where the estimator does not look into it; it still runs as one hashed lookup per row.
     """
-    literal = "{" + ",".join(map(str, ids)) + "}"
-    if len(ids) < LARGE_ID_SET:
-        return SQL("%s = ANY(%s::int[])", column, literal)
-    return SQL("COALESCE(%s = ANY(%s::int[]), FALSE)", column, literal)
+
+    def __init__(self, ids):
+        self.literal = "{" + ",".join(map(str, ids)) + "}"
+        self.large = len(ids) >= LARGE_ID_SET
+
+    def contains(self, column):
+        """``column = ANY(ids)``."""
+        if self.large:
+            return SQL("COALESCE(%s = ANY(%s::int[]), FALSE)", column, self.literal)
+        return SQL("%s = ANY(%s::int[])", column, self.literal)
+
+
+def in_ids(column, ids):
+    """``column = ANY(ids)`` for a set of any size (a mass mailing passes 100 000), see ``IdSet``."""
+    return IdSet(ids).contains(column)
 
 
 @contextlib.contextmanager
