@@ -75,6 +75,9 @@
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "assets": {
+        "web.assets_backend": [
+            "crm_affinity/static/src/views/*",
+        ],
         "web.assets_tests": [
             "crm_affinity/static/src/js/tours/*.js",
         ],

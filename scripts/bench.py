@@ -456,6 +456,13 @@ def form_ours(env, state):
     env["res.partner"].browse(partner.id).web_read(spec)
 
 
+def tabs_ours(env, state):
+    """What opening the Affinity and Communication tabs asks for: their summaries, read then."""
+    partner, _spec = state
+    for tab in ("file", "communication"):
+        env["res.partner"].browse(partner.id).affinity_summary_lines(tab)
+
+
 def form_core_setup(env):
     """The same form without this addon's fields: what Odoo and the other installed apps cost alone."""
     partner, spec = form_setup(env)
@@ -719,6 +726,7 @@ def measure(size, registry):
         None,
         f"<= 5 q, <= 10 % of core: {share_q} q, {100 * share_s / form_core[0]:.1f} %",
     )
+    add("partner form: its two tabs' summaries, when opened", run(registry, tabs_ours, form_setup, REPS * 4))
     add("partner list: web_search_read 80", run(registry, list_ours, list_setup(80), REPS * 4))
     add("partner list: web_search_read 20", run(registry, list_ours, list_setup(20), REPS * 4))
     return rows, pg, lines

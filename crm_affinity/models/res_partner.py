@@ -10,7 +10,7 @@ import datetime
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools.batching import process_in_batches
@@ -24,6 +24,13 @@ PROFILE_FIELDS = {
     "affinity_nickname": "nickname",
     "affinity_conversation_openers": "conversation_openers",
     "affinity_notes": "notes",
+}
+
+
+# What each tab of the partner form summarises, loaded when the tab is opened (affinity_summary_lines).
+SUMMARY_TABS = {
+    "file": ("affinity_file_summary", "affinity_owner_name"),
+    "communication": ("affinity_consent_summary", "affinity_referral_count", "affinity_source_name"),
 }
 
 
@@ -108,7 +115,7 @@ class ResPartner(models.Model):
     )
 
     affinity_followup_ids = fields.One2many("affinity.followup", "partner_id", groups=AFFINITY_USER)
-    affinity_followup_count = fields.Integer(compute="_compute_affinity_summary", groups=AFFINITY_USER)
+    affinity_followup_count = fields.Integer(compute="_compute_affinity_glance", groups=AFFINITY_USER)
     affinity_owner_name = fields.Char(
         string="Owner",
         compute="_compute_affinity_summary",
@@ -185,14 +192,25 @@ class ResPartner(models.Model):
                 days=partner.affinity_cadence_days
             )
 
+    @api.depends("affinity_followup_ids", "affinity_channel_ids.caution", "affinity_channel_ids.channel_id")
+    @api.depends_context("uid", "allowed_company_ids", "lang")
+    def _compute_affinity_glance(self):
+        """What the partner form shows before any tab is opened (the follow-up count, the channel cautions),
+        in one statement that keeps to the reader's record rules."""
+        counts = {}
+        if self.env.su or self.env.user.has_group(AFFINITY_USER):
+            counts["followups"] = ("affinity.followup", "partner_id")
+        rows = self._affinity_count_rows(counts, texts=self._affinity_communication_texts(("cautions",)))
+        for partner in self:
+            values = rows.get(partner.id, {})
+            partner.affinity_followup_count = values.get("followups", 0)
+            partner.affinity_caution_text = values.get("cautions") or False
+
     @api.depends(
         "affinity_preference_ids",
         "affinity_date_ids",
         "affinity_gift_ids",
-        "affinity_followup_ids",
         "affinity_owner_id",
-        "affinity_channel_ids.caution",
-        "affinity_channel_ids.channel_id",
         "affinity_consent_ids.state",
         "affinity_consent_ids.channel_id",
         "affinity_consent_ids.purpose_id",
@@ -200,18 +218,17 @@ class ResPartner(models.Model):
     )
     @api.depends_context("uid", "allowed_company_ids", "lang")
     def _compute_affinity_summary(self):
-        """What the partner form summarises (the file, its owner, consents, cautions, referrals), in one
+        """What the partner form's tabs summarise (the file, its owner, consents, referrals), in one
         statement that keeps to the reader's record rules; the file's part only for those who may read it."""
         reads_file = self.env.su or self.env.user.has_group(AFFINITY_USER)
         counts = {"referrals": ("res.partner", "affinity_referred_by_id")}
-        texts = self._affinity_communication_texts()
+        texts = self._affinity_communication_texts(("consents",))
         texts["source"] = (self._affinity_source_lines_query(), str)
         if reads_file:
             counts.update(
                 likes=("affinity.preference", "partner_id"),
                 dates=("affinity.date", "partner_id"),
                 gifts=("affinity.gift", "partner_id"),
-                followups=("affinity.followup", "partner_id"),
             )
             texts["owner"] = (self._affinity_owner_lines_query(), str)
         rows = self._affinity_count_rows(counts, texts=texts)
@@ -219,9 +236,7 @@ class ResPartner(models.Model):
             values = rows.get(partner.id, {})
             partner.affinity_referral_count = values.get("referrals", 0)
             partner.affinity_source_name = values.get("source") or False
-            partner.affinity_caution_text = values.get("cautions") or False
             partner.affinity_consent_summary = values.get("consents") or False
-            partner.affinity_followup_count = values.get("followups", 0)
             partner.affinity_owner_name = values.get("owner") or False
             parts = [
                 self.env._("%s likes and dislikes", values["likes"]) if values.get("likes") else "",
@@ -328,6 +343,26 @@ class ResPartner(models.Model):
         return self._affinity_open_view(
             "crm_affinity.res_partner_view_form_affinity_value", self.env._("Customer value")
         )
+
+    def affinity_summary_lines(self, tab):
+        """The summary one tab of the partner form shows, asked for when that tab is opened rather than with
+        the form (the most opened screen in Odoo): [{"name", "label", "value"}] of the fields the reader may
+        read, through the reader's access rights and record rules."""
+        self.ensure_one()
+        if tab not in SUMMARY_TABS:
+            raise UserError(self.env._("The partner form has no summary for the tab %s.", tab))
+        names = [name for name in SUMMARY_TABS[tab] if self._fields[name].is_accessible(self.env)]
+        if not names:
+            return []
+        [values] = self.read(names)
+        return [
+            {
+                "name": name,
+                "label": self._fields[name]._description_string(self.env),
+                "value": str(values[name]) if values[name] is not False else "",
+            }
+            for name in names
+        ]
 
     def _affinity_open_view(self, view_xmlid, name):
         self.ensure_one()

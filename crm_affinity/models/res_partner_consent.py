@@ -53,7 +53,7 @@ class ResPartner(models.Model):
     affinity_pressure_summary = fields.Text(
         string="Commercial Contacts", compute="_compute_affinity_pressure_summary"
     )
-    affinity_caution_text = fields.Text(string="Channel Cautions", compute="_compute_affinity_summary")
+    affinity_caution_text = fields.Text(string="Channel Cautions", compute="_compute_affinity_glance")
     affinity_consent_summary = fields.Text(string="Consents at a Glance", compute="_compute_affinity_summary")
 
     affinity_decision_matrix = fields.Html(
@@ -129,26 +129,33 @@ class ResPartner(models.Model):
             "params": {"title": self.env._("Preference link"), "message": link, "sticky": True},
         }
 
-    def _affinity_communication_texts(self):
-        """Cautions and consents as the partner form's summary statement reads them, with their formatters."""
+    def _affinity_communication_texts(self, kinds):
+        """Cautions and/or consents as the partner form's summary statements read them, with their formatters.
+
+        :param kinds: among "cautions" and "consents"
+        """
         channels = self.env["affinity.channel"]._names_by_id()
-        purposes = self.env["affinity.purpose"]._names_by_id()
-        states = dict(self.env["affinity.consent"]._fields["state"]._description_selection(self.env))
+        texts = {}
 
         def caution(raw):
             channel_id, text = raw.split(FIELD_SEPARATOR, 1)
             return f"{channels.get(int(channel_id), '')}: {text}"
 
-        def consent(raw):
-            channel_id, purpose_id, state = raw.split(FIELD_SEPARATOR)
-            return (
-                f"{channels.get(int(channel_id), '')} / {purposes.get(int(purpose_id), '')}: {states[state]}"
-            )
+        if "cautions" in kinds:
+            texts["cautions"] = (self._affinity_caution_lines_query(), caution)
+        if "consents" in kinds:
+            purposes = self.env["affinity.purpose"]._names_by_id()
+            states = dict(self.env["affinity.consent"]._fields["state"]._description_selection(self.env))
 
-        return {
-            "cautions": (self._affinity_caution_lines_query(), caution),
-            "consents": (self._affinity_consent_lines_query(), consent),
-        }
+            def consent(raw):
+                channel_id, purpose_id, state = raw.split(FIELD_SEPARATOR)
+                return (
+                    f"{channels.get(int(channel_id), '')} / {purposes.get(int(purpose_id), '')}: "
+                    f"{states[state]}"
+                )
+
+            texts["consents"] = (self._affinity_consent_lines_query(), consent)
+        return texts
 
     def _affinity_caution_lines_query(self):
         self.env["affinity.partner.channel"].flush_model(["partner_id", "channel_id", "caution"])

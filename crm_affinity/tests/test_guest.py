@@ -12,6 +12,7 @@ from unittest.mock import patch
 
 from lxml import etree
 
+from odoo.exceptions import UserError
 from odoo.sql_db import Cursor
 from odoo.tests import tagged, users
 
@@ -250,6 +251,29 @@ class TestPartnerForm(GuestCase):
         self.assertEqual(plain.affinity_caution_text, "SMS: Her brother reads her SMS")
         self.assertIn("E-mail / Marketing: Granted", plain.affinity_consent_summary)
 
+    def test_a_tab_reads_its_summary_when_opened(self):
+        """The tabs' summaries come through the reader's access rights and record rules."""
+        lines = self.partner.with_user(self.user_affinity).affinity_summary_lines("file")
+        self.assertEqual(
+            {line["name"]: line["value"] for line in lines},
+            {
+                "affinity_file_summary": "3 likes and dislikes · 1 important dates",
+                "affinity_owner_name": self.partner.affinity_owner_id.partner_id.name,
+            },
+        )
+        self.assertEqual(lines[0]["label"], "In the File")
+        scoped = self.partner.with_user(self.user_scoped).affinity_summary_lines("file")
+        self.assertEqual(scoped[0]["value"], "Nothing yet", "the scope rules hold in the counts")
+        # An employee without Affinity sees the consents, not the file.
+        plain = self.partner.with_user(self.user_plain)
+        self.assertEqual(plain.affinity_summary_lines("file"), [])
+        consents = {line["name"]: line["value"] for line in plain.affinity_summary_lines("communication")}
+        self.assertEqual(
+            consents["affinity_consent_summary"], "E-mail / Marketing: Granted\nSMS / Marketing: Denied"
+        )
+        with self.assertRaises(UserError):
+            plain.affinity_summary_lines("value")
+
     def test_file_and_permissions_open_in_one_click(self):
         partner = self.partner.with_user(self.user_affinity)
         for method, view in (
@@ -267,7 +291,9 @@ class TestPartnerForm(GuestCase):
     def test_form_costs_at_most_five_queries_more_than_core(self):
         spec = self.form_spec()
         core = {name: value for name, value in spec.items() if not name.startswith("affinity_")}
-        self.assertIn("affinity_file_summary", spec)
+        self.assertIn("affinity_caution_text", spec, "the cautions show before any tab is opened")
+        for lazy in ("affinity_file_summary", "affinity_owner_name", "affinity_consent_summary"):
+            self.assertNotIn(lazy, spec, "a tab's summary is read when the tab is opened")
         self.assertNotIn("affinity_preference_ids", spec, "the lists live in the file view")
         self.assertNotIn("affinity_cost_to_serve", spec, "costs and health live in the value sheet")
         extra = self.queries(spec) - self.queries(core)

@@ -56,6 +56,10 @@ registry.category("web_tour.tours").add("crm_affinity_profile_tour", {
             run: "click",
         },
         {
+            content: "The tab reads what the file holds when it opens",
+            trigger: ".o_affinity_summary[data-tab=file] [data-name=affinity_file_summary]",
+        },
+        {
             content: "Write how she likes to be addressed",
             trigger: "div[name='affinity_salutation'] input",
             run: "edit Ayşe Hanım",

@@ -39,6 +39,10 @@ registry.category("web_tour.tours").add("crm_affinity_decision_matrix_tour", {
             run: "click",
         },
         {
+            content: "The tab reads the consents when it opens: SMS marketing is denied",
+            trigger: ".o_affinity_summary[data-tab=communication] [data-name=affinity_consent_summary]:contains(SMS)",
+        },
+        {
             content: "Open the full communication page",
             trigger: "button[name=action_affinity_open_communication]",
             run: "click",
