@@ -10,7 +10,7 @@ registry.category("web_tour.tours").add("crm_affinity_turkish_tour", {
         },
         {
             content: "Dosyanın özeti Türkçe",
-            trigger: "div[name='affinity_file_summary']:contains(sevdiği ve sevmediği şey)",
+            trigger: ".o_affinity_summary [data-name=affinity_file_summary]:contains(sevdiği ve sevmediği şey)",
         },
         {
             content: "İletişim sekmesini açın",
@@ -19,7 +19,7 @@ registry.category("web_tour.tours").add("crm_affinity_turkish_tour", {
         },
         {
             content: "İzinler bir bakışta, Türkçe",
-            trigger: "div[name='affinity_consent_summary']:contains(Pazarlama):contains(Verildi)",
+            trigger: ".o_affinity_summary [data-name=affinity_consent_summary]:contains(Pazarlama):contains(Verildi)",
         },
         {
             content: "Kontrol panellerine gidin",
