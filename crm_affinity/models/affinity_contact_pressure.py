@@ -12,7 +12,7 @@ import datetime
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..tools.sql import IdSet, at_least_work_mem, in_ids, local_settings
+from ..tools.sql import IdSet, at_least_work_mem, local_settings
 
 WINDOWS = (("day", 1), ("week", 7), ("month", 30))
 
@@ -115,7 +115,7 @@ class AffinityContactPressure(models.AbstractModel):
                     over=SQL(" OR ").join(
                         SQL("n.n_%s >= %s", SQL(name), cap) for name, _days, cap in windows
                     ),
-                    mine=SQL("AND %s", in_ids(SQL("n.partner_id"), ids))
+                    mine=SQL("AND %s", IdSet(ids).contains(SQL("n.partner_id")))
                     if len(partner_ids_by_caps) > 1
                     else SQL(),
                 )

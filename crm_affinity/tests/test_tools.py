@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from ..tools.iys import IYS_SOURCES, SOURCE_TO_IYS
 from ..tools.phone import phone_key, phone_key_sql
-from ..tools.sql import LARGE_ID_SET, in_ids
+from ..tools.sql import LARGE_ID_SET, IdSet
 
 # (typed number, the line it stands for)
 NUMBERS = [
@@ -70,10 +70,10 @@ class TestTools(TransactionCase):
         small = [partners[0].id, partners[2].id]
         # The same two partners among ids that match nothing, past the size where the form changes.
         large = small + list(range(-LARGE_ID_SET, 0))
-        self.assertIn("COALESCE", in_ids(SQL("id"), large).code)
-        self.assertNotIn("COALESCE", in_ids(SQL("id"), small).code)
+        self.assertIn("COALESCE", IdSet(large).contains(SQL("id")).code)
+        self.assertNotIn("COALESCE", IdSet(small).contains(SQL("id")).code)
         for ids in (small, large):
             rows = self.env.execute_query(
-                SQL("SELECT id FROM res_partner WHERE %s ORDER BY id", in_ids(SQL("id"), ids))
+                SQL("SELECT id FROM res_partner WHERE %s ORDER BY id", IdSet(ids).contains(SQL("id")))
             )
             self.assertEqual([row[0] for row in rows], small)

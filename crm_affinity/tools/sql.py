@@ -12,7 +12,8 @@ LARGE_ID_SET = 10000
 
 
 class IdSet:
-    """A set of ids written once as one array literal, tested wherever a statement needs it.
+    """A set of ids of any size (a mass mailing passes 100 000) written once as one array literal, tested
+    wherever a statement needs it.
 
     PostgreSQL estimates ``= ANY(constant array)`` element by element: 30-50 ms of planning for 100 000 ids,
     paid again for every reference in the statement. A set that large is read by a scan anyway, so there the
@@ -28,11 +29,6 @@ class IdSet:
         if self.large:
             return SQL("COALESCE(%s = ANY(%s::int[]), FALSE)", column, self.literal)
         return SQL("%s = ANY(%s::int[])", column, self.literal)
-
-
-def in_ids(column, ids):
-    """``column = ANY(ids)`` for a set of any size (a mass mailing passes 100 000), see ``IdSet``."""
-    return IdSet(ids).contains(column)
 
 
 @contextlib.contextmanager
