@@ -17,6 +17,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools.phone import phone_key_sql
+from ..tools.sql import id_array
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class AffinityContactDecision(models.AbstractModel):
         if not channel or not purpose:
             raise UserError(self.env._("Unknown channel or purpose for a contact decision."))
         when = when or fields.Datetime.now()
-        if not partners.ids:
+        ids = partners.ids
+        if not ids:
             return {}
         marketing = self.env.ref("crm_affinity.affinity_purpose_marketing")
         for model in (
@@ -90,64 +92,71 @@ class AffinityContactDecision(models.AbstractModel):
             "affinity.rfm.segment",
         ):
             self.env[model].flush_model()
-        rows = self.env.execute_query(self._decision_query(partners, channel, purpose, marketing))
-        companies = {}
-        company_windows = {}
-        decisions = {}
-        windows = self._windows_by_partner(partners, channel) if check_window else {}
+        rows = self.env.execute_query(self._decision_query(ids, channel, purpose, marketing))
+        windows = self._windows_by_partner(ids, channel) if check_window else {}
         default_company = self.env.company
         default_company_id = default_company.id
         today = when.date()
-        # Few distinct fact combinations stand behind many partners: decide each combination once.
-        decided = {}
         pressure = purpose.pressure
-        holidays, segment_caps, capped = {}, {}, defaultdict(list)
-        company_ids = {row[9] or default_company_id for row in rows} if pressure else set()
-        if company_ids:
-            holidays, segment_caps = self.env["affinity.contact.pressure"]._quiet_facts(company_ids)
+        holidays, segment_caps, company_ids = {}, {}, set()
+        if pressure:
+            # Every company's, in one statement: a company is a handful of rows, a recipient list is 100 000.
+            holidays, segment_caps = self.env["affinity.contact.pressure"]._quiet_facts()
+            company_ids = set(holidays)
+        companies, company_windows, decisions, capped = {}, {}, {}, {}
+        # Few distinct combinations of facts, quiet days and caps stand behind many partners: each is
+        # decided once, and a partner costs one lookup.
+        decided, uncapped_allowed = {}, False
         for row in rows:
-            partner_id, company_id, tz = row[0], row[9], row[10]
-            key = (company_id, row[1:9])
-            decision = decided.get(key)
-            if decision is None:
+            key = row[1:15]
+            entry = decided.get(key)
+            if entry is None:
+                company_id = key[8]
                 policy = companies.get(company_id)
                 if policy is None:
                     company = self.env["res.company"].browse(company_id) if company_id else default_company
                     policy = companies[company_id] = self._policy(purpose, company, channel)
                     company_windows[company_id] = company._affinity_default_windows(channel)
-                decision = decided[key] = self._decide_one(policy, today, DecisionFacts(*row[1:9]))
-            if decision.allowed and pressure:
-                company_holidays, company_caps = holidays.get(company_id or default_company_id, NO_QUIET)
-                if row[11] or today in company_holidays:
-                    decision = self._check_quiet(decision, purpose, row[11], company_holidays, when)
-                if decision.allowed and check_pressure:
-                    # A partner's own cap, else its RFM segment's, else its company's (0: the next one up).
-                    caps = company_caps
-                    if row[12] or row[13] or row[14] or (segment_caps and row[15] in segment_caps):
-                        segment = segment_caps.get(row[15], NO_CAPS)
+                decision, bucket = self._decide_one(policy, today, DecisionFacts(*key[:8])), None
+                if decision.allowed and pressure:
+                    company_holidays, company_caps = holidays.get(company_id or default_company_id, NO_QUIET)
+                    if key[9] or today in company_holidays:
+                        decision = self._check_quiet(decision, purpose, key[9], company_holidays, when)
+                    if decision.allowed and check_pressure:
+                        # A partner's own cap, else its RFM segment's, else its company's (0: the next one up).
+                        segment = segment_caps.get(key[13], NO_CAPS)
                         caps = tuple(
                             own or seg or comp
-                            for own, seg, comp in zip(row[12:15], segment, company_caps, strict=True)
+                            for own, seg, comp in zip(key[10:13], segment, company_caps, strict=True)
                         )
-                    if caps != NO_CAPS:
-                        capped[caps].append(partner_id)
-            if decision.allowed and check_window:
-                partner_windows = windows.get(partner_id) or company_windows[company_id]
-                decision = self._check_window(decision, partner_windows, tz, when)
-            decisions[partner_id] = decision
+                        if caps != NO_CAPS:
+                            # The partners under one budget share one list: a partner costs one append.
+                            bucket = capped.setdefault(caps, [])
+                entry = decided[key] = (decision, bucket)
+            decision, bucket = entry
+            if bucket is not None:
+                bucket.append(row[0])
+            if check_window and decision.allowed:
+                partner_windows = windows.get(row[0]) or company_windows[key[8]]
+                decision = self._check_window(decision, partner_windows, row[15], when)
+            if bucket is None and decision.allowed:
+                uncapped_allowed = True
+            decisions[row[0]] = decision
+        held = 0
         if capped:
             # Partners freed at the same moment share one decision: mailings send in bursts.
             for frees_at, partner_ids in self.env["affinity.contact.pressure"]._over_budget(capped, when):
+                held += len(partner_ids)
                 decisions.update(dict.fromkeys(partner_ids, ContactDecision(False, "pressure", frees_at)))
         if company_ids and check_pressure:
-            self._check_channel_caps(decisions, rows, channel, when, company_ids, default_company_id)
+            # Someone may still be allowed: a partner under a budget, or one with none.
+            if uncapped_allowed or held < sum(map(len, capped.values())):
+                self._check_channel_caps(decisions, rows, channel, when, company_ids, default_company_id)
         return decisions
 
     @api.model
     def _check_channel_caps(self, decisions, rows, channel, when, company_ids, default_company_id):
         """The per-channel caps on top of the budget across channels, for the partners still allowed."""
-        if not any(decision.allowed for decision in decisions.values()):
-            return
         # Most companies set no cap per channel: then there is nothing to sort the partners for.
         caps = self.env["affinity.pressure.cap"]._caps(company_ids, channel)
         if not caps:
@@ -179,8 +188,11 @@ class AffinityContactDecision(models.AbstractModel):
         return decision
 
     @api.model
-    def _decision_query(self, partners, channel, purpose, marketing):
-        """One statement for the whole recordset: address, blacklist and both consents."""
+    def _decision_query(self, ids, channel, purpose, marketing):
+        """One statement for the whole recordset: address, blacklist and both consents.
+
+        Columns: the id, the eight facts, then company, quiet-until, own caps and segment (with the facts, the
+        key a decision is shared by), and last the time zone."""
         if channel.address_kind == "email":
             has_address = SQL("p.email_normalized IS NOT NULL AND p.email_normalized != ''")
         elif channel.address_kind in ("phone", "mobile"):
@@ -216,10 +228,10 @@ class AffinityContactDecision(models.AbstractModel):
             )
             SELECT p.id, COALESCE(p.affinity_do_not_contact, FALSE), (%(has_address)s),
                    COALESCE((%(blacklisted)s), FALSE),
-                   c.state, c.expiry_date, %(marketing_columns)s, p.company_id, p.tz,
+                   c.state, c.expiry_date, %(marketing_columns)s, p.company_id,
                    p.affinity_quiet_until, COALESCE(p.affinity_pressure_day, 0),
                    COALESCE(p.affinity_pressure_week, 0), COALESCE(p.affinity_pressure_month, 0),
-                   p.affinity_segment_id
+                   p.affinity_segment_id, p.tz
               FROM res_partner p
               LEFT JOIN affinity_consent c
                 ON c.partner_id = p.id AND c.channel_id = %(channel)s AND c.purpose_id = %(purpose)s
@@ -234,7 +246,7 @@ class AffinityContactDecision(models.AbstractModel):
             marketing_columns=marketing_columns,
             marketing_join=marketing_join,
             # One array literal rather than one SQL constant per id: a mass mailing passes 100 000.
-            ids="{" + ",".join(map(str, partners.ids)) + "}",
+            ids=id_array(ids),
         )
 
     @api.model
@@ -287,14 +299,14 @@ class AffinityContactDecision(models.AbstractModel):
         return ContactDecision(True, "not_asked_optout_mode")
 
     @api.model
-    def _windows_by_partner(self, partners, channel):
+    def _windows_by_partner(self, partner_ids, channel):
         """Partner windows, channel-specific ones winning over all-channel ones."""
         windows = (
             self.env["affinity.contact.window"]
             .sudo()
             .search_read(
                 [
-                    ("partner_id", "in", partners.ids),
+                    ("partner_id", "in", partner_ids),
                     "|",
                     ("channel_id", "=", channel.id),
                     ("channel_id", "=", False),

@@ -15,6 +15,8 @@ from odoo.tools import SQL
 from ..tools.sql import IdSet, at_least_work_mem, local_settings
 
 WINDOWS = (("day", 1), ("week", 7), ("month", 30))
+# The longest window: every count reads the contacts of this many days back.
+MONTH_DAYS = WINDOWS[-1][1]
 
 
 class AffinityContactPressure(models.AbstractModel):
@@ -23,37 +25,38 @@ class AffinityContactPressure(models.AbstractModel):
 
     @api.model
     def _contacts_query(self, partner_ids, since, until):
-        """(partner_id, moment) of every commercial contact of these partners between two moments."""
-        mine = IdSet(partner_ids)
+        """(partner_id, moment, kind) of every commercial contact of these partners between two moments."""
         return SQL(
             """
-            SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
-              FROM mailing_trace t
-             WHERE t.model = 'res.partner' AND %(traces_mine)s
-               AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
-               AND t.sent_datetime <= %(until)s
-            UNION ALL
-            SELECT p.id, t.sent_datetime, t.trace_type
-              FROM mailing_trace t
-              JOIN res_partner p ON p.email_normalized = t.email
-             WHERE t.model != 'res.partner' AND t.trace_type = 'mail' AND %(addresses_mine)s
-               AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
-               AND t.sent_datetime <= %(until)s
-            UNION ALL
-            SELECT f.partner_id, COALESCE(f.done_date, f.write_date), COALESCE(ch.code, 'followup')
-              FROM affinity_followup f
-              JOIN affinity_followup_rule r ON r.id = f.rule_id
-              JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
-              LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
-             WHERE %(followups_mine)s
-               -- A message sent counts when it went out; a task handed to a person when it was done.
-               AND (f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms')))
-               AND COALESCE(f.done_date, f.write_date) > %(since)s
-               AND COALESCE(f.done_date, f.write_date) <= %(until)s
+            SELECT c.partner_id, c.at, c.kind FROM (
+                SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
+                  FROM mailing_trace t
+                 WHERE t.model = 'res.partner'
+                   AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
+                   AND t.sent_datetime <= %(until)s
+                UNION ALL
+                SELECT p.id, t.sent_datetime, t.trace_type
+                  FROM mailing_trace t
+                  JOIN res_partner p ON p.email_normalized = t.email
+                 WHERE t.model != 'res.partner' AND t.trace_type = 'mail'
+                   AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
+                   AND t.sent_datetime <= %(until)s
+                UNION ALL
+                SELECT f.partner_id, COALESCE(f.done_date, f.write_date), COALESCE(ch.code, 'followup')
+                  FROM affinity_followup f
+                  JOIN affinity_followup_rule r ON r.id = f.rule_id
+                  JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
+                  LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
+                 -- A message sent counts when it went out; a task handed to a person when it was done.
+                 WHERE (f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms')))
+                   AND COALESCE(f.done_date, f.write_date) > %(since)s
+                   AND COALESCE(f.done_date, f.write_date) <= %(until)s
+            ) c
+            -- Said once for the three kinds: PostgreSQL pushes the test down into each of them, and parses the
+            -- id array once instead of three times (~6 ms each for 100 000 ids).
+            WHERE %(mine)s
             """,
-            traces_mine=mine.contains(SQL("t.res_id")),
-            addresses_mine=mine.contains(SQL("p.id")),
-            followups_mine=mine.contains(SQL("f.partner_id")),
+            mine=IdSet(partner_ids).contains(SQL("c.partner_id")),
             since=since,
             until=until,
         )
@@ -88,6 +91,9 @@ class AffinityContactPressure(models.AbstractModel):
                 name=SQL(name),
                 start=when - datetime.timedelta(days=days),
             )
+            if days < MONTH_DAYS
+            # The contacts read are the month's: its window needs no filter.
+            else SQL("count(*) AS n_%(name)s, min(c.at) AS o_%(name)s", name=SQL(name))
             for name, days in WINDOWS
         )
         budgets = list(partner_ids_by_caps)
@@ -137,7 +143,7 @@ class AffinityContactPressure(models.AbstractModel):
                     SELECT frees, crowded, budget, array_agg(partner_id)
                       FROM (%(branches)s) x GROUP BY frees, crowded, budget
                     """,
-                    contacts=self._contacts_query(all_ids, when - datetime.timedelta(days=30), when),
+                    contacts=self._contacts_query(all_ids, when - datetime.timedelta(days=MONTH_DAYS), when),
                     counted=counted,
                     branches=SQL(" UNION ALL ").join(branches),
                 )
@@ -155,7 +161,7 @@ class AffinityContactPressure(models.AbstractModel):
             moments = self.env.execute_query(
                 SQL(
                     "SELECT c.partner_id, array_agg(c.at ORDER BY c.at DESC) FROM (%s) c GROUP BY c.partner_id",
-                    self._contacts_query(list(caps_of), when - datetime.timedelta(days=30), when),
+                    self._contacts_query(list(caps_of), when - datetime.timedelta(days=MONTH_DAYS), when),
                 )
             )
             for partner_id, ats in moments:
@@ -193,7 +199,9 @@ class AffinityContactPressure(models.AbstractModel):
                 SQL(
                     "SELECT c.partner_id, %(columns)s FROM (%(contacts)s) c WHERE c.kind = ANY(%(kinds)s) GROUP BY c.partner_id",
                     columns=columns,
-                    contacts=self._contacts_query(partner_ids, when - datetime.timedelta(days=30), when),
+                    contacts=self._contacts_query(
+                        partner_ids, when - datetime.timedelta(days=MONTH_DAYS), when
+                    ),
                     kinds=kinds,
                 )
             )
@@ -204,8 +212,8 @@ class AffinityContactPressure(models.AbstractModel):
         return result
 
     @api.model
-    def _quiet_facts(self, company_ids):
-        """In one statement: each company's public holidays and budget (per day, week, month), and the RFM
+    def _quiet_facts(self):
+        """In one statement: every company's public holidays and budget (per day, week, month), and the RFM
         segments that carry a budget of their own."""
         self.env["res.company"].flush_model()
         self.env["resource.calendar.leaves"].flush_model()
@@ -221,14 +229,13 @@ class AffinityContactPressure(models.AbstractModel):
                                            FROM resource_calendar_leaves l,
                                                 generate_series(l.date_from::date, l.date_to::date, '1 day') d
                                           WHERE l.calendar_id = c.resource_calendar_id AND l.resource_id IS NULL)))
-                          FROM res_company c WHERE c.id = ANY(%(companies)s)),
+                          FROM res_company c),
                        (SELECT json_object_agg(s.id, json_build_array(COALESCE(s.pressure_day, 0),
                                                                       COALESCE(s.pressure_week, 0),
                                                                       COALESCE(s.pressure_month, 0)))
                           FROM affinity_rfm_segment s
                          WHERE s.pressure_day > 0 OR s.pressure_week > 0 OR s.pressure_month > 0)
-                """,
-                companies=list(company_ids),
+                """
             )
         )
         facts = {
@@ -252,8 +259,8 @@ class AffinityContactPressure(models.AbstractModel):
                           count(*) FILTER (WHERE c.at > %(week)s), count(*) FILTER (WHERE c.at > %(month)s)
                      FROM (%(contacts)s) c GROUP BY c.partner_id, c.kind""",
                 week=when - datetime.timedelta(days=7),
-                month=when - datetime.timedelta(days=30),
-                contacts=self._contacts_query(partners.ids, when - datetime.timedelta(days=30), when),
+                month=when - datetime.timedelta(days=MONTH_DAYS),
+                contacts=self._contacts_query(partners.ids, when - datetime.timedelta(days=MONTH_DAYS), when),
             )
         )
         counts = {}

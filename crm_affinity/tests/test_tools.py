@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 from ..tools.iys import IYS_SOURCES, SOURCE_TO_IYS
 from ..tools.phone import phone_key, phone_key_sql
-from ..tools.sql import LARGE_ID_SET, IdSet
+from ..tools.sql import LARGE_ID_SET, IdSet, id_array
 
 # (typed number, the line it stands for)
 NUMBERS = [
@@ -77,3 +77,9 @@ class TestTools(TransactionCase):
                 SQL("SELECT id FROM res_partner WHERE %s ORDER BY id", IdSet(ids).contains(SQL("id")))
             )
             self.assertEqual([row[0] for row in rows], small)
+
+    def test_id_array_reads_back_as_the_same_ids(self):
+        """The array literal built from a list's text is the ids PostgreSQL reads, for a tuple or one id too."""
+        for ids in ([3, 1, 2], (7,), range(5, 9), []):
+            [(read,)] = self.env.execute_query(SQL("SELECT %s::int[]", id_array(ids)))
+            self.assertEqual(read, list(ids))
