@@ -290,8 +290,7 @@ class AffinityCustomerValue(models.AbstractModel):
                        (%(today)s::date - make_interval(months => affinity_complaint_months))::date
                            AS complaint_since
                   FROM res_company
-            ), pc AS NOT MATERIALIZED (
-                -- Not materialized: each reader is planned with the true number of partners, not a guess of 500.
+            ), pc AS (
                 SELECT p.id AS partner_id, c.*
                   FROM res_partner p
                   JOIN co c ON c.id = COALESCE(p.company_id, %(company)s)
