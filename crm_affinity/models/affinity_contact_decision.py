@@ -148,7 +148,7 @@ class AffinityContactDecision(models.AbstractModel):
             for frees_at, partner_ids in self.env["affinity.contact.pressure"]._over_budget(capped, when):
                 held += len(partner_ids)
                 decisions.update(dict.fromkeys(partner_ids, ContactDecision(False, "pressure", frees_at)))
-        if company_ids and check_pressure:
+        if pressure and check_pressure:
             # Someone may still be allowed: a partner under a budget, or one with none.
             if uncapped_allowed or held < sum(map(len, capped.values())):
                 self._check_channel_caps(decisions, rows, channel, when, company_ids, default_company_id)
