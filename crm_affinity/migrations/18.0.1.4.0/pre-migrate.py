@@ -1,0 +1,6 @@
+from odoo.tools.sql import drop_index
+
+
+def migrate(cr, version):
+    """The partners' contact-budget index now holds the trace status too: it is rebuilt under its new name."""
+    drop_index(cr, "mailing_trace_affinity_partner_sent_idx", "mailing_trace")
