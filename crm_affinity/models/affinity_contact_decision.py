@@ -147,7 +147,9 @@ class AffinityContactDecision(models.AbstractModel):
             # Partners freed at the same moment share one decision: mailings send in bursts.
             for frees_at, partner_ids in self.env["affinity.contact.pressure"]._over_budget(capped, when):
                 held += len(partner_ids)
-                decisions.update(dict.fromkeys(partner_ids, ContactDecision(False, "pressure", frees_at)))
+                held_back = ContactDecision(False, "pressure", frees_at)
+                for partner_id in partner_ids:
+                    decisions[partner_id] = held_back
         if pressure and check_pressure:
             # Someone may still be allowed: a partner under a budget, or one with none.
             if uncapped_allowed or held < sum(map(len, capped.values())):

@@ -103,7 +103,8 @@ class AffinityContactPressure(models.AbstractModel):
         if not partner_ids_by_caps:
             return []
         self._flush()
-        mine = IdSet([partner_id for ids in partner_ids_by_caps.values() for partner_id in ids])
+        groups = list(partner_ids_by_caps.values())
+        mine = IdSet(groups[0] if len(groups) == 1 else [partner_id for ids in groups for partner_id in ids])
         since = when - datetime.timedelta(days=MONTH_DAYS)
         # Per window, how many contacts and the oldest of them. A person at a cap of n with n contacts in the
         # window is free again when the oldest leaves it; the caps are constants of the statement, one branch
@@ -130,11 +131,12 @@ class AffinityContactPressure(models.AbstractModel):
                          FROM counted n WHERE (%(over)s) %(mine)s""",
                     budget=budget,
                     frees=SQL(", ").join(
+                        # In hours: a naive timestamp plus days goes through the calendar, plus hours does not.
                         SQL(
-                            "CASE WHEN n.n_%(name)s = %(cap)s THEN n.o_%(name)s + interval '%(days)s days' END",
+                            "CASE WHEN n.n_%(name)s = %(cap)s THEN n.o_%(name)s + interval '%(hours)s hours' END",
                             name=SQL(name),
                             cap=cap,
-                            days=SQL(str(days)),
+                            hours=SQL(str(days * 24)),
                         )
                         for name, days, cap in windows
                     ),

@@ -4,13 +4,14 @@ from odoo.tools.sql import create_index
 from ..tools.reasons import FAILURE_TYPES
 
 # The contact budget counts sent traces per partner and per address: these indexes serve that count. The
-# partners' one holds every column the count reads, so it is counted from the index alone, in partner order.
+# partners' one holds only the traces that went out, and every column the count reads: a month of them is
+# counted from the index alone, in partner order.
 PRESSURE_INDEXES = [
     (
-        "mailing_trace_affinity_partner_sent_status_idx",
+        "mailing_trace_affinity_partner_went_out_idx",
         "mailing_trace",
-        ["res_id", "sent_datetime", "trace_status"],
-        "model = 'res.partner' AND sent_datetime IS NOT NULL",
+        ["res_id", "sent_datetime"],
+        "model = 'res.partner' AND sent_datetime IS NOT NULL AND trace_status IN ('sent', 'open', 'reply')",
     ),
     (
         "mailing_trace_affinity_email_sent_idx",
