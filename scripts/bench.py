@@ -317,6 +317,11 @@ def planner_floor(env, state):
 # ----------------------------------------------------------------------
 
 
+def recipients_setup_ids(cr):
+    cr.execute("SELECT id FROM res_partner WHERE customer_rank > 0 ORDER BY id LIMIT 100000")
+    return [row[0] for row in cr.fetchall()]
+
+
 def recipients_setup(env):
     return recipients_setup_ids(env.cr)
 
@@ -370,8 +375,10 @@ def _insert_contacts(env, ids, mark=None):
 def drop_contact_history(registry):
     with registry.cursor() as cr:
         cr.execute("DELETE FROM mailing_trace WHERE message_id = %s", [HISTORY_MARK])
+        dropped = cr.rowcount
         cr.commit()
-    _vacuum(registry, "mailing_trace", analyze=True)
+    if dropped:
+        _vacuum(registry, "mailing_trace", analyze=True)
 
 
 def write_contact_history(registry):
@@ -384,11 +391,6 @@ def write_contact_history(registry):
         )
         cr.commit()
     _vacuum(registry, "mailing_trace", analyze=True)
-
-
-def recipients_setup_ids(cr):
-    cr.execute("SELECT id FROM res_partner WHERE customer_rank > 0 ORDER BY id LIMIT 100000")
-    return [row[0] for row in cr.fetchall()]
 
 
 def decision_pressure_setup(env):
