@@ -144,12 +144,9 @@ class AffinityContactDecision(models.AbstractModel):
             decisions[row[0]] = decision
         held = 0
         if capped:
-            # Partners freed at the same moment share one decision: mailings send in bursts.
-            for frees_at, partner_ids in self.env["affinity.contact.pressure"]._over_budget(capped, when):
-                held += len(partner_ids)
-                held_back = ContactDecision(False, "pressure", frees_at)
-                for partner_id in partner_ids:
-                    decisions[partner_id] = held_back
+            held = self._hold_back(
+                decisions, *self.env["affinity.contact.pressure"]._over_budget(capped, when)
+            )
         if pressure and check_pressure:
             # Someone may still be allowed: a partner under a budget, or one with none.
             if uncapped_allowed or held < sum(map(len, capped.values())):
@@ -168,8 +165,15 @@ class AffinityContactDecision(models.AbstractModel):
             if decisions[row[0]].allowed and (row[9] or default_company_id) in caps:
                 by_company.setdefault(row[9] or default_company_id, []).append(row[0])
         over = self.env["affinity.contact.pressure"]._over_channel_cap(by_company, channel, caps, when)
-        for partner_id, frees_at in over.items():
-            decisions[partner_id] = ContactDecision(False, "pressure", frees_at)
+        self._hold_back(decisions, list(over), list(over.values()))
+
+    @api.model
+    def _hold_back(self, decisions, partner_ids, frees_at):
+        """Hold these partners back for pressure, each until its moment (``frees_at``, aligned); how many."""
+        # Partners freed at the same moment share one decision (mailings send in bursts); the loop runs in C.
+        held_back = {moment: ContactDecision(False, "pressure", moment) for moment in set(frees_at)}
+        decisions.update(zip(partner_ids, map(held_back.__getitem__, frees_at), strict=True))
+        return len(partner_ids)
 
     @api.model
     def _check_quiet(self, decision, purpose, quiet_until, holidays, when):

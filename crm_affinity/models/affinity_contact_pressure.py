@@ -102,12 +102,12 @@ class AffinityContactPressure(models.AbstractModel):
 
     @api.model
     def _over_budget(self, partner_ids_by_caps, when):
-        """[(moment the budget frees up, partner ids)] for the partners at or over their budget now.
+        """(partner ids, the moment each one's budget frees up) for the partners at or over their budget now.
 
         :param partner_ids_by_caps: {(cap per day, per week, per month): partner ids}, 0 for no cap
         """
         if not partner_ids_by_caps:
-            return []
+            return [], []
         self._flush()
         groups = list(partner_ids_by_caps.values())
         mine = IdSet(groups[0] if len(groups) == 1 else [partner_id for ids in groups for partner_id in ids])
@@ -160,7 +160,7 @@ class AffinityContactPressure(models.AbstractModel):
         # are read from their index in partner order, and the few other contacts are sorted and merged in:
         # each partner is counted as its contacts come, with no hash table. The branch says ORDER BY because
         # PostgreSQL plans a filtered branch of a union on its own, blind to the order wanted above. Freshly
-        # written traces are sorted in memory instead, no slower than hashing them. Hashing is off there:
+        # written traces are sorted in memory instead, faster than hashing them. Hashing is off there:
         # blind to how many partners the id array holds, the planner would hash even the ordered traces. A
         # smaller set is looked up in the index, in no order, and hashed in memory (sorting is off, else it
         # spills to disk). Parallel workers would only spill and merge again.
@@ -179,9 +179,12 @@ class AffinityContactPressure(models.AbstractModel):
                                 UNION ALL SELECT o.partner_id, o.at FROM (%(others)s) o) c
                          WHERE %(mine)s GROUP BY c.partner_id
                     )
-                    SELECT frees, crowded, budget, array_agg(partner_id)
-                      FROM (%(branches)s) x GROUP BY frees, crowded, budget
+                    SELECT array_agg(partner_id) FILTER (WHERE NOT crowded),
+                           array_agg(ceil(date_part('epoch', frees - %(when)s))::int4) FILTER (WHERE NOT crowded),
+                           array_agg(partner_id) FILTER (WHERE crowded), array_agg(budget) FILTER (WHERE crowded)
+                      FROM (%(branches)s) x
                     """,
+                    when=when,
                     partner_traces=self._partner_traces_query(since, when),
                     others=self._other_contacts_query(since, when),
                     mine=mine.contains(SQL("c.partner_id")),
@@ -190,14 +193,17 @@ class AffinityContactPressure(models.AbstractModel):
                     branches=SQL(" UNION ALL ").join(branches),
                 )
             )
-        result = [(frees, ids) for frees, crowded, _budget, ids in rows if not crowded]
+        [(held_ids, offsets, crowded_ids, crowded_budgets)] = rows
+        # Each partner comes with the whole seconds after ``when`` it waits (Odoo's datetimes are whole
+        # seconds): one small integer each, sent and read faster than a timestamp, and no sort to group
+        # the partners by moment. Few distinct moments stand behind many partners: each is built once.
+        moment_of = {offset: when + datetime.timedelta(seconds=offset) for offset in set(offsets or ())}
+        held_ids, frees_at = held_ids or [], list(map(moment_of.__getitem__, offsets or ()))
         # Over a cap (a priority mailing, a budget lowered): the cap-th most recent contact decides. Rare,
         # so these few partners' moments are read and picked here.
         caps_of = {
             partner_id: budgets[budget]
-            for _frees, crowded, budget, ids in rows
-            if crowded
-            for partner_id in ids
+            for partner_id, budget in zip(crowded_ids or (), crowded_budgets or (), strict=True)
         }
         if caps_of:
             moments = self.env.execute_query(
@@ -212,8 +218,9 @@ class AffinityContactPressure(models.AbstractModel):
                     for (_name, days), cap in zip(WINDOWS, caps_of[partner_id], strict=True)
                     if cap and len(ats) >= cap and ats[cap - 1] > when - datetime.timedelta(days=days)
                 ]
-                result.append((max(frees), [partner_id]))
-        return result
+                held_ids.append(partner_id)
+                frees_at.append(max(frees))
+        return held_ids, frees_at
 
     @api.model
     def _over_channel_cap(self, partner_ids_by_company, channel, caps, when):

@@ -63,6 +63,28 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
         later = self.decide(self.partner, when=decision.next_allowed + datetime.timedelta(seconds=1))
         self.assertTrue(later[self.partner.id].allowed)
 
+    def test_a_fraction_of_a_second_waits_for_the_next_whole_second(self):
+        """Moments written by SQL keep microseconds (a follow-up's write date does): next allowed is the first
+        whole second after the budget frees, never a moment still inside the window."""
+        oldest = self.trace(self.partner, NOW - datetime.timedelta(days=6))
+        self.trace(self.partner, NOW - datetime.timedelta(days=2))
+        self.env["mailing.trace"].flush_model()
+        self.env.cr.execute(
+            "UPDATE mailing_trace SET sent_datetime = %s WHERE id = %s",
+            [NOW - datetime.timedelta(days=6) + datetime.timedelta(milliseconds=250), oldest.id],
+        )
+        self.env["mailing.trace"].invalidate_model()
+        for large in (False, True):
+            with self.subTest(large=large), patch.object(sql_tools, "LARGE_ID_SET", 1 if large else 10000):
+                decision = self.decide(self.partner)[self.partner.id]
+                self.assertEqual(decision.next_allowed, NOW + datetime.timedelta(days=1, seconds=1))
+                self.assertFalse(
+                    self.decide(self.partner, when=NOW + datetime.timedelta(days=1))[self.partner.id].allowed
+                )
+                self.assertTrue(
+                    self.decide(self.partner, when=decision.next_allowed)[self.partner.id].allowed
+                )
+
     def test_service_never_counts_nor_waits(self):
         for days in (1, 2, 3):
             self.trace(self.partner, NOW - datetime.timedelta(days=days))
