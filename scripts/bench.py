@@ -25,7 +25,7 @@ import odoo
 from odoo.tools import SQL, config
 
 OUT_DIR, REPS = sys.argv[1], int(sys.argv[2])
-# The budget's ratios are read against a target a few hundredths away: more turns, a steadier median.
+# The contact budget is read as a ratio against a target: more turns, a steadier median.
 TURNS = max(REPS, 9)
 TARGETS = [arg.split("=", 2) for arg in sys.argv[3:]]
 config.parse_config(["-c", TARGETS[0][1], "--log-level", "warn"])
