@@ -25,6 +25,13 @@ def window_end(moment, days):
     return SQL("%s + interval '%s hours'", moment, SQL(str(days * 24)))
 
 
+def cap_columns(when, days, cap):
+    """Whether a partner's contacts in the window reach ``cap``, and when the cap-th most recent leaves it."""
+    start = when - datetime.timedelta(days=days)
+    latest = SQL("(array_agg(c.at ORDER BY c.at DESC) FILTER (WHERE c.at > %s))[%s]", start, cap)
+    return SQL("count(*) FILTER (WHERE c.at > %s) >= %s, %s", start, cap, window_end(latest, days))
+
+
 class AffinityContactPressure(models.AbstractModel):
     _name = "affinity.contact.pressure"
     _description = "Affinity Contact Pressure"
@@ -233,21 +240,7 @@ class AffinityContactPressure(models.AbstractModel):
             if not windows or not partner_ids:
                 continue
             columns = SQL(", ").join(
-                SQL(
-                    """count(*) FILTER (WHERE c.at > %(start)s) >= %(cap)s, %(end)s""",
-                    start=when - datetime.timedelta(days=days),
-                    cap=windows[name],
-                    end=window_end(
-                        SQL(
-                            "(array_agg(c.at ORDER BY c.at DESC) FILTER (WHERE c.at > %s))[%s]",
-                            when - datetime.timedelta(days=days),
-                            windows[name],
-                        ),
-                        days,
-                    ),
-                )
-                for name, days in WINDOWS
-                if name in windows
+                cap_columns(when, days, windows[name]) for name, days in WINDOWS if name in windows
             )
             rows = self.env.execute_query(
                 SQL(

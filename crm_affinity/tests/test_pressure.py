@@ -75,7 +75,10 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
         )
         self.env["mailing.trace"].invalidate_model()
         for large in (False, True):
-            with self.subTest(large=large), patch.object(sql_tools, "LARGE_ID_SET", 1 if large else 10000):
+            with (
+                self.subTest(large=large),
+                patch.object(sql_tools, "LARGE_ID_SET", 1 if large else sql_tools.LARGE_ID_SET),
+            ):
                 decision = self.decide(self.partner)[self.partner.id]
                 self.assertEqual(decision.next_allowed, NOW + datetime.timedelta(days=1, seconds=1))
                 self.assertFalse(
