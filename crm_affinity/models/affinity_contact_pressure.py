@@ -13,6 +13,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..tools.sql import IdSet, at_least_work_mem, local_settings
+from .mailing_trace import WENT_OUT_STATUSES
 
 WINDOWS = (("day", 1), ("week", 7), ("month", 30))
 # The longest window: every count reads the contacts of this many days back.
@@ -47,11 +48,12 @@ class AffinityContactPressure(models.AbstractModel):
             SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
               FROM mailing_trace t
              WHERE t.model = 'res.partner' AND t.sent_datetime IS NOT NULL
-               AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
+               AND t.trace_status IN %(went_out)s AND t.sent_datetime > %(since)s
                AND t.sent_datetime <= %(until)s
             """,
             since=since,
             until=until,
+            went_out=WENT_OUT_STATUSES,
         )
 
     @api.model
@@ -64,7 +66,7 @@ class AffinityContactPressure(models.AbstractModel):
               FROM mailing_trace t
               JOIN res_partner p ON p.email_normalized = t.email
              WHERE t.model != 'res.partner' AND t.trace_type = 'mail'
-               AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime > %(since)s
+               AND t.trace_status IN %(went_out)s AND t.sent_datetime > %(since)s
                AND t.sent_datetime <= %(until)s
             UNION ALL
             SELECT f.partner_id, COALESCE(f.done_date, f.write_date), COALESCE(ch.code, 'followup')
@@ -79,6 +81,7 @@ class AffinityContactPressure(models.AbstractModel):
             """,
             since=since,
             until=until,
+            went_out=WENT_OUT_STATUSES,
         )
 
     @api.model

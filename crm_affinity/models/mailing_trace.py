@@ -3,6 +3,10 @@ from odoo.tools.sql import create_index
 
 from ..tools.reasons import FAILURE_TYPES
 
+# A trace whose message went out has one of these statuses: the budget counts only those, and the partners'
+# index holds only those; the index serves a count only while both say the same.
+WENT_OUT_STATUSES = ("sent", "open", "reply")
+
 # The contact budget counts sent traces per partner and per address: these indexes serve that count. The
 # partners' one holds only the traces that went out, and every column the count reads: a month of them is
 # counted from the index alone, in partner order. Older traces are stepped over inside each partner's entries
@@ -12,7 +16,7 @@ PRESSURE_INDEXES = [
         "mailing_trace_affinity_partner_went_out_idx",
         "mailing_trace",
         ["res_id", "sent_datetime"],
-        "model = 'res.partner' AND sent_datetime IS NOT NULL AND trace_status IN ('sent', 'open', 'reply')",
+        f"model = 'res.partner' AND sent_datetime IS NOT NULL AND trace_status IN {WENT_OUT_STATUSES}",
     ),
     (
         "mailing_trace_affinity_email_sent_idx",

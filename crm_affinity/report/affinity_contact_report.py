@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.mailing_trace import WENT_OUT_STATUSES
+
 
 class AffinityContactReport(models.Model):
     """Commercial contacts per person and week, read from what the contact budget counts: who is pressed."""
@@ -29,14 +31,14 @@ class AffinityContactReport(models.Model):
                     WITH contacts AS (
                         SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
                           FROM mailing_trace t
-                         WHERE t.model = 'res.partner' AND t.trace_status IN ('sent', 'open', 'reply')
+                         WHERE t.model = 'res.partner' AND t.trace_status IN %(went_out)s
                            AND t.sent_datetime IS NOT NULL
                         UNION ALL
                         SELECT p.id, t.sent_datetime, t.trace_type
                           FROM mailing_trace t
                           JOIN res_partner p ON p.email_normalized = t.email
                          WHERE t.model != 'res.partner' AND t.trace_type = 'mail'
-                           AND t.trace_status IN ('sent', 'open', 'reply') AND t.sent_datetime IS NOT NULL
+                           AND t.trace_status IN %(went_out)s AND t.sent_datetime IS NOT NULL
                         UNION ALL
                         SELECT f.partner_id, COALESCE(f.done_date, f.write_date), 'followup'
                           FROM affinity_followup f
@@ -54,5 +56,6 @@ class AffinityContactReport(models.Model):
                 )
                 """,
                 view=SQL.identifier(self._table),
+                went_out=WENT_OUT_STATUSES,
             )
         )
