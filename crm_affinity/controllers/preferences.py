@@ -1,17 +1,21 @@
 """Doors a person opens for themself: the preference centre, the double opt-in link, the capture endpoint."""
 
 import json
+import re
 
 from odoo import http
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 from odoo.tools import email_normalize
 
-from ..tools import tokens
+from ..models.affinity_consent_capture import CaptureRefused
 from ..tools.phone import phone_key
 
 # Form fields a person never sees: a robot that fills them in is not a person.
 HONEYPOT_FIELD = "website"
+# The largest capture post read (bytes): a consent text of 10 000 characters fits several times over.
+MAX_BODY = 64 * 1024
+RECORD_ID = re.compile(r"[0-9]{1,9}")
 
 
 def _evidence():
@@ -50,7 +54,8 @@ class AffinityPreferences(http.Controller):
 
     def _save(self, partner, post):
         centre = self._centre(partner, post.get("lang"))
-        text = request.env["affinity.consent.text"].sudo().browse(int(post.get("text_id") or 0)).exists()
+        text_id = post.get("text_id") or "0"
+        text = request.env["affinity.consent.text"].sudo().browse(int(text_id)).exists()
         if not text or text.kind != "preference_centre":
             # The page a person saved is the page they were shown: a text of another kind proves nothing.
             text = centre._text(centre._offers(partner))
@@ -68,7 +73,7 @@ class AffinityPreferences(http.Controller):
     def preferences(self, token, **post):
         partner, error = request.env["affinity.preference.centre"].sudo()._partner_of_token(token)
         if not partner:
-            return self._render_invalid(error)
+            return self._render_invalid(error, 410 if error == "expired" else 404)
         return self._page(partner, f"/affinity/preferences/{token}", post)
 
     @http.route(
@@ -84,6 +89,8 @@ class AffinityPreferences(http.Controller):
 
     def _page(self, partner, action_url, post):
         """The person's page; a POST (CSRF-checked by Odoo) saves what they changed first."""
+        if not RECORD_ID.fullmatch(post.get("text_id") or "0"):
+            return self._render_invalid("bad_request", 400)
         changes = self._save(partner, post) if request.httprequest.method == "POST" else None
         return self._render_page(partner, action_url, saved=changes, lang=post.get("lang"))
 
@@ -94,8 +101,11 @@ class AffinityPreferences(http.Controller):
         """The placeholder of a test message: the real message carries the person's own link."""
         return self._render_invalid("placeholder")
 
-    def _render_invalid(self, error):
-        return request.render("crm_affinity.preference_centre_invalid", {"error": error or "invalid"})
+    def _render_invalid(self, error, status=200):
+        """One neutral page for every link that cannot be used: it names nobody and nothing."""
+        return request.render(
+            "crm_affinity.preference_centre_invalid", {"error": error or "invalid"}, status=status
+        )
 
     @http.route(
         "/affinity/confirm/<string:token>",
@@ -107,11 +117,8 @@ class AffinityPreferences(http.Controller):
     )
     def confirm(self, token, **kwargs):
         # A GET only shows the button: mail scanners open links, only a person presses a button.
-        consent = self._pending_consent(token)
-        return request.render(
-            "crm_affinity.preference_confirm_page",
-            {"token": token, "consent": consent, "done": False, "error": None if consent else "invalid"},
-        )
+        consent, error = request.env["affinity.preference.centre"].sudo()._confirm_check(token)
+        return self._render_confirm(token, consent, error, done=False)
 
     @http.route(
         "/affinity/confirm/<string:token>",
@@ -123,19 +130,18 @@ class AffinityPreferences(http.Controller):
     )
     def confirm_post(self, token, **post):
         consent, error = request.env["affinity.preference.centre"].sudo()._confirm(token, _evidence())
-        if consent:
-            self._centre(consent.partner_id)
+        return self._render_confirm(token, consent, error, done=not error)
+
+    def _render_confirm(self, token, consent, error, done):
+        """What a link shows once its signature held; a forged, foreign or unknown one shows the neutral page."""
+        if error == "invalid":
+            return self._render_invalid("invalid", 404)
+        self._centre(consent.partner_id)
         return request.render(
             "crm_affinity.preference_confirm_page",
-            {"token": token, "consent": consent, "done": bool(consent), "error": error},
+            {"token": token, "consent": consent, "done": done, "error": error},
+            status=410 if error == "expired" else 200,
         )
-
-    def _pending_consent(self, token):
-        consent_id = tokens.subject_of(token)
-        consent = request.env["affinity.consent"].sudo().browse(consent_id).exists() if consent_id else None
-        if consent:
-            self._centre(consent.partner_id)
-        return consent or None
 
     @http.route(
         "/affinity/consent/capture",
@@ -147,32 +153,45 @@ class AffinityPreferences(http.Controller):
         save_session=False,
     )
     def capture(self, **kwargs):
+        """Bad input answers 4xx naming the field and writes nothing; the answer never tells who is known."""
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > MAX_BODY:
+            return self._refuse(request.env._("The body is larger than %s bytes.", MAX_BODY), "body", 413)
+        raw = httprequest.get_data()
+        if len(raw) > MAX_BODY:
+            return self._refuse(request.env._("The body is larger than %s bytes.", MAX_BODY), "body", 413)
         try:
-            payload = json.loads(request.httprequest.get_data(as_text=True) or "null")
-        except ValueError:
-            return self._json({"error": request.env._("The body is not JSON.")}, 400)
-        if not isinstance(payload, dict):
-            return self._json({"error": request.env._("Send one JSON object.")}, 400)
+            payload = json.loads(raw or b"null")
+        except (ValueError, RecursionError):
+            return self._refuse(request.env._("The body is not JSON."), "body")
+        capture = request.env["affinity.consent.capture"].sudo()
+        lang = payload.get("lang") if isinstance(payload, dict) else None
+        if isinstance(lang, str) and lang in dict(request.env["res.lang"].get_installed()):
+            capture = capture.with_context(lang=lang)
+        try:
+            values = capture._parse(payload)
+        except CaptureRefused as error:
+            return self._refuse(error.args[0], error.field)
         evidence = _evidence()
-        address = email_normalize(payload.get("email") or "") or phone_key(payload.get("phone") or "") or ""
+        address = email_normalize(values["email"]) or phone_key(values["phone"])
         Attempt = request.env["affinity.capture.attempt"].sudo()
         allowed = Attempt._allowed(evidence["ip_address"], address)
         attempt = Attempt.create({"ip_address": evidence["ip_address"], "address": address})
         if not allowed:
-            return self._json({"error": request.env._("Too many posts: try again in an hour.")}, 429)
+            return self._refuse(capture.env._("Too many posts: try again in an hour."), "body", 429)
         if payload.get(HONEYPOT_FIELD):
             # Answered like a success, so a robot learns nothing; nothing is recorded.
-            return self._json({"ok": True, "consents": []})
-        centre = request.env["affinity.preference.centre"].sudo()
-        if payload.get("lang") in dict(request.env["res.lang"].get_installed()):
-            centre = centre.with_context(lang=payload["lang"])
+            return self._json({"ok": True, "consents": capture._answer(values["lines"])})
         try:
             with request.env.cr.savepoint():
-                result = centre._capture(payload, evidence)
+                result = capture._capture(values, evidence)
         except (UserError, AccessError) as error:
-            return self._json({"error": str(error)}, 400)
+            return self._refuse(error.args[0], "body")
         attempt.accepted = True
         return self._json({"ok": True, "consents": result})
+
+    def _refuse(self, message, field, status=400):
+        return self._json({"error": message, "field": field}, status)
 
     def _json(self, body, status=200):
         return request.make_json_response(body, status=status)

@@ -12,6 +12,7 @@ from . import affinity_consent
 from . import affinity_consent_text
 from . import affinity_consent_log
 from . import affinity_capture_attempt
+from . import affinity_consent_capture
 from . import affinity_partner_channel
 from . import affinity_contact_window
 from . import affinity_marketing_spend

@@ -1,6 +1,7 @@
 import datetime
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 # How long a post counts against its sender's and its address's hourly allowance.
 WINDOW = datetime.timedelta(hours=1)
@@ -20,6 +21,12 @@ class AffinityCaptureAttempt(models.Model):
     @api.model
     def _allowed(self, ip_address, address):
         """Is one more post within the hour's limits? Every post is counted, refused ones too."""
+        # Posts from one IP, or for one address, wait for each other until committed: with several workers,
+        # two concurrent posts must not both see room for one more.
+        for key in filter(None, (ip_address, address)):
+            self.env.execute_query(
+                SQL("SELECT pg_advisory_xact_lock(hashtext(%s))", f"crm_affinity.capture:{key}")
+            )
         params = self.env["ir.config_parameter"].sudo()
         limit_ip = int(params.get_param("crm_affinity.capture_limit_ip", 20))
         limit_address = int(params.get_param("crm_affinity.capture_limit_address", 3))

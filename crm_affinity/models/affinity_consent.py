@@ -247,7 +247,9 @@ class AffinityConsent(models.Model):
         note = self.env.context.get("affinity_consent_note")
         # What the person's own browser said when they decided: where, with what, having read which text.
         evidence = self.env.context.get("affinity_consent_evidence") or {}
-        evidence = {key: evidence.get(key) or False for key in ("ip_address", "user_agent", "text_id")}
+        evidence = {
+            key: evidence.get(key) or False for key in ("ip_address", "user_agent", "text_id", "unverified")
+        }
         log_vals = []
         for consent in self:
             old = before.get(consent.id)

@@ -10,12 +10,14 @@ import datetime
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools.groups import AFFINITY_USER
+from ..tools.groups import AFFINITY_MANAGER, AFFINITY_USER
 from ..tools.reasons import reason_label
-from .affinity_consent import CONSENT_SOURCES, CONSENT_STATES
+from .affinity_consent import CONSENT_SOURCES
 
 # Where a person's own portal session may say a consent came from.
 SELF_SERVICE_SOURCES = ("web_form",)
+# The states a caller may record: "pending" belongs to the double opt-in, which sets its own deadline.
+API_STATES = ("granted", "denied", "not_asked")
 
 
 class ResPartner(models.Model):
@@ -56,20 +58,24 @@ class ResPartner(models.Model):
         :param source: where it was obtained: web_form, paper, call_centre, email, sms, event, import…
         :param proof: optional dict: ``ref`` (proof reference), ``note`` (free text for the history)
         :return: ``{consent_id, state, decision}`` with the decision for that channel and purpose now
+
+        Where the company asks for double opt-in, an e-mail marketing grant becomes *pending* and the
+        person gets the confirmation link, as on the portal; only an Affinity administrator may record a
+        confirmation already completed, with ``source="confirmation"`` and its proof reference.
         """
         if isinstance(partner_id, bool) or not isinstance(partner_id, int):
             raise UserError(self.env._("partner_id must be one partner id (an integer)."))
         partner = self._affinity_api_partners([partner_id])
         channel, purpose = self._affinity_api_codes(channel, purpose)
-        if state not in dict(CONSENT_STATES):
+        if not isinstance(state, str) or state not in API_STATES:
             raise UserError(
                 self.env._(
                     "Unknown consent state '%(state)s': use one of %(states)s.",
                     state=state,
-                    states=", ".join(dict(CONSENT_STATES)),
+                    states=", ".join(API_STATES),
                 )
             )
-        if source not in dict(CONSENT_SOURCES):
+        if not isinstance(source, str) or source not in dict(CONSENT_SOURCES):
             raise UserError(
                 self.env._(
                     "Unknown consent source '%(given)s': use one of %(sources)s.",
@@ -85,14 +91,23 @@ class ResPartner(models.Model):
                 raise AccessError(self.env._("A person records their own consent through a web form only."))
         elif not self.env.user.has_group(AFFINITY_USER):
             raise AccessError(self.env._("Only Affinity users may record consent for a customer."))
-        partner.sudo()._affinity_set_consent(
-            channel,
-            purpose,
-            state,
-            source=source,
-            proof_ref=str(proof.get("ref") or "") or False,
-            note=str(proof.get("note") or "") or False,
-        )
+        proof_ref = str(proof.get("ref") or "")[:256] or False
+        note = str(proof.get("note") or "")[:1024] or False
+        confirmed = source == "confirmation"
+        if confirmed and not (self.env.user.has_group(AFFINITY_MANAGER) and proof_ref):
+            raise AccessError(
+                self.env._(
+                    "Only an Affinity administrator records a completed confirmation, with its proof "
+                    "reference in proof['ref']."
+                )
+            )
+        centre = self.env["affinity.preference.centre"].sudo()
+        if state == "granted" and not confirmed and centre._needs_confirmation(partner, channel, purpose):
+            centre._request_confirmation(partner.sudo(), channel, purpose, source, {}, note=note)
+        else:
+            partner.sudo()._affinity_set_consent(
+                channel, purpose, state, source=source, proof_ref=proof_ref, note=note
+            )
         consent = self.env["affinity.consent"]._of(partner, channel, purpose)
         decision = self.affinity_check_contact(partner.ids, channel.code, purpose.code)[0]
         return {"consent_id": consent.id, "state": consent.state or "not_asked", "decision": decision}

@@ -29,6 +29,12 @@ class AffinityConsentLog(models.Model):
     user_id = fields.Many2one("res.users", string="Changed By", ondelete="set null", readonly=True)
     note = fields.Char(readonly=True)
     ip_address = fields.Char(string="IP Address", readonly=True)
+    unverified = fields.Boolean(
+        string="Unverified Request",
+        readonly=True,
+        help="The change came from a request nobody could verify (a public form): a withdrawal is honoured "
+        "at once, a grant waits for the person's own confirmation.",
+    )
     user_agent = fields.Char(readonly=True)
     text_id = fields.Many2one(
         "affinity.consent.text",

@@ -6,19 +6,22 @@ recorded through ``res.partner._affinity_set_consent`` with the moment, the IP a
 the exact text version the person saw, so the decision (``affinity.contact.decision``) obeys it at once.
 """
 
+import calendar
 import datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.tools import email_normalize
 
 from ..tools import tokens
-from ..tools.phone import partner_ids_by_phone_key, phone_key
 
 LINK_SCOPE = "crm_affinity.preferences"
 CONFIRM_SCOPE = "crm_affinity.optin"
 # The placeholder a message body carries where the person's own preference link goes.
 PLACEHOLDER = "/affinity_preferences"
+
+
+def _epoch(moment):
+    """Whole seconds since 1970 of a naive UTC datetime (0 for none)."""
+    return calendar.timegm(moment.timetuple()) if moment else 0
 
 
 class AffinityPreferenceCentre(models.AbstractModel):
@@ -140,8 +143,8 @@ class AffinityPreferenceCentre(models.AbstractModel):
                 partner._affinity_set_consent(channel, purpose, "denied", source=source, evidence=evidence)
                 changes.append((offer, "denied"))
             elif self._needs_confirmation(partner, channel, purpose):
-                self._request_confirmation(partner, channel, purpose, source, evidence)
-                changes.append((offer, "pending"))
+                _consent, sent = self._request_confirmation(partner, channel, purpose, source, evidence)
+                changes.append((offer, "pending" if sent else "pending_unsent"))
             else:
                 partner._affinity_set_consent(channel, purpose, "granted", source=source, evidence=evidence)
                 changes.append((offer, "granted"))
@@ -155,8 +158,11 @@ class AffinityPreferenceCentre(models.AbstractModel):
         return self.env["affinity.contact.decision"]._policy(purpose, company).commercial
 
     @api.model
-    def _request_confirmation(self, partner, channel, purpose, source, evidence):
-        """A grant that waits for the link sent to the address; until then the decision says no."""
+    def _request_confirmation(self, partner, channel, purpose, source, evidence, note=False):
+        """A grant that waits for the link sent to the address: (consent, whether a message left).
+
+        Until the person confirms, the decision says no.
+        """
         company = partner.company_id or self.env.company
         consent = self.env["affinity.consent"]._of(partner, channel, purpose)
         before = consent.state if consent else "not_asked"
@@ -164,75 +170,121 @@ class AffinityPreferenceCentre(models.AbstractModel):
             before = consent.pending_from_state or "not_asked"
         until = fields.Datetime.now() + datetime.timedelta(days=company.affinity_optin_days or 7)
         partner._affinity_set_consent(
-            channel, purpose, "pending", source=source, evidence=evidence, pending_until=until
+            channel, purpose, "pending", source=source, evidence=evidence, pending_until=until, note=note
         )
         consent = self.env["affinity.consent"]._of(partner, channel, purpose)
         consent.write({"pending_from_state": before, "pending_until": until})
-        self._send_confirmation(consent)
-        return consent
-
-    @api.model
-    def _confirm_bound(self, consent):
-        return fields.Datetime.to_string(consent.pending_until) or ""
+        return consent, self._send_confirmation(consent)
 
     @api.model
     def _confirm_link(self, consent):
-        lifetime = max((consent.pending_until - fields.Datetime.now()).total_seconds(), 0)
-        token = tokens.sign(self.env, CONFIRM_SCOPE, consent.id, lifetime, self._confirm_bound(consent))
+        """The link names the moment its request lapses: a newer request makes an older link stale."""
+        token = tokens.sign(self.env, CONFIRM_SCOPE, consent.id, expiry=_epoch(consent.pending_until))
         return f"{consent.partner_id.get_base_url()}/affinity/confirm/{token}"
 
     @api.model
+    def _optin_sender(self, company):
+        """Who a confirmation comes from: the company's address, else Odoo's default sender or catchall."""
+        return (
+            company.email_formatted
+            or company.default_from_email
+            or self.env["ir.mail_server"].sudo()._get_default_from_address()
+            or False
+        )
+
+    @api.model
     def _send_confirmation(self, consent):
-        """The confirmation is a service message: it still goes through the decision."""
+        """The confirmation is a service message over the channel it confirms: it goes through the decision.
+
+        Returns whether a message left; a channel that cannot carry a link waits for staff review.
+        """
+        kind = consent.channel_id.address_kind
+        if kind == "email":
+            return self._send_confirmation_mail(consent)
+        if kind == "mobile":
+            return self._send_confirmation_sms(consent)
+        return False
+
+    @api.model
+    def _send_confirmation_mail(self, consent):
         partner = consent.partner_id
+        sender = self._optin_sender(partner.company_id or self.env.company)
         decision = partner._affinity_contact_decision("email", "service", check_window=False)[partner.id]
-        if not decision.allowed:
+        if not decision.allowed or not sender or not partner.email_normalized:
             return False
-        template = self.env.ref("crm_affinity.mail_template_affinity_optin_confirm")
-        return template.with_context(
+        template = self.env.ref("crm_affinity.mail_template_affinity_optin_confirm").sudo()
+        template.with_context(
             affinity_confirm_url=self._confirm_link(consent),
             affinity_confirm_what=f"{consent.channel_id.name} — {consent.purpose_id.name}",
             lang=partner.lang,
-        ).send_mail(partner.id)
+        ).send_mail(partner.id, email_values={"email_from": sender})
+        return True
+
+    @api.model
+    def _send_confirmation_sms(self, consent):
+        """SMS and WhatsApp grants are confirmed from a link sent to that number through Odoo's SMS."""
+        partner = consent.partner_id
+        decision = partner._affinity_contact_decision("sms", "service", check_window=False)[partner.id]
+        number = partner._affinity_iys_recipient(consent.channel_id)
+        if not decision.allowed or not number:
+            return False
+        what = f"{consent.channel_id.name} — {consent.purpose_id.name}"
+        body = self.with_context(lang=partner.lang).env._(
+            "%(company)s: to confirm %(what)s, open %(link)s (ignore this message if you did not ask).",
+            company=(partner.company_id or self.env.company).name,
+            what=what,
+            link=self._confirm_link(consent),
+        )
+        self.env["sms.sms"].sudo().create({"number": number, "body": body, "partner_id": partner.id})
+        return True
+
+    @api.model
+    def _confirm_check(self, token):
+        """(consent, None) for a link that confirms now, else (consent or empty, why): the signature first.
+
+        Why is 'invalid' for a forged, foreign or unknown link (one answer for all, so ids cannot be probed),
+        'expired' for a real link whose request lapsed or was replaced, 'used' once confirmed.
+        """
+        Consent = self.env["affinity.consent"].sudo()
+        consent_id, expiry = tokens.read(self.env, CONFIRM_SCOPE, token)
+        consent = Consent.browse(consent_id).exists() if consent_id else Consent
+        if not consent:
+            return Consent, "invalid"
+        if consent.state == "pending" and _epoch(consent.pending_until) == expiry:
+            if consent.pending_until < fields.Datetime.now():
+                return consent, "expired"
+            return consent, None
+        if consent.state == "granted" and _epoch(consent.last_request_until) == expiry:
+            return consent, "used"
+        return consent, "expired"
 
     @api.model
     def _confirm(self, token, evidence):
-        """(consent, None) once confirmed; (empty, 'invalid' | 'expired' | 'used') and nothing changes."""
-        Consent = self.env["affinity.consent"].sudo()
-        consent = Consent.browse(tokens.subject_of(token)).exists() if tokens.subject_of(token) else Consent
-        if not consent:
-            return Consent, "invalid"
-        if consent.state != "pending":
-            signed, error = tokens.verify(self.env, CONFIRM_SCOPE, token, self._last_bound(consent))
-            return Consent, "used" if signed else error
-        bound = self._confirm_bound(consent)
-        signed, error = tokens.verify(self.env, CONFIRM_SCOPE, token, bound)
-        if not signed:
-            return Consent, error
-        if consent.pending_until < fields.Datetime.now():
-            return Consent, "expired"
+        """(consent, None) once confirmed; (consent or empty, 'invalid' | 'expired' | 'used'), nothing changes."""
+        consent, error = self._confirm_check(token)
+        if error:
+            return consent, error
         until = consent.pending_until
+        address = consent.partner_id._affinity_iys_recipient(consent.channel_id) or ""
         consent.partner_id._affinity_set_consent(
             consent.channel_id,
             consent.purpose_id,
             "granted",
             source="confirmation",
-            note=self.env._("Confirmed from the link sent to %s", consent.partner_id.email or ""),
+            note=self.env._("Confirmed from the link sent to %s", address),
             evidence=evidence,
         )
         consent.write({"pending_from_state": False, "last_request_until": until})
+        # A person who confirmed is a real person: no longer a capture that may be tidied away.
+        consent.partner_id.filtered("affinity_captured").affinity_captured = False
         return consent, None
-
-    @api.model
-    def _last_bound(self, consent):
-        """A link already used was bound to the moment its request lapsed: recognised, refused."""
-        return fields.Datetime.to_string(consent.last_request_until) or ""
 
     @api.model
     def _cron_expire_pending(self):
         """Unconfirmed grants go back to what they were; the history says why."""
         self.env["affinity.consent"]._expire_pending()
         self.env["affinity.capture.attempt"]._gc_attempts()
+        self.env["affinity.consent.capture"]._archive_unconfirmed()
 
     @api.model
     def _log_event(self, partner, note, source, evidence):
@@ -251,72 +303,6 @@ class AffinityPreferenceCentre(models.AbstractModel):
                 "ip_address": evidence.get("ip_address") or False,
                 "user_agent": evidence.get("user_agent") or False,
                 "text_id": evidence.get("text_id") or False,
-            }
-        )
-
-    # --- capture from any form -----------------------------------------------------------------------
-
-    @api.model
-    def _capture(self, payload, evidence):
-        """Record what a form on another site collected; returns the states now held, per line."""
-        if not isinstance(payload, dict):
-            raise UserError(self.env._("Send one JSON object."))
-        email = (payload.get("email") or "").strip()
-        phone = (payload.get("phone") or "").strip()
-        lines = payload.get("consents")
-        text = (payload.get("text") or "").strip()
-        if not email and not phone:
-            raise UserError(self.env._("Give an 'email' or a 'phone' for the person."))
-        if email and not email_normalize(email):
-            raise UserError(self.env._("'%s' is not an e-mail address.", email))
-        if not text:
-            raise UserError(self.env._("Send in 'text' the exact words the person agreed to."))
-        if not isinstance(lines, list) or not lines:
-            raise UserError(
-                self.env._("'consents' is a list of {channel, purpose, state} (state: granted or denied).")
-            )
-        Partner = self.env["res.partner"].sudo()
-        parsed = []
-        for index, line in enumerate(lines, start=1):
-            if not isinstance(line, dict) or line.get("state") not in ("granted", "denied"):
-                raise UserError(
-                    self.env._(
-                        "Consent line %s: give channel, purpose and a state of granted or denied.", index
-                    )
-                )
-            channel, purpose = Partner._affinity_api_codes(line.get("channel"), line.get("purpose"))
-            parsed.append((channel, purpose, line["state"]))
-        partner = self._capture_partner(email, phone, payload)
-        evidence = dict(evidence, text_id=self.env["affinity.consent.text"]._keep(text, "capture").id)
-        result = []
-        for channel, purpose, state in parsed:
-            if state == "granted" and self._needs_confirmation(partner, channel, purpose):
-                self._request_confirmation(partner, channel, purpose, "capture", evidence)
-                state = "pending"
-            else:
-                partner._affinity_set_consent(channel, purpose, state, source="capture", evidence=evidence)
-            result.append({"channel": channel.code, "purpose": purpose.code, "state": state})
-        return result
-
-    @api.model
-    def _capture_partner(self, email, phone, payload):
-        """The person the form speaks of, found by the addon's address rules, or created."""
-        Partner = self.env["res.partner"].sudo()
-        # An address names the person; a number only where no address was given (families share lines).
-        if email:
-            partner = Partner.search([("email_normalized", "=", email_normalize(email))], limit=1)
-        else:
-            key = phone_key(phone)
-            partner = Partner.browse(partner_ids_by_phone_key(self.env, [key]).get(key))
-        if partner:
-            return partner
-        lang = payload.get("lang")
-        installed = dict(self.env["res.lang"].get_installed())
-        return Partner.create(
-            {
-                "name": (payload.get("name") or "").strip() or email or phone,
-                "email": email or False,
-                "mobile": phone or False,
-                "lang": lang if lang in installed else False,
+                "unverified": evidence.get("unverified") or False,
             }
         )

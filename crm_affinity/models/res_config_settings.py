@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -11,6 +11,11 @@ class ResConfigSettings(models.TransientModel):
     affinity_pressure_month = fields.Integer(related="company_id.affinity_pressure_month", readonly=False)
     affinity_double_optin = fields.Boolean(related="company_id.affinity_double_optin", readonly=False)
     affinity_optin_days = fields.Integer(related="company_id.affinity_optin_days", readonly=False)
+    affinity_optin_sender = fields.Char(
+        string="Confirmations Sent From",
+        compute="_compute_affinity_optin_sender",
+        help="The company's e-mail address, else Odoo's default sender: without one no confirmation leaves.",
+    )
     affinity_preference_link_days = fields.Integer(
         related="company_id.affinity_preference_link_days", readonly=False
     )
@@ -86,3 +91,9 @@ class ResConfigSettings(models.TransientModel):
                 (False, "form"),
             ],
         }
+
+    @api.depends("company_id", "company_id.email", "affinity_double_optin")
+    def _compute_affinity_optin_sender(self):
+        centre = self.env["affinity.preference.centre"].sudo()
+        for settings in self:
+            settings.affinity_optin_sender = centre._optin_sender(settings.company_id)

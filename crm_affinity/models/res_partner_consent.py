@@ -41,6 +41,13 @@ class ResPartner(models.Model):
         "the day after.",
     )
     affinity_quiet_note = fields.Char(string="Why Quiet")
+    affinity_captured = fields.Boolean(
+        string="Created by a Capture Form",
+        readonly=True,
+        copy=False,
+        help="Created by a post to the capture endpoint and not confirmed yet: archived when the person "
+        "never confirms and nothing else uses the contact.",
+    )
     affinity_pressure_day = fields.Integer(
         string="Own Budget per 24 Hours", help="0: the segment's or company's."
     )
@@ -225,15 +232,26 @@ class ResPartner(models.Model):
         existing = consents.search(
             [("partner_id", "in", self.ids), ("channel_id", "=", channel.id), ("purpose_id", "=", purpose.id)]
         )
+        # A new word replaces the old one with all it said: an expiry belonged to the old grant, so a
+        # withdrawal of a lapsed grant never fails on it, and a fresh grant renews a lapsed one.
         vals = {
             "state": state,
             "source": source,
             "proof_ref": proof_ref,
             "legal_basis": legal_basis,
             "date_given": date_given or fields.Datetime.now(),
+            "expiry_date": False,
             "pending_until": pending_until if state == "pending" else False,
         }
-        changed = existing.filtered(lambda consent: consent.state != state)
+        if state != "pending":
+            vals["pending_from_state"] = False
+        today = fields.Date.context_today(self)
+        changed = existing.filtered(
+            lambda consent: (
+                consent.state != state
+                or (state == "granted" and consent.expiry_date and consent.expiry_date < today)
+            )
+        )
         if changed:
             changed.write(vals)
         if state == "not_asked":

@@ -71,7 +71,7 @@ class TestConsentApi(HttpCase):
             "aff_api_user",
             "affinity_record_consent",
             self.customer.id,
-            "email",
+            "sms",
             "marketing",
             "granted",
             "web_form",
@@ -86,7 +86,7 @@ class TestConsentApi(HttpCase):
         self.assertEqual(log.note, "Ticked at checkout")
         self.assertEqual(log.user_id, self.integrator)
         result, _error = self.rpc(
-            "aff_api_user", "affinity_check_contact", [self.customer.id], "email", "marketing"
+            "aff_api_user", "affinity_check_contact", [self.customer.id], "sms", "marketing"
         )
         self.assertTrue(result[0]["allowed"])
 

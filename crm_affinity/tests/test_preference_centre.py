@@ -20,7 +20,9 @@ class TestPreferenceCentre(HttpCase, MockEmail):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.company.write({"affinity_consent_mode": "opt_in", "affinity_double_optin": True})
+        cls.company.write(
+            {"affinity_consent_mode": "opt_in", "affinity_double_optin": True, "email": "info@example.com"}
+        )
         cls.ayse = cls.env["res.partner"].create(
             {"name": "Ayşe Tercih", "email": "ayse.tercih@example.com", "mobile": "+90 532 777 00 11"}
         )
@@ -132,10 +134,14 @@ class TestPreferenceCentre(HttpCase, MockEmail):
         path = self.token_path(self.ayse)
         subject, expiry, signature = path.rsplit("/", 1)[1].split(".")
         tampered = f"/affinity/preferences/{self.bora.id}.{expiry}.{signature}"
-        self.assertIn("This link is not valid", self.page(tampered))
-        self.assertIn("This link is not valid", self.page("/affinity/preferences/garbage"))
+        for bad in (tampered, "/affinity/preferences/garbage", "/affinity/preferences/99999999999.1.ab"):
+            response = self.url_open(bad)
+            self.assertEqual(response.status_code, 404)
+            self.assertIn("This link is not valid", response.text)
         with freeze_time(datetime.datetime.now() + datetime.timedelta(days=91)):
-            html = self.page(path)
+            response = self.url_open(path)
+            self.assertEqual(response.status_code, 410)
+            html = response.text
             self.assertIn("This link has expired", html)
             response = self.url_open(
                 path, data={f"offer_{self.key(self.sms)}": "on", "csrf_token": self.csrf(html)}
@@ -206,7 +212,13 @@ class TestConsentCapture(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.company.write({"affinity_consent_mode": "opt_in", "affinity_double_optin": True})
+        cls.env.company.write(
+            {
+                "affinity_consent_mode": "opt_in",
+                "affinity_double_optin": True,
+                "country_id": cls.env.ref("base.tr").id,
+            }
+        )
         cls.env["ir.config_parameter"].set_param("crm_affinity.capture_limit_ip", 5)
         cls.env["ir.config_parameter"].set_param("crm_affinity.capture_limit_address", 2)
 
@@ -234,10 +246,14 @@ class TestConsentCapture(HttpCase):
     def test_capture_records_with_proof(self):
         status, body = self.post(self.payload("form.person@example.com"))
         self.assertEqual(status, 200, body)
-        self.assertEqual(body["consents"], [{"channel": "sms", "purpose": "marketing", "state": "granted"}])
+        # A grant from a public form waits for the person: the SMS to their number carries the link.
+        self.assertEqual(body["consents"], [{"channel": "sms", "purpose": "marketing", "state": "pending"}])
         partner = self.env["res.partner"].search([("email_normalized", "=", "form.person@example.com")])
         log = partner.affinity_consent_log_ids
-        self.assertEqual((log.source, log.ip_address), ("capture", "127.0.0.1"))
+        self.assertEqual((log.source, log.ip_address, log.new_state), ("capture", "127.0.0.1", "pending"))
+        sms = self.env["sms.sms"].search([("partner_id", "=", partner.id)])
+        self.assertEqual(sms.number, "+905328881122")
+        self.assertIn("/affinity/confirm/", sms.body)
         self.assertEqual(log.text_id.body, "Kampanyalardan SMS ile haberdar olmak istiyorum.")
         self.assertEqual(log.text_id.kind, "capture")
         # The same person found again by the phone rule, whatever the prefix.
@@ -278,7 +294,11 @@ class TestConsentCapture(HttpCase):
 
     def test_honeypot_records_nothing(self):
         status, body = self.post(self.payload("robot@example.com", website="http://spam.example"))
-        self.assertEqual((status, body), (200, {"ok": True, "consents": []}))
+        # The same answer as for a person, so a robot learns nothing.
+        self.assertEqual(
+            (status, body),
+            (200, {"ok": True, "consents": [{"channel": "sms", "purpose": "marketing", "state": "pending"}]}),
+        )
         self.assertFalse(self.env["res.partner"].search([("email_normalized", "=", "robot@example.com")]))
 
     def test_flood_is_refused_without_losing_the_first(self):
