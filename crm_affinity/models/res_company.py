@@ -1,10 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.dates import DaysOff, days_covered, turkish_today
-
-# Countries whose public holidays a company keeps without entering them (the holidays library, any year).
-AUTOMATIC_HOLIDAY_COUNTRIES = ("TR",)
+from ..tools.dates import calendar_days_off, turkish_today
 
 
 class ResCompany(models.Model):
@@ -264,39 +261,20 @@ class ResCompany(models.Model):
         )
         result = {}
         for company, calendar, resource in keys:
-            hours = {}
-            attendances = calendar.attendance_ids.filtered(
-                lambda a: not a.display_type and a.day_period != "lunch"
-            )
-            for attendance in attendances:
-                hours.setdefault(int(attendance.dayofweek), []).append(
-                    (attendance.hour_from, attendance.hour_to)
-                )
-            # On a day the calendar does not work, time off counts over its usual working hours.
-            usual = (
-                [(min(a.hour_from for a in attendances), max(a.hour_to for a in attendances))]
-                if attendances
-                else []
-            )
+            attendances = [
+                (int(a.dayofweek), a.hour_from, a.hour_to)
+                for a in calendar.attendance_ids
+                if not a.display_type and a.day_period != "lunch"
+            ]
+            spans = [
+                (leave.date_from, leave.date_to)
+                for leave in leaves
+                if (leave.resource_id == resource if leave.resource_id else leave.calendar_id == calendar)
+                or (not leave.resource_id and not leave.calendar_id and leave.company_id == company)
+            ]
             tz = (resource and resource.tz) or calendar.tz or "UTC"
-            days = set()
-            for leave in leaves:
-                if leave.resource_id:
-                    if leave.resource_id != resource:
-                        continue
-                elif leave.calendar_id != calendar and (leave.calendar_id or leave.company_id != company):
-                    continue
-                days |= days_covered(
-                    leave.date_from,
-                    leave.date_to,
-                    tz,
-                    lambda weekday, hours=hours, usual=usual: hours.get(weekday, usual),
-                )
-            country = company.country_id.code
-            result[company, calendar, resource] = DaysOff(
-                days,
-                country=country if country in AUTOMATIC_HOLIDAY_COUNTRIES else None,
-                weekdays=hours or range(5),
+            result[company, calendar, resource] = calendar_days_off(
+                spans, tz, attendances, company.country_id.code
             )
         return result
 

@@ -101,6 +101,27 @@ class DaysOff:
 
 
 TURKISH_PUBLIC_HOLIDAYS = DaysOff(country="TR")
+# Countries whose public holidays a company keeps without entering them (the holidays library, any year).
+AUTOMATIC_HOLIDAY_COUNTRIES = ("TR",)
+
+
+def calendar_days_off(spans, tz, attendances, country=None):
+    """The days off of a working calendar: ``spans`` of its time off (naive UTC ``(from, to)``), read in
+    time zone ``tz`` over its working hours (``attendances``: ``(weekday, hour from, hour to)``; on a day
+    it does not work, its usual hours), and the public holidays of ``country`` where they come by
+    themselves. Its working weekdays are those of its attendances (Monday to Friday without any)."""
+    hours = {}
+    for weekday, begin, end in attendances:
+        hours.setdefault(int(weekday), []).append((begin, end))
+    usual = [(min(a[1] for a in attendances), max(a[2] for a in attendances))] if attendances else []
+    days = set()
+    for start, end in spans:
+        days |= days_covered(start, end, tz, lambda weekday: hours.get(weekday, usual))
+    return DaysOff(
+        days,
+        country=country if country in AUTOMATIC_HOLIDAY_COUNTRIES else None,
+        weekdays=hours or range(5),
+    )
 
 
 def days_covered(date_from, date_to, tz, hours_of):
