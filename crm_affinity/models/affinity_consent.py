@@ -140,7 +140,9 @@ class AffinityConsent(models.Model):
                 and consent.date_given
             )
             consent.iys_deadline = (
-                add_business_days(turkish_date(consent.date_given), IYS_BUSINESS_DAYS, TURKISH_PUBLIC_HOLIDAYS)
+                add_business_days(
+                    turkish_date(consent.date_given), IYS_BUSINESS_DAYS, TURKISH_PUBLIC_HOLIDAYS
+                )
                 if needs_iys
                 else False
             )
