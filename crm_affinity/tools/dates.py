@@ -2,7 +2,7 @@
 
 import datetime
 import functools
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 try:
     import holidays as holidays_lib
@@ -131,7 +131,10 @@ def days_covered(date_from, date_to, tz, hours_of):
     ``(from, to)`` pairs of float hours (an empty list: the whole day). So an afternoon off, such as the
     eve of a Bayram from 13:00, leaves a working day; time off entered from 08:00 to 17:00, or over the
     whole day in another time zone, is one day off."""
-    zone = ZoneInfo(tz or "UTC")
+    try:
+        zone = ZoneInfo(tz or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):  # a name this system's time zone data does not know
+        zone = ZoneInfo("UTC")
     start = date_from.replace(tzinfo=datetime.UTC).astimezone(zone).replace(tzinfo=None)
     end = date_to.replace(tzinfo=datetime.UTC).astimezone(zone).replace(tzinfo=None)
     days = set()
