@@ -198,9 +198,9 @@ class ResCompany(models.Model):
         return self.env["affinity.iys.account"].sudo().search([("company_id", "=", self.id)], limit=1)
 
     def _affinity_public_holidays(self):
-        """The company's days off (``day in days_off``): its country's public holidays for any year, as the
-        holidays library knows them (Turkey's, religious ones included), and the days of its working
-        calendar's global time off, where a company adds days of its own."""
+        """The company's days off (``day in days_off``): for a Turkish company Turkey's public holidays of
+        any year, as the holidays library knows them (religious ones included, eves left as half days),
+        and the days of its working calendar's global time off, where a company adds days of its own."""
         self.ensure_one()
         calendar = self.sudo().resource_calendar_id
         return self._affinity_days_off_batch([(self, calendar, None)])[(self, calendar, None)]
