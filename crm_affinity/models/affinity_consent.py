@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.dates import add_business_days
+from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, add_business_days, turkish_date
 
 CONSENT_STATES = [
     ("granted", "Granted"),
@@ -127,11 +127,11 @@ class AffinityConsent(models.Model):
 
     @api.depends("source", "date_given", "channel_id.iys_type", "purpose_id.code", "state")
     def _compute_iys_deadline(self):
-        holidays = {}
+        """IYS's 3 business days, counted from the day the consent was given in Turkey (GMT+3, as IYS reads
+        every date) over Turkey's public holidays, whatever the company's own calendar says: a day the
+        company closes does not move the law's deadline, and the eve of a Bayram (a half day) is a business
+        day, which gives the earlier, safe deadline."""
         for consent in self:
-            company = consent.company_id or self.env.company
-            if company.id not in holidays:
-                holidays[company.id] = company._affinity_public_holidays()
             needs_iys = (
                 consent.channel_id.iys_type
                 and consent.purpose_id.code == "marketing"
@@ -140,7 +140,9 @@ class AffinityConsent(models.Model):
                 and consent.date_given
             )
             consent.iys_deadline = (
-                add_business_days(consent.date_given.date(), IYS_BUSINESS_DAYS, holidays[company.id])
+                add_business_days(
+                    turkish_date(consent.date_given), IYS_BUSINESS_DAYS, TURKISH_PUBLIC_HOLIDAYS
+                )
                 if needs_iys
                 else False
             )

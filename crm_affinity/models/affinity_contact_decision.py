@@ -180,17 +180,20 @@ class AffinityContactDecision(models.AbstractModel):
         """Quiet days make commercial messages wait: the partner's own, and the company's public holidays
         (a greeting is what a holiday is for, so greetings still go out on one)."""
         today = when.date()
-        if quiet_until and quiet_until >= today:
-            return ContactDecision(
-                False,
-                "quiet_until",
-                datetime.datetime.combine(quiet_until, datetime.time()) + datetime.timedelta(days=1),
-            )
-        if holidays and today in holidays and purpose.code != "relationship":
-            day = today + datetime.timedelta(days=1)
+        # Public holidays hold back commercial messages; the next moment allowed is never on one.
+        holidays = holidays if holidays and purpose.code != "relationship" else ()
+
+        def after_holidays(day):
             while day in holidays:
                 day += datetime.timedelta(days=1)
-            return ContactDecision(False, "quiet_day", datetime.datetime.combine(day, datetime.time()))
+            return datetime.datetime.combine(day, datetime.time())
+
+        if quiet_until and quiet_until >= today:
+            return ContactDecision(
+                False, "quiet_until", after_holidays(quiet_until + datetime.timedelta(days=1))
+            )
+        if today in holidays:
+            return ContactDecision(False, "quiet_day", after_holidays(today + datetime.timedelta(days=1)))
         return decision
 
     @api.model

@@ -12,6 +12,7 @@ import datetime
 from odoo import api, models
 from odoo.tools import SQL
 
+from ..tools.dates import calendar_days_off
 from ..tools.sql import IdSet, at_least_work_mem, local_settings
 from .mailing_trace import WENT_OUT_STATUSES
 
@@ -263,10 +264,12 @@ class AffinityContactPressure(models.AbstractModel):
 
     @api.model
     def _quiet_facts(self):
-        """In one statement: every company's public holidays and budget (per day, week, month), and the RFM
-        segments that carry a budget of their own."""
+        """In one statement: every company's public holidays (as ``res.company._affinity_public_holidays``
+        reads them) and budget (per day, week, month), and the RFM segments that carry a budget of their own."""
         self.env["res.company"].flush_model()
-        self.env["resource.calendar.leaves"].flush_model()
+        self.env["res.partner"].flush_model(["country_id"])
+        for model in ("resource.calendar", "resource.calendar.attendance", "resource.calendar.leaves"):
+            self.env[model].flush_model()
         self.env["affinity.rfm.segment"].flush_model()
         [(companies, segments)] = self.env.execute_query(
             SQL(
@@ -275,10 +278,20 @@ class AffinityContactPressure(models.AbstractModel):
                             'caps', json_build_array(COALESCE(c.affinity_pressure_day, 0),
                                                      COALESCE(c.affinity_pressure_week, 0),
                                                      COALESCE(c.affinity_pressure_month, 0)),
-                            'holidays', (SELECT COALESCE(json_agg(DISTINCT d::date), '[]')
-                                           FROM resource_calendar_leaves l,
-                                                generate_series(l.date_from::date, l.date_to::date, '1 day') d
-                                          WHERE l.calendar_id = c.resource_calendar_id AND l.resource_id IS NULL)))
+                            -- its public holidays: its country, its calendar's hours and time off
+                            'country', (SELECT k.code FROM res_partner p JOIN res_country k ON k.id = p.country_id
+                                         WHERE p.id = c.partner_id),
+                            'tz', (SELECT r.tz FROM resource_calendar r WHERE r.id = c.resource_calendar_id),
+                            'hours', (SELECT COALESCE(json_agg(json_build_array(a.dayofweek::int, a.hour_from,
+                                                                                a.hour_to)), '[]')
+                                        FROM resource_calendar_attendance a
+                                       WHERE a.calendar_id = c.resource_calendar_id AND a.display_type IS NULL
+                                         AND a.day_period IS DISTINCT FROM 'lunch'),
+                            'leaves', (SELECT COALESCE(json_agg(json_build_array(l.date_from, l.date_to)), '[]')
+                                         FROM resource_calendar_leaves l
+                                        WHERE l.resource_id IS NULL AND l.time_type = 'leave'
+                                          AND (l.calendar_id = c.resource_calendar_id
+                                               OR l.calendar_id IS NULL AND l.company_id = c.id))))
                           FROM res_company c),
                        (SELECT json_object_agg(s.id, json_build_array(COALESCE(s.pressure_day, 0),
                                                                       COALESCE(s.pressure_week, 0),
@@ -290,7 +303,12 @@ class AffinityContactPressure(models.AbstractModel):
         )
         facts = {
             int(company_id): (
-                frozenset(datetime.date.fromisoformat(day) for day in values["holidays"]),
+                calendar_days_off(
+                    [tuple(map(datetime.datetime.fromisoformat, span)) for span in values["leaves"]],
+                    values["tz"],
+                    values["hours"],
+                    values["country"],
+                ),
                 tuple(values["caps"]),
             )
             for company_id, values in (companies or {}).items()

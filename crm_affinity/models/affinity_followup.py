@@ -237,13 +237,17 @@ class AffinityFollowup(models.Model):
         allowed = self.filtered(lambda f: decisions[f.partner_id.id].allowed)
         allowed._hand_over(activity_type, channel, now=now)
         for followup in self - allowed:
-            followup._skip(channel, decisions[followup.partner_id.id].reason)
+            # A quiet day or the budget only says "not now": the task waits, within the rule's limit.
+            decision = decisions[followup.partner_id.id]
+            if not followup._wait_for(decision):
+                followup._skip(channel, decision.reason)
 
     def _hand_over(self, activity_type, channel=None, now=None):
         """Schedule the rule's activity for the responsible person, on the customer; beyond a fair day's
         work the rest wait for the person's next working days, most valuable and most overdue first."""
         today = (now or fields.Datetime.now()).date()
-        for followup in self._spread_workload(today):
+        working_days = self._working_days()
+        for followup in self._spread_workload(today, working_days):
             rule = followup.rule_id
             summary = rule.activity_summary or rule.name
             if channel and activity_type.affinity_channel_id != channel:
@@ -252,7 +256,10 @@ class AffinityFollowup(models.Model):
                 activity_type_id=activity_type.id,
                 summary=summary,
                 note=rule.activity_note or "",
-                date_deadline=followup.due_date,
+                # On a working day of the person: never before today, nor on a weekend or holiday of theirs.
+                date_deadline=working_days[followup._person_key()].next_working_day(
+                    max(followup.due_date, today), include=True
+                ),
                 user_id=followup.user_id.id or self.env.uid,
             )
             followup.write(
@@ -265,8 +272,28 @@ class AffinityFollowup(models.Model):
                 }
             )
 
-    def _spread_workload(self, today):
-        """The follow-ups that fit today's cap of their person; the others planned on later working days."""
+    def _person_key(self):
+        self.ensure_one()
+        return (self.user_id.id or self.env.uid, (self.company_id or self.env.company).id)
+
+    def _working_days(self):
+        """``{(user id, company id): DaysOff}``: each person's working days, from their working calendar in
+        Odoo (their resource's, an employee's, in the follow-up's company), else the company's, with the
+        public holidays and their own time off."""
+        by_company = {}
+        for user_id, company_id in {followup._person_key() for followup in self}:
+            by_company.setdefault(company_id, []).append(user_id)
+        result = {}
+        for company_id, user_ids in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            days_off = company._affinity_working_days_of(self.env["res.users"].browse(user_ids))
+            result.update(((user_id, company_id), days_off[user_id]) for user_id in user_ids)
+        return result
+
+    def _spread_workload(self, today, working_days=None):
+        """The follow-ups that fit today's cap of their person, on a working day of theirs; the others
+        planned on that person's next working days."""
+        working_days = working_days or self._working_days()
         self.flush_model(["user_id", "handed_on", "state"])
         users = self.mapped(lambda f: f.user_id.id or self.env.uid)
         handed = dict(
@@ -279,32 +306,27 @@ class AffinityFollowup(models.Model):
         handed = {user.id: count for user, count in handed.items()}
         keep = self.browse()
         later = {}
-        for user_id, group in self.grouped(lambda f: f.user_id.id or self.env.uid).items():
-            company = group[:1].company_id or self.env.company
-            cap = company.affinity_tasks_per_day
-            if not cap:
+        for (user_id, company_id), group in self.grouped(lambda f: f._person_key()).items():
+            cap = self.env["res.company"].browse(company_id).affinity_tasks_per_day
+            days_off = working_days[user_id, company_id]
+            working = days_off.is_working_day(today)
+            if working and not cap:
                 keep |= group
                 continue
             ordered = group.sorted(lambda f: (-(f.partner_id.sudo().affinity_ltv or 0.0), f.due_date, f.id))
-            room = max(cap - handed.get(user_id, 0), 0)
+            # Not a working day of theirs (a Sunday, a holiday, their time off): it all waits.
+            room = max(cap - handed.get(user_id, 0), 0) if working else 0
             keep |= ordered[:room]
-            holidays = company._affinity_public_holidays()
             overflow, day = ordered[room:], today
-            for start in range(0, len(overflow), cap):
-                day = self._next_working_day(day, holidays)
-                later[day] = later.get(day, self.browse()) | overflow[start : start + cap]
+            per_day = cap or len(overflow)
+            for start in range(0, len(overflow), per_day):
+                day = days_off.next_working_day(day)
+                later[day] = later.get(day, self.browse()) | overflow[start : start + per_day]
         for day, followups in later.items():
             followups.write(
                 {"due_datetime": datetime.datetime.combine(day, datetime.time(6, 0)), "reason": "workload"}
             )
         return keep
-
-    @api.model
-    def _next_working_day(self, day, holidays):
-        day += datetime.timedelta(days=1)
-        while day.weekday() >= 5 or day in holidays:
-            day += datetime.timedelta(days=1)
-        return day
 
     def _wait_for(self, decision):
         """Put the follow-up off to the decision's next free moment, within the rule's limit: done or not."""

@@ -128,20 +128,6 @@ class AffinityIysAccount(models.Model):
     def action_open_overdue(self):
         return self.env["affinity.consent"]._iys_overdue_action(self.company_id)
 
-    def action_fill_holidays(self):
-        """Turkish public holidays of this year and the next in the company's working calendar."""
-        self.ensure_one()
-        year = fields.Date.context_today(self).year
-        added = self.company_id._affinity_fill_turkish_holidays([year, year + 1])
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Public holidays"),
-                "message": self.env._("%s Turkish public holidays added to the working calendar.", added),
-            },
-        }
-
     # --- the client ------------------------------------------------------------------------------------
 
     def _client(self, fresh=False):

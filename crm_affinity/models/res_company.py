@@ -1,12 +1,7 @@
-import datetime
-
-try:
-    import holidays
-except ImportError:  # pragma: no cover - declared in external_dependencies
-    holidays = None
-
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
+
+from ..tools.dates import calendar_days_off, turkish_today
 
 
 class ResCompany(models.Model):
@@ -203,52 +198,90 @@ class ResCompany(models.Model):
         return self.env["affinity.iys.account"].sudo().search([("company_id", "=", self.id)], limit=1)
 
     def _affinity_public_holidays(self):
-        """Dates of the company's public holidays, from its working calendar (the global time off)."""
+        """The company's days off (``day in days_off``): for a Turkish company Turkey's public holidays of
+        any year, as the holidays library knows them (religious ones included, eves left as half days),
+        and the days of its working calendar's global time off, where a company adds days of its own."""
         self.ensure_one()
         calendar = self.sudo().resource_calendar_id
-        days = set()
-        for leave in calendar.global_leave_ids:
-            day = leave.date_from.date()
-            while day <= leave.date_to.date():
-                days.add(day)
-                day += datetime.timedelta(days=1)
-        return days
+        return self._affinity_days_off_batch([(self, calendar, None)])[(self, calendar, None)]
 
-    def _affinity_fill_turkish_holidays(self, years):
-        """Turkey's public holidays (the holidays library) as global time off of the company's calendar."""
+    def _affinity_working_days_of(self, users):
+        """``{user id: DaysOff}``: each user's days in this company, from the working calendar of their
+        resource (an employee's) in the company, else the company's calendar, with public holidays and
+        their own time off."""
         self.ensure_one()
-        if holidays is None:
-            raise UserError(self.env._("The Python library 'holidays' is not installed on the server."))
-        calendar = self.sudo().resource_calendar_id
-        if not calendar:
-            raise UserError(self.env._("The company %s has no working calendar.", self.name))
-        known = self._affinity_public_holidays()
-        vals_list = [
-            {
-                "name": name,
-                "calendar_id": calendar.id,
-                "company_id": self.id,
-                "date_from": datetime.datetime.combine(day, datetime.time(0, 0)),
-                "date_to": datetime.datetime.combine(day, datetime.time(23, 59, 59)),
-                "time_type": "leave",
-            }
-            for day, name in sorted(holidays.Turkey(years=years, language="tr").items())
-            if day not in known
-        ]
-        self.env["resource.calendar.leaves"].sudo().create(vals_list)
-        if vals_list:
-            # Deadlines already computed move with the new holidays.
-            consents = (
-                self.env["affinity.consent"]
-                .sudo()
-                .search([("company_id", "=", self.id), ("iys_deadline", "!=", False)])
+        company = self.sudo()
+        resources = (
+            self.env["resource.resource"]
+            .sudo()
+            .search([("user_id", "in", users.ids), ("company_id", "in", [self.id, False])])
+        )
+        # A resource of this very company before one for every company.
+        mine = {}
+        for resource in resources.sorted(lambda r: not r.company_id):
+            mine.setdefault(resource.user_id.id, resource)
+        keys = {}
+        for user in users:
+            resource = mine.get(user.id)
+            calendar = (resource and resource.calendar_id) or company.resource_calendar_id
+            keys[user.id] = (company, calendar, resource or None)
+        days_off = self._affinity_days_off_batch(keys.values())
+        return {user_id: days_off[key] for user_id, key in keys.items()}
+
+    @api.model
+    def _affinity_days_off_batch(self, keys):
+        """``{(company, calendar, resource): DaysOff}`` for each key, in one read of the time off.
+
+        The days off of a working calendar: the company's country's public holidays (automatic), the
+        calendar's global time off and the company's time off for all calendars, and the resource's own
+        time off; a day counts when the time off covers its working hours, in the calendar's (or the
+        resource's) time zone. A half day off, such as the afternoon before a Bayram, stays a working day.
+        The working weekdays are the calendar's (Monday to Friday without a calendar)."""
+        keys = list(dict.fromkeys(keys))
+        calendars = self.env["resource.calendar"].sudo().union(*(key[1] for key in keys if key[1]))
+        resources = self.env["resource.resource"].sudo().union(*(key[2] for key in keys if key[2]))
+        companies = self.sudo().union(*(key[0] for key in keys))
+        leaves = (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search(
+                [
+                    ("time_type", "=", "leave"),
+                    "|",
+                    "&",
+                    ("resource_id", "=", False),
+                    "|",
+                    ("calendar_id", "in", calendars.ids),
+                    "&",
+                    ("calendar_id", "=", False),
+                    ("company_id", "in", companies.ids),
+                    ("resource_id", "in", resources.ids),
+                ]
             )
-            consents._compute_iys_deadline()
-        return len(vals_list)
+        )
+        result = {}
+        for company, calendar, resource in keys:
+            attendances = [
+                (int(a.dayofweek), a.hour_from, a.hour_to)
+                for a in calendar.attendance_ids
+                if not a.display_type and a.day_period != "lunch"
+            ]
+            spans = [
+                (leave.date_from, leave.date_to)
+                for leave in leaves
+                if (leave.resource_id == resource if leave.resource_id else leave.calendar_id == calendar)
+                or (not leave.resource_id and not leave.calendar_id and leave.company_id == company)
+            ]
+            tz = (resource and resource.tz) or calendar.tz or "UTC"
+            result[company, calendar, resource] = calendar_days_off(
+                spans, tz, attendances, company.country_id.code
+            )
+        return result
 
     def _affinity_iys_overdue_domain(self):
         return [
             ("company_id", "in", [self.id, False]),
-            ("iys_deadline", "<", fields.Date.context_today(self)),
+            # The deadline is a day in Turkey: it has passed once Turkey's day has moved past it.
+            ("iys_deadline", "<", turkish_today()),
             ("iys_in_sync", "=", False),
         ]

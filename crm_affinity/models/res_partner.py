@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools.batching import process_in_batches
-from ..tools.groups import AFFINITY_MANAGER, AFFINITY_USER
+from ..tools.groups import AFFINITY_MANAGER, AFFINITY_USER, scoped_to_own
 from ..tools.sql import LINE_SEPARATOR
 from .res_partner_attribution import ATTRIBUTION_FIELDS
 from .res_partner_consent import GUARDED_FIELDS
@@ -232,6 +232,7 @@ class ResPartner(models.Model):
             )
             texts["owner"] = (self._affinity_owner_lines_query(), str)
         rows = self._affinity_count_rows(counts, texts=texts)
+        scoped = reads_file and scoped_to_own(self.env)
         for partner in self:
             values = rows.get(partner.id, {})
             partner.affinity_referral_count = values.get("referrals", 0)
@@ -243,6 +244,15 @@ class ResPartner(models.Model):
                 self.env._("%s important dates", values["dates"]) if values.get("dates") else "",
                 self.env._("%s gifts", values["gifts"]) if values.get("gifts") else "",
             ]
+            if scoped and self.env.uid not in (partner.affinity_owner_id.id, partner.user_id.id):
+                # Another salesperson's customer: her file is not this reader's to count, nor empty.
+                keeper = partner.affinity_owner_id or partner.user_id
+                partner.affinity_file_summary = (
+                    self.env._("Kept by their salesperson, %s", keeper.name)
+                    if keeper
+                    else self.env._("Kept by their salesperson")
+                )
+                continue
             partner.affinity_file_summary = (
                 " · ".join(filter(None, parts)) or self.env._("Nothing yet") if reads_file else False
             )
@@ -325,6 +335,15 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+
+    @api.model
+    def action_affinity_contacts_due(self):
+        """*Contacts Due*: the relationships whose cadence is due; with the salesperson scope, only the
+        customers the reader owns or sells to (as her files)."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm_affinity.res_partner_affinity_action")
+        if scoped_to_own(self.env):
+            action["domain"] = ["|", ("affinity_owner_id", "=", self.env.uid), ("user_id", "=", self.env.uid)]
+        return action
 
     def action_affinity_open_file(self):
         """The whole information file: likes, dates, gifts, openers and notes, on a page of its own."""

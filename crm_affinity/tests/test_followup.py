@@ -487,6 +487,134 @@ class TestDispatcher(FollowupCase):
 
 
 @tagged("post_install", "-at_install")
+class TestWorkingDays(FollowupCase):
+    """Tasks go on their person's working days: the working calendar in Odoo (the person's own, else the
+    company's) with Turkey's public holidays, which a Turkish company keeps without entering them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"country_id": cls.env.ref("base.tr").id, "affinity_consent_mode": "opt_out"})
+        cls.company.resource_calendar_id.tz = "Europe/Istanbul"
+        cls.partner.company_id = cls.company
+
+    def rule(self, purpose, activity_type):
+        return self.Rule.create(
+            {
+                "name": "Call",
+                "trigger": "partner_domain",
+                "action": "activity",
+                "purpose_id": self.env.ref(f"crm_affinity.affinity_purpose_{purpose}").id,
+                "activity_type_id": self.env.ref(activity_type).id,
+            }
+        )
+
+    def tasks(self, rule, due, user, partners=None):
+        partners = partners or self.Partner.create([{"name": f"Customer {i}", "tz": "UTC"} for i in range(3)])
+        return self.Followup.create(
+            [
+                {
+                    "rule_id": rule.id,
+                    "partner_id": partner.id,
+                    "company_id": self.company.id,
+                    "occurrence_date": due,
+                    "due_date": due,
+                    "due_datetime": datetime.datetime.combine(due, datetime.time()),
+                    "user_id": user.id,
+                }
+                for partner in partners
+            ]
+        )
+
+    def test_commercial_call_on_a_holiday_waits(self):
+        """A marketing call due on Republic Day (Thursday 29 October 2026) waits for Friday 30, as the
+        rule's Wait at Most says; with no wait allowed it is skipped."""
+        rule = self.rule("marketing", "mail.mail_activity_data_call")
+        self.partner.phone = "+90 212 555 00 11"
+        self.partner._affinity_set_consent("phone", "marketing", "granted", source="paper")
+        call = self.tasks(rule, datetime.date(2026, 10, 29), self.user_affinity, self.partner)
+        call._dispatch(now=datetime.datetime(2026, 10, 29, 7, 0))
+        self.assertEqual(
+            (call.state, call.reason, call.due_datetime),
+            ("planned", "quiet_day", datetime.datetime(2026, 10, 30)),
+        )
+        call._dispatch(now=datetime.datetime(2026, 10, 30, 7, 0))
+        self.assertEqual((call.state, call.channel_id), ("sent", self.channel_phone))
+        self.assertEqual(call.activity_id.date_deadline, datetime.date(2026, 10, 30))
+        rule.max_wait_days = 0
+        late = self.tasks(rule, datetime.date(2026, 10, 29), self.user_affinity, self.partner_other)
+        self.partner_other.write({"company_id": self.company.id, "phone": "+90 212 555 00 22"})
+        self.partner_other._affinity_set_consent("phone", "marketing", "granted", source="paper")
+        late._dispatch(now=datetime.datetime(2026, 10, 29, 7, 0))
+        self.assertEqual((late.state, late.reason), ("skipped", "quiet_day"))
+
+    def test_no_task_on_a_sunday_or_a_holiday(self):
+        """Tasks due on Sunday 6 December 2026 go to Monday 7; those due on Republic Day to Friday 30."""
+        rule = self.rule("service", "mail.mail_activity_data_todo")
+        sunday = self.tasks(rule, datetime.date(2026, 12, 6), self.user_affinity)
+        sunday._dispatch(now=datetime.datetime(2026, 12, 6, 9, 0))
+        self.assertEqual(set(sunday.mapped("state")), {"planned"})
+        self.assertEqual(set(sunday.mapped("due_datetime")), {datetime.datetime(2026, 12, 7, 6, 0)})
+        self.assertFalse(sunday.activity_id)
+        sunday._dispatch(now=datetime.datetime(2026, 12, 7, 6, 0))
+        self.assertEqual(set(sunday.mapped("state")), {"sent"})
+        self.assertEqual(set(sunday.activity_id.mapped("date_deadline")), {datetime.date(2026, 12, 7)})
+        holiday = self.tasks(rule, datetime.date(2026, 10, 29), self.user_affinity)
+        holiday._dispatch(now=datetime.datetime(2026, 10, 29, 9, 0))
+        self.assertEqual(set(holiday.mapped("due_datetime")), {datetime.datetime(2026, 10, 30, 6, 0)})
+        # Handed over the day before (Istanbul's Thursday begins at 21:00 UTC on Wednesday): due on Friday.
+        early = self.tasks(rule, datetime.date(2026, 10, 29), self.user_affinity)
+        early._dispatch(now=datetime.datetime(2026, 10, 28, 21, 0))
+        self.assertEqual(set(early.activity_id.mapped("date_deadline")), {datetime.date(2026, 10, 30)})
+
+    def test_the_persons_own_calendar_and_time_off(self):
+        """A person working Tuesday to Saturday: Monday's tasks wait for Tuesday, Saturday's are handed
+        over; a day of her own time off is skipped too."""
+        calendar = self.env["resource.calendar"].create(
+            {
+                "name": "Tuesday to Saturday",
+                "tz": "Europe/Istanbul",
+                "attendance_ids": [
+                    (0, 0, {"name": f"Day {day}", "dayofweek": str(day), "hour_from": 9, "hour_to": 18})
+                    for day in range(1, 6)
+                ],
+            }
+        )
+        resource = self.env["resource.resource"].create(
+            {
+                "name": "Aff user",
+                "user_id": self.user_affinity.id,
+                "calendar_id": calendar.id,
+                "company_id": self.company.id,
+            }
+        )
+        rule = self.rule("service", "mail.mail_activity_data_todo")
+        monday = self.tasks(rule, datetime.date(2026, 12, 7), self.user_affinity)
+        monday._dispatch(now=datetime.datetime(2026, 12, 7, 9, 0))
+        self.assertEqual(set(monday.mapped("due_datetime")), {datetime.datetime(2026, 12, 8, 6, 0)})
+        saturday = self.tasks(rule, datetime.date(2026, 12, 12), self.user_affinity)
+        saturday._dispatch(now=datetime.datetime(2026, 12, 12, 9, 0))
+        self.assertEqual(set(saturday.mapped("state")), {"sent"})
+        # Her time off on Tuesday 15 December (09:00-18:00 in Istanbul): Monday's tasks go to Wednesday.
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Time off",
+                "resource_id": resource.id,
+                "calendar_id": calendar.id,
+                "date_from": datetime.datetime(2026, 12, 15, 6, 0),
+                "date_to": datetime.datetime(2026, 12, 15, 15, 0),
+            }
+        )
+        later = self.tasks(rule, datetime.date(2026, 12, 14), self.user_affinity)
+        later._dispatch(now=datetime.datetime(2026, 12, 14, 9, 0))
+        self.assertEqual(set(later.mapped("due_datetime")), {datetime.datetime(2026, 12, 16, 6, 0)})
+        # Someone without a calendar of her own keeps the company's: Monday is a working day.
+        others = self.tasks(rule, datetime.date(2026, 12, 14), self.user_manager)
+        others._dispatch(now=datetime.datetime(2026, 12, 14, 9, 0))
+        self.assertEqual(set(others.mapped("state")), {"sent"})
+
+
+@tagged("post_install", "-at_install")
 class TestFollowupAccess(FollowupCase):
     def test_access(self):
         self.birthday(self.partner, 15, 1)

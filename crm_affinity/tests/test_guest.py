@@ -245,7 +245,10 @@ class TestPartnerForm(GuestCase):
             partner.affinity_consent_summary, "E-mail / Marketing: Granted\nSMS / Marketing: Denied"
         )
         scoped = self.partner.with_user(self.user_scoped)
-        self.assertEqual(scoped.affinity_file_summary, "Nothing yet", "the scope rules hold in the counts")
+        # Another salesperson's customer: her file is kept by her salesperson, not empty.
+        self.assertEqual(
+            scoped.affinity_file_summary, f"Kept by their salesperson, {self.user_affinity.name}"
+        )
         # An employee without Affinity reads the consents and cautions; the file's counts are not asked for.
         plain = self.partner.with_user(self.user_plain)
         self.assertEqual(plain.affinity_caution_text, "SMS: Her brother reads her SMS")
@@ -263,7 +266,7 @@ class TestPartnerForm(GuestCase):
         )
         self.assertEqual(lines[0]["label"], "In the File")
         scoped = self.partner.with_user(self.user_scoped).affinity_summary_lines("file")
-        self.assertEqual(scoped[0]["value"], "Nothing yet", "the scope rules hold in the counts")
+        self.assertEqual(scoped[0]["value"], f"Kept by their salesperson, {self.user_affinity.name}")
         # An employee without Affinity sees the consents, not the file.
         plain = self.partner.with_user(self.user_plain)
         self.assertEqual(plain.affinity_summary_lines("file"), [])

@@ -262,8 +262,8 @@ class TestIysPull(IysCase):
 class TestIysDeadline(IysCase):
     def test_three_business_days_across_a_holiday(self):
         with freeze_time("2026-04-20 10:00:00"):
-            self.account.action_fill_holidays()
-            # Monday 20 April: 23 April (Thursday) is National Sovereignty and Children's Day.
+            # Monday 20 April: 23 April (Thursday) is National Sovereignty and Children's Day, known
+            # without anyone entering it.
             self.partner._affinity_set_consent("email", "marketing", "granted", source="paper")
         consent = self.consent("email")
         self.assertEqual(consent.iys_deadline, datetime.date(2026, 4, 24))
@@ -278,6 +278,62 @@ class TestIysDeadline(IysCase):
         consent.write({"iys_status": "ONAY"})
         with freeze_time("2026-04-27 08:00:00"):
             self.assertNotIn(consent, self.env["affinity.consent"].search(action["domain"]))
+
+    def test_deadlines_by_the_turkish_calendar(self):
+        """3 business days, counted by hand on the official calendar of 2026-2028 (Law 2429's holidays and
+        the Bayrams as the Presidency of Religious Affairs dates them), from the day in Turkish time
+        (GMT+3); the eve of a Bayram and 28 October are half days, so business days."""
+        cases = [
+            # (given, Istanbul time; due at IYS by)
+            ("2026-03-19 10:00", "2026-03-25"),  # the eve; Ramazan Bayramı Fri 20-Sun 22; 23, 24, 25
+            ("2026-05-25 10:00", "2026-06-02"),  # 26 the eve counts; Kurban Bayramı Wed 27-Sat 30; 1, 2 June
+            ("2026-07-10 10:00", "2026-07-16"),  # Fri; 13, 14; 15 July Democracy Day; 16
+            ("2026-10-27 10:00", "2026-11-02"),  # 28 the eve counts; 29 Republic Day; 30, 2 November
+            ("2026-10-28 10:00", "2026-11-03"),  # the eve; 29 Republic Day; 30, 2, 3 November
+            ("2026-12-31 10:00", "2027-01-06"),  # 1 January; 4, 5, 6
+            ("2027-03-05 10:00", "2027-03-15"),  # Fri; 8 the eve counts; Ramazan Bayramı Tue 9-Thu 11; 12, 15
+            ("2027-05-14 10:00", "2027-05-24"),  # Fri; Kurban Bayramı Sun 16-Wed 19 (and 19 May); 20, 21, 24
+            ("2027-08-26 10:00", "2027-09-01"),  # Thu; 27; 30 August Victory Day; 31, 1 September
+            ("2028-02-24 10:00", "2028-03-01"),  # 25 the eve counts; Ramazan Bayramı Sat 26-Mon 28; 29, 1
+            ("2028-05-03 10:00", "2028-05-10"),  # Kurban Bayramı from 4 or 5 May to 7 or 8: 10 May either way
+            ("2028-05-18 10:00", "2028-05-24"),  # 19 May (Fri); 22, 23, 24
+            ("2028-08-29 10:00", "2028-09-04"),  # 30 August Victory Day; 31, 1, 4 September
+            # 00:30 in Istanbul on Friday 30 October is 21:30 UTC on Republic Day: the count starts on the 30th.
+            ("2026-10-30 00:30", "2026-11-04"),
+        ]
+        consent = self.env["affinity.consent"].create(
+            {
+                "partner_id": self.partner.id,
+                "channel_id": self.channel_email.id,
+                "purpose_id": self.marketing.id,
+                "state": "granted",
+                "source": "paper",
+                "date_given": "2026-01-05 07:00:00",
+            }
+        )
+        for given, due in cases:
+            with self.subTest(given=given):
+                consent.date_given = datetime.datetime.fromisoformat(given) - datetime.timedelta(hours=3)
+                self.assertEqual(consent.iys_deadline, datetime.date.fromisoformat(due))
+        # A day the company closes does not move the law's deadline.
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Company day",
+                "calendar_id": self.company.resource_calendar_id.id,
+                "date_from": "2026-11-01 21:00:00",
+                "date_to": "2026-11-02 20:59:59",
+            }
+        )
+        consent.date_given = "2026-10-28 07:00:00"
+        consent.invalidate_recordset(["iys_deadline"])
+        self.assertEqual(consent.iys_deadline, datetime.date(2026, 11, 3))
+        # Overdue once Turkey's day has moved past the deadline, whatever the date in UTC.
+        with freeze_time("2026-11-03 20:30:00"):
+            action = self.env["affinity.consent"]._iys_overdue_action(self.company)
+            self.assertNotIn(consent, self.env["affinity.consent"].search(action["domain"]))
+        with freeze_time("2026-11-03 21:30:00"):
+            action = self.env["affinity.consent"]._iys_overdue_action(self.company)
+            self.assertIn(consent, self.env["affinity.consent"].search(action["domain"]))
 
 
 @tagged("post_install", "-at_install")

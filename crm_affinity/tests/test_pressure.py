@@ -276,6 +276,45 @@ class TestQuietDays(PressureMixin, AffinityCase):
             self.decide(self.partner, purpose="relationship", when=bayram)[self.partner.id].allowed
         )
 
+    def test_a_quiet_time_ending_before_a_holiday(self):
+        """Quiet until Wednesday 28 October 2026: Thursday 29 is Republic Day (Turkey's holidays come by
+        themselves), so commercial messages wait for Friday 30; with a day the company adds of its own on
+        the 30th, for Saturday 31. Greetings still go out on the holiday."""
+        self.company.write({"country_id": self.env.ref("base.tr").id, "affinity_consent_mode": "opt_out"})
+        self.company.resource_calendar_id.tz = "Europe/Istanbul"
+        self.partner.company_id = self.company
+        self.partner._affinity_set_consent("email", "marketing", "granted", source="paper")
+        self.partner._affinity_set_consent("email", "relationship", "granted", source="paper")
+        self.partner.affinity_quiet_until = datetime.date(2026, 10, 28)
+        tuesday = datetime.datetime(2026, 10, 27, 9, 0)
+        decision = self.decide(self.partner, when=tuesday)[self.partner.id]
+        self.assertEqual(
+            (decision.reason, decision.next_allowed), ("quiet_until", datetime.datetime(2026, 10, 30))
+        )
+        greeting = self.decide(self.partner, purpose="relationship", when=tuesday)[self.partner.id]
+        self.assertEqual(greeting.next_allowed, datetime.datetime(2026, 10, 29))
+        # The company's own day off, entered in Istanbul time: 30 October from 00:00 to 23:59.
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Bridge day",
+                "calendar_id": self.company.resource_calendar_id.id,
+                "date_from": datetime.datetime(2026, 10, 29, 21, 0),
+                "date_to": datetime.datetime(2026, 10, 30, 20, 59, 59),
+            }
+        )
+        decision = self.decide(self.partner, when=tuesday)[self.partner.id]
+        self.assertEqual(decision.next_allowed, datetime.datetime(2026, 10, 31))
+        # On the holiday itself, with the quiet time over: the same next moment.
+        self.partner.affinity_quiet_until = False
+        decision = self.decide(self.partner, when=datetime.datetime(2026, 10, 29, 9, 0))[self.partner.id]
+        self.assertEqual(
+            (decision.reason, decision.next_allowed), ("quiet_day", datetime.datetime(2026, 10, 31))
+        )
+        # The eve of the holiday is a half day: messages go.
+        self.assertTrue(
+            self.decide(self.partner, when=datetime.datetime(2026, 10, 28, 9, 0))[self.partner.id].allowed
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestFollowupsWait(PressureMixin, FollowupCase):

@@ -1,11 +1,15 @@
 import base64
+import datetime
 import io
 import json
 
 import openpyxl
+from dateutil.relativedelta import relativedelta
+from lxml import etree
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import AffinityCase
 
@@ -114,6 +118,82 @@ class TestPrivacy(AffinityCase):
             ),
             2,
         )
+
+    def test_a_scoped_salesperson_sees_her_own_day(self):
+        """Another salesperson's customer: the file is kept by their salesperson, never "Nothing yet";
+        Contacts Due lists her customers; My follow-ups today her items of today only."""
+        own = self.partner.with_user(self.user_scoped)
+        other = self.partner_other.with_user(self.user_scoped)
+        self.assertEqual(own.affinity_file_summary, "1 likes and dislikes · 1 important dates")
+        self.assertEqual(other.affinity_file_summary, "Kept by their salesperson")
+        self.partner_other.user_id = self.user_affinity
+        self.env.invalidate_all()
+        self.assertEqual(other.affinity_file_summary, f"Kept by their salesperson, {self.user_affinity.name}")
+        self.assertEqual(
+            self.partner_other.with_user(self.user_affinity).affinity_file_summary, "1 likes and dislikes"
+        )
+        # Contacts Due: both relationships are overdue; she sees hers, an administrator both.
+        (self.partner | self.partner_other).write(
+            {"affinity_cadence_days": 30, "affinity_last_interaction": datetime.datetime(2025, 1, 1)}
+        )
+        search = self.env.ref("crm_affinity.res_partner_view_search")
+        overdue = etree.fromstring(search.arch).xpath("//filter[@name='affinity_contact_overdue']")[0]
+        due_domain = safe_eval(
+            overdue.get("domain"), {"context_today": datetime.date.today, "relativedelta": relativedelta}
+        )
+        pair = [("id", "in", (self.partner | self.partner_other).ids)]
+        for user, expected in (
+            (self.user_scoped, self.partner),
+            (self.user_manager, self.partner | self.partner_other),
+        ):
+            with self.subTest(user=user.login):
+                Partner = self.env["res.partner"].with_user(user)
+                menu = self.env.ref("crm_affinity.res_partner_affinity_menu").action
+                action = menu.with_user(user).run()
+                self.assertEqual(action["res_model"], "res.partner")
+                domain = action.get("domain") or []
+                self.assertEqual(Partner.search(pair + due_domain + domain), expected)
+        # My follow-ups today, on Monday 7 December 2026: what is planned for today or handed over today.
+        rule = self.env["affinity.followup.rule"].create(
+            {"name": "Call", "trigger": "cadence", "action": "activity"}
+        )
+        today = datetime.date(2026, 12, 7)
+        rows = {
+            "handed over on Friday": (
+                "sent",
+                today - datetime.timedelta(days=3),
+                today - datetime.timedelta(days=3),
+            ),
+            "handed over today": ("sent", today - datetime.timedelta(days=1), today),
+            "planned for today": ("planned", today, False),
+            "planned for tomorrow": ("planned", today + datetime.timedelta(days=1), False),
+            "done today": ("done", today, today),
+        }
+        partners = self.env["res.partner"].create([{"name": name} for name in rows])
+        followups = self.env["affinity.followup"].create(
+            [
+                {
+                    "rule_id": rule.id,
+                    "partner_id": partner.id,
+                    "company_id": self.env.company.id,
+                    "occurrence_date": due,
+                    "due_date": due,
+                    "due_datetime": datetime.datetime.combine(due, datetime.time(6, 0)),
+                    "user_id": self.user_scoped.id,
+                    "state": state,
+                    "handed_on": handed_on,
+                }
+                for partner, (state, due, handed_on) in zip(partners, rows.values(), strict=True)
+            ]
+        )
+        search = self.env.ref("crm_affinity.affinity_followup_view_search")
+        my_today = etree.fromstring(search.arch).xpath("//filter[@name='my_today']")[0]
+        domain = safe_eval(
+            my_today.get("domain"),
+            {"context_today": lambda: today, "relativedelta": relativedelta, "uid": self.user_scoped.id},
+        )
+        found = self.env["affinity.followup"].search([("id", "in", followups.ids), *domain])
+        self.assertEqual(sorted(found.partner_id.mapped("name")), ["handed over today", "planned for today"])
 
     def test_scope_setting_toggles_the_group(self):
         group = self.env.ref("crm_affinity.group_affinity_own_only")

@@ -1,6 +1,9 @@
+import datetime
+
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
+from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, days_covered
 from ..tools.iys import IYS_SOURCES, SOURCE_TO_IYS
 from ..tools.phone import phone_key, phone_key_sql
 from ..tools.sql import LARGE_ID_SET, IdSet, id_array
@@ -83,3 +86,47 @@ class TestTools(TransactionCase):
         for ids in ([3, 1, 2], (7,), range(5, 9), []):
             [(read,)] = self.env.execute_query(SQL("SELECT %s::int[]", id_array(ids)))
             self.assertEqual(read, list(ids))
+
+    def test_turkish_public_holidays_and_half_days(self):
+        """Whole days off in Turkey (Law 2429; the Bayrams as Diyanet dates them), for any year without
+        anyone entering them; the eves (half days from 13:00) stay business days."""
+        for day in (
+            "2026-01-01",
+            "2026-03-20",
+            "2026-05-27",
+            "2026-05-29",
+            "2026-10-29",
+            "2027-03-09",
+            "2027-05-18",
+            "2028-02-28",
+            "2028-07-15",
+            "2035-10-29",
+        ):
+            with self.subTest(day=day):
+                self.assertIn(datetime.date.fromisoformat(day), TURKISH_PUBLIC_HOLIDAYS)
+        for day in ("2026-03-19", "2026-05-26", "2026-10-28", "2027-03-08", "2028-02-25", "2026-12-07"):
+            with self.subTest(day=day):
+                self.assertNotIn(datetime.date.fromisoformat(day), TURKISH_PUBLIC_HOLIDAYS)
+
+    def test_days_covered_by_time_off(self):
+        """A day counts as off when the time off covers its working hours, in the calendar's time zone."""
+        office = [(8.0, 12.0), (13.0, 17.0)]
+
+        def days(start, end, tz="Europe/Istanbul"):
+            return days_covered(
+                datetime.datetime.fromisoformat(start),
+                datetime.datetime.fromisoformat(end),
+                tz,
+                lambda _w: office,
+            )
+
+        thursday, wednesday = datetime.date(2026, 10, 29), datetime.date(2026, 10, 28)
+        # The whole of Thursday in Istanbul (from 21:00 UTC the day before).
+        self.assertEqual(days("2026-10-28 21:00:00", "2026-10-29 20:59:59"), {thursday})
+        # Entered as the working hours only (08:00-17:00 in Istanbul, Odoo's default for a new one).
+        self.assertEqual(days("2026-10-29 05:00:00", "2026-10-29 14:00:00"), {thursday})
+        # The afternoon off before the holiday (from 13:00 in Istanbul): Wednesday is still worked.
+        self.assertEqual(days("2026-10-28 10:00:00", "2026-10-29 20:59:59"), {thursday})
+        self.assertNotIn(wednesday, days("2026-10-28 10:00:00", "2026-10-28 20:59:59"))
+        # A day in UTC is not a day in Istanbul's night: only the day whose working hours it covers.
+        self.assertEqual(days("2026-10-29 00:00:00", "2026-10-29 23:59:59"), {thursday})
