@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..tools.dates import add_business_days
 
@@ -161,6 +162,7 @@ class AffinityConsent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         consents = super().create(vals_list)
+        consents._apply_dates_given()
         consents._log_changes({})
         consents._sync_blacklists()
         return consents
@@ -172,6 +174,7 @@ class AffinityConsent(models.Model):
         if "recorded_by_id" not in vals:
             vals = dict(vals, recorded_by_id=self.env.user.id)
         result = super().write(vals)
+        self._apply_dates_given()
         self._log_changes(before)
         if "state" in vals:
             self._sync_blacklists()
@@ -238,6 +241,27 @@ class AffinityConsent(models.Model):
                 {"state": previous or "not_asked", "pending_until": False, "pending_from_state": False}
             )
         return lapsed
+
+    def _apply_dates_given(self):
+        """Each partner's own moment as the consent's date (context ``affinity_consent_dates``:
+        ``{partner_id: UTC datetime}``), in one statement, before the history row is written."""
+        dates = self.env.context.get("affinity_consent_dates")
+        rows = (
+            [(consent.id, dates[consent.partner_id.id]) for consent in self if consent.partner_id.id in dates]
+            if dates
+            else []
+        )
+        if not rows:
+            return
+        self.flush_recordset(["date_given"])
+        self.env.execute_query(
+            SQL(
+                "UPDATE affinity_consent c SET date_given = v.moment FROM (VALUES %s) AS v(id, moment) WHERE c.id = v.id",
+                SQL(", ").join(SQL("(%s, %s::timestamp)", consent_id, moment) for consent_id, moment in rows),
+            )
+        )
+        self.invalidate_recordset(["date_given"])
+        self.modified(["date_given"])
 
     def _log_snapshot(self):
         return {field: self[field] for field in LOGGED_FIELDS}
