@@ -491,6 +491,12 @@ class TestIysByTheBook(IysCase):
         self.assertEqual(self.decision().reason, "iys_not_approved")
         self.partner_other._affinity_set_consent("email", "marketing", "granted", source="paper")
         self.assertEqual(self.decision(self.partner_other, "email").reason, "iys_not_approved")
+        # Reconciliation has nothing to compare for it.
+        wizard = self.env["affinity.iys.reconcile"].create(
+            {"account_id": self.account.id, "partner_ids": [(6, 0, self.partner_other.ids)]}
+        )
+        wizard.action_compare()
+        self.assertFalse(wizard.line_ids.filtered(lambda line: line.channel_id.code == "sms"))
         # A national number of a partner in Turkey is Turkish.
         self.partner_other.write({"mobile": "0533 222 33 44", "country_id": self.env.ref("base.tr").id})
         self.assertEqual(self.decision(self.partner_other).reason, "iys_not_approved")

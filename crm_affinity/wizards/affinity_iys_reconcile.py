@@ -3,7 +3,7 @@ import time
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, IYS_STATUS, STATE_TO_IYS
+from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, IYS_STATUS, STATE_TO_IYS, iys_holds
 from ..tools.iys_client import IysError
 from ..tools.records import reopen
 
@@ -43,7 +43,8 @@ class AffinityIysReconcile(models.TransientModel):
         lines = []
         for index, consent in enumerate(consents):
             recipient = consent.partner_id._affinity_iys_recipient(consent.channel_id)
-            if not recipient:
+            if not iys_holds(CHANNEL_TO_IYS[consent.channel_id.code], recipient):
+                # No address, or a number outside Turkey that IYS never holds: nothing to compare.
                 continue
             if index:
                 time.sleep(pause)
