@@ -3,6 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools.dates import add_business_days
+from ..tools.iys import iys_holds
 
 CONSENT_STATES = [
     ("granted", "Granted"),
@@ -115,7 +116,9 @@ class AffinityConsent(models.Model):
             push = last.get(consent.id)
             consent.iys_error = f"{push.error_code}: {push.error_label}" if push else False
 
-    @api.depends("state", "iys_status")
+    @api.depends(
+        "state", "iys_status", "channel_id", "partner_id.mobile", "partner_id.phone", "partner_id.country_id"
+    )
     def _compute_iys_in_sync(self):
         for consent in self:
             consent.iys_in_sync = (
@@ -124,7 +127,17 @@ class AffinityConsent(models.Model):
                 or consent.state == "denied"
                 and consent.iys_status != "ONAY"
                 or consent.state not in ("granted", "denied")
+                # A number outside Turkey: IYS never holds it, so nothing is ever due there.
+                or not consent._iys_holds_recipient()
             )
+
+    def _iys_holds_recipient(self):
+        """Can IYS hold this consent's recipient? Not a number outside Turkey (IYS holds +90 only)."""
+        self.ensure_one()
+        if self.channel_id.address_kind not in ("phone", "mobile") or not self.channel_id.iys_type:
+            return True
+        recipient = self.partner_id._affinity_iys_recipient(self.channel_id)
+        return not recipient or iys_holds(self.channel_id.iys_type, recipient)
 
     @api.depends("source", "date_given", "channel_id.iys_type", "purpose_id.code", "state")
     def _compute_iys_deadline(self):

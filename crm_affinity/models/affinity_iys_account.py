@@ -254,6 +254,10 @@ class AffinityIysAccount(models.Model):
         if error.kind == "retry":
             # Nothing was refused: IYS was out of reach or failing, and the change waits for the next run.
             return iys_error_label(self.env, error)
+        if error.http_status == 404 and error.kind == "rejected":
+            return self.env._(
+                "IYS does not know this IYS code or brand (HTTP 404): check them with Test connection."
+            )
         code = error.code or error.http_status
         if not code:
             return self.env._("IYS refused: %s", iys_error_label(self.env, error))
@@ -324,7 +328,7 @@ class AffinityIysAccount(models.Model):
                     ("next_try", "=", False),
                     ("next_try", "<=", fields.Datetime.now()),
                 ],
-                limit=self.batch_size,
+                limit=min(self.batch_size, BULK_MAX),
                 order="id",
             )
             if not batch:
@@ -432,11 +436,11 @@ class AffinityIysAccount(models.Model):
         applied (a citizen's RET turns the consent down before the message goes). The pull cannot say it:
         ``changes?source=IYS`` answers empty."""
         channel = self.env["affinity.channel"]._get_by_code(channel)
-        if not partners or not channel or channel.code not in CHANNEL_TO_IYS:
+        iys_type = channel and (CHANNEL_TO_IYS.get(channel.code) or channel.iys_type)
+        if not partners or not iys_type:
             return 0
         asked = 0
         purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
-        iys_type = CHANNEL_TO_IYS[channel.code]
         for account in self.sudo().search([("active", "=", True)])._available():
             stale_before = fields.Datetime.now() - datetime.timedelta(hours=account.status_max_age)
             consents = (

@@ -298,7 +298,8 @@ class TestIysReconcile(IysCase):
         self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
         self.partner_other.mobile = "+90 533 222 33 44"
         self.partner_other._affinity_set_consent("sms", "marketing", "granted", source="paper")
-        self.iys.citizen_says("+905332223344", "MESAJ", "RET")
+        said_at = (datetime.datetime.now() + datetime.timedelta(hours=3)).replace(microsecond=0)
+        self.iys.citizen_says("+905332223344", "MESAJ", "RET", moment=said_at)
         wizard = self.env["affinity.iys.reconcile"].create(
             {"account_id": self.account.id, "partner_ids": [(6, 0, (self.partner | self.partner_other).ids)]}
         )
@@ -311,6 +312,11 @@ class TestIysReconcile(IysCase):
         by_partner[self.partner_other].action_take_iys()
         self.assertEqual(self.consent(partner=self.partner_other).state, "denied")
         self.assertEqual(self.last_log(self.partner_other).source, "iys")
+        self.assertEqual(
+            self.last_log(self.partner_other).consent_date,
+            said_at - datetime.timedelta(hours=3),
+            "the citizen's own moment, as IYS holds it",
+        )
         by_partner[self.partner].action_send_ours()
         self.assertEqual(len(self.consent().iys_push_ids), 2)
 
@@ -485,7 +491,12 @@ class TestIysByTheBook(IysCase):
         self.partner_other.mobile = "+31 6 12345678"
         self.partner_other._affinity_set_consent("sms", "marketing", "granted", source="paper")
         self.assertEqual(self.decision(self.partner_other).reason, "granted")
-        self.assertFalse(self.consent(partner=self.partner_other).iys_push_ids, "never queued to IYS")
+        foreign = self.consent(partner=self.partner_other)
+        self.assertFalse(foreign.iys_push_ids, "never queued to IYS")
+        self.assertTrue(foreign.iys_in_sync, "nothing is ever due at IYS for it")
+        with freeze_time(datetime.datetime.now() + datetime.timedelta(days=10)):
+            overdue = self.env["affinity.consent"].search(self.company._affinity_iys_overdue_domain())
+        self.assertNotIn(foreign, overdue)
         # A Turkish number, and any e-mail address, still wait for IYS's ONAY.
         self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
         self.assertEqual(self.decision().reason, "iys_not_approved")
