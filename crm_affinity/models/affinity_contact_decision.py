@@ -91,6 +91,7 @@ class AffinityContactDecision(models.AbstractModel):
             "mail.blacklist",
             "phone.blacklist",
             "affinity.rfm.segment",
+            "affinity.iys.account",
         ):
             self.env[model].flush_model()
         rows = self.env.execute_query(self._decision_query(ids, channel, purpose, marketing))
@@ -222,12 +223,18 @@ class AffinityContactDecision(models.AbstractModel):
         iys_status = SQL("%s.iys_status", consent_alias)
         if channel.address_kind in ("phone", "mobile") and channel.iys_type:
             # IYS holds Turkish numbers only: for a number elsewhere its ONAY can never come, and is not asked.
+            # The number is read only where it matters: no ONAY mirrored, and a company with an IYS account.
             number = SQL("COALESCE(NULLIF(p.mobile, ''), p.phone)")
             iys_status = SQL(
-                "CASE WHEN %s THEN %s ELSE %s END",
-                turkish_number_sql(number, SQL("p.country_id"), self.env.ref("base.tr").id),
-                iys_status,
-                NOT_HELD,
+                """CASE WHEN %(status)s = 'ONAY' THEN %(status)s
+                        WHEN COALESCE(p.company_id, %(company)s) NOT IN (
+                             SELECT company_id FROM affinity_iys_account WHERE active) THEN %(status)s
+                        WHEN %(turkish)s THEN %(status)s
+                        ELSE %(not_held)s END""",
+                status=iys_status,
+                company=self.env.company.id,
+                turkish=turkish_number_sql(number, SQL("p.country_id"), self.env.ref("base.tr").id),
+                not_held=NOT_HELD,
             )
         if purpose == marketing:
             # The consent already joined is the marketing one: no second join.

@@ -7,8 +7,10 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..tools.dates import add_business_days
+from ..tools.iys import iys_holds, turkish_number_sql
 from .common import AffinityCase
 from .iys_standin import IysStandIn
 
@@ -511,6 +513,35 @@ class TestIysByTheBook(IysCase):
         # A national number of a partner in Turkey is Turkish.
         self.partner_other.write({"mobile": "0533 222 33 44", "country_id": self.env.ref("base.tr").id})
         self.assertEqual(self.decision(self.partner_other).reason, "iys_not_approved")
+
+    def test_turkish_number_same_in_python_and_sql(self):
+        """The decision's SQL and the queue's Python read a number the same way."""
+        turkey, netherlands = self.env.ref("base.tr"), self.env.ref("base.nl")
+        cases = [
+            ("+90 532 111 22 33", False, True),
+            ("0532 111 22 33", turkey, True),
+            ("(0532) 111-22-33", turkey, True),
+            ("0090 532 111 22 33", netherlands, True),
+            ("+31 6 12345678", False, False),
+            ("+31 6 12345678", turkey, False),
+            ("0031 6 12345678", turkey, False),
+            ("06 12345678", netherlands, False),
+        ]
+        for number, country, turkish in cases:
+            with self.subTest(number=number, country=country.code if country else None):
+                partner = self.Partner.create(
+                    {"name": "Numara", "mobile": number, "country_id": country and country.id}
+                )
+                recipient = partner._affinity_iys_recipient(self.channel_sms)
+                self.assertEqual(iys_holds("MESAJ", recipient), turkish, recipient)
+                row = self.env.execute_query(
+                    SQL(
+                        "SELECT %s FROM res_partner p WHERE p.id = %s",
+                        turkish_number_sql(SQL("p.mobile"), SQL("p.country_id"), turkey.id),
+                        partner.id,
+                    )
+                )
+                self.assertEqual(row[0][0], turkish)
 
     # --- Tekil İzin Durumu Sorgulama before a commercial message ------------------------------------
 

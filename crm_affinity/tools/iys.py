@@ -54,7 +54,8 @@ NOT_HELD = "not_held"
 def turkish_number_sql(number, country, turkey_id):
     """SQL: is this stored number (as typed) a Turkish one, the way E.164 formatting reads it? +90 or 0090,
     or a national number of a partner in Turkey or of no country (the safe side: IYS's rule applies)."""
-    cleaned = SQL("regexp_replace(COALESCE(%s, ''), '[^0-9+]', '', 'g')", number)
+    # translate() rather than a regular expression: a mailing reads 100 000 numbers.
+    cleaned = SQL("translate(COALESCE(%s, ''), ' -()./', '')", number)
     return SQL(
         "(%(n)s LIKE %(plus90)s OR %(n)s LIKE %(zero90)s OR (%(n)s NOT LIKE %(plus)s AND %(n)s NOT LIKE %(zero)s"
         " AND (%(country)s IS NULL OR %(country)s = %(turkey)s)))",
