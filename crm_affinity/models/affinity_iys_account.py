@@ -145,9 +145,22 @@ class AffinityIysAccount(models.Model):
         client = self._client(fresh=True)
         try:
             client.access_token()
-            brands = client.brands()
         except IysError as error:
             raise UserError(self._connection_error_text(error)) from None
+        try:
+            brands = client.brands()
+        except IysError as error:
+            if error.kind != "auth":
+                raise UserError(self._connection_error_text(error)) from None
+            raise UserError(
+                self.env._(
+                    "The user name and password are right, but IYS does not let this user list the brands of "
+                    "IYS code %(code)s (HTTP %(status)s). Check the IYS Code and the API user's rights in IYS, "
+                    "then test again.",
+                    code=self.iys_code,
+                    status=error.http_status,
+                )
+            ) from None
         self._save_tokens(client)
         names = {str(brand.get("brandCode")): brand.get("name") or "" for brand in brands or []}
         if str(self.brand_code).strip() not in names:

@@ -113,8 +113,9 @@ class IysStandIn:
         self.server.shutdown()
         self.thread.join(5)
 
-    def fail_next(self, status, count=1, code=None):
-        self.failures += [(status, code)] * count
+    def fail_next(self, status, count=1, code=None, after=0):
+        """The next ``count`` calls fail with ``status``, once ``after`` calls went through."""
+        self.failures += [None] * after + [(status, code)] * count
 
     def _wsgi(self, environ, start_response):
         request = Request(environ)
@@ -133,8 +134,9 @@ class IysStandIn:
 
     def _dispatch(self, request):
         self.calls.append((request.method, request.path))
-        if self.failures:
-            status, code = self.failures.pop(0)
+        failure = self.failures.pop(0) if self.failures else None
+        if failure:
+            status, code = failure
             return self._error(status, code or f"HTTP_{status}", "stand-in failure on demand")
         if request.path == "/oauth2/token" and request.method == "POST":
             return self._token(request)

@@ -433,6 +433,16 @@ class TestIysByTheBook(IysCase):
             client.changes("HS")
         self.assertEqual(route.exception.http_status, 404)
 
+    def test_connection_wrong_iys_code_or_no_right_to_list(self):
+        self.account.iys_code = "111111"
+        with self.assertRaisesRegex(UserError, "IYS does not know IYS code 111111"):
+            self.account.action_test_connection()
+        self.account.iys_code = self.iys.iys_code
+        # The brands refused twice: once, and again after the one new login the client allows itself.
+        self.iys.fail_next(403, count=2, after=1)
+        with self.assertRaisesRegex(UserError, "does not let this user list the brands of IYS code 123456"):
+            self.account.action_test_connection()
+
     def test_connection_unreachable_says_what_to_do(self):
         self.account.base_url = "http://127.0.0.1:9"
         with self.assertRaises(UserError) as caught:
