@@ -477,13 +477,15 @@ class AffinityIysAccount(models.Model):
             client = account._client()
             pause = 1.0 / max(account.status_per_second, 1)
             changes, gone = [], []
+            next_at = time.monotonic()
             try:
                 for consent in consents:
                     recipient = consent.partner_id._affinity_iys_recipient(channel)
                     if not iys_holds(iys_type, recipient):
                         continue
-                    if asked:
-                        time.sleep(pause)
+                    # At most the account's pace: the time a request took counts towards the wait.
+                    time.sleep(max(0.0, next_at - time.monotonic()))
+                    next_at = time.monotonic() + pause
                     asked += 1
                     current = client.status(
                         recipient, "TACIR" if consent.partner_id.is_company else "BIREYSEL", iys_type
