@@ -423,7 +423,7 @@ class AffinityIysAccount(models.Model):
         end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tzinfo=TURKEY)
         until = end.astimezone(datetime.UTC).replace(tzinfo=None)
         purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
-        channels = self.env["affinity.channel"].search([("code", "in", list(CHANNEL_TO_IYS))])
+        channels = self.env["affinity.channel"].search([("iys_type", "!=", False)])
         Consent = self.env["affinity.consent"]
         Consent.flush_model(["iys_status", "iys_synced_at", "company_id", "channel_id", "purpose_id"])
         updated = self.env.execute_query(
