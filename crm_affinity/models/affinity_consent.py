@@ -1,7 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, add_business_days, turkish_date
+from ..tools.iys import iys_holds
 
 CONSENT_STATES = [
     ("granted", "Granted"),
@@ -114,7 +116,9 @@ class AffinityConsent(models.Model):
             push = last.get(consent.id)
             consent.iys_error = f"{push.error_code}: {push.error_label}" if push else False
 
-    @api.depends("state", "iys_status")
+    @api.depends(
+        "state", "iys_status", "channel_id", "partner_id.mobile", "partner_id.phone", "partner_id.country_id"
+    )
     def _compute_iys_in_sync(self):
         for consent in self:
             consent.iys_in_sync = (
@@ -123,7 +127,17 @@ class AffinityConsent(models.Model):
                 or consent.state == "denied"
                 and consent.iys_status != "ONAY"
                 or consent.state not in ("granted", "denied")
+                # A number outside Turkey: IYS never holds it, so nothing is ever due there.
+                or not consent._iys_holds_recipient()
             )
+
+    def _iys_holds_recipient(self):
+        """Can IYS hold this consent's recipient? Not a number outside Turkey (IYS holds +90 only)."""
+        self.ensure_one()
+        if self.channel_id.address_kind not in ("phone", "mobile") or not self.channel_id.iys_type:
+            return True
+        recipient = self.partner_id._affinity_iys_recipient(self.channel_id)
+        return not recipient or iys_holds(self.channel_id.iys_type, recipient)
 
     @api.depends("source", "date_given", "channel_id.iys_type", "purpose_id.code", "state")
     def _compute_iys_deadline(self):
@@ -163,6 +177,7 @@ class AffinityConsent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         consents = super().create(vals_list)
+        consents._apply_dates_given()
         consents._log_changes({})
         consents._sync_blacklists()
         return consents
@@ -174,6 +189,7 @@ class AffinityConsent(models.Model):
         if "recorded_by_id" not in vals:
             vals = dict(vals, recorded_by_id=self.env.user.id)
         result = super().write(vals)
+        self._apply_dates_given()
         self._log_changes(before)
         if "state" in vals:
             self._sync_blacklists()
@@ -240,6 +256,27 @@ class AffinityConsent(models.Model):
                 {"state": previous or "not_asked", "pending_until": False, "pending_from_state": False}
             )
         return lapsed
+
+    def _apply_dates_given(self):
+        """Each partner's own moment as the consent's date (context ``affinity_consent_dates``:
+        ``{partner_id: UTC datetime}``), in one statement, before the history row is written."""
+        dates = self.env.context.get("affinity_consent_dates")
+        rows = (
+            [(consent.id, dates[consent.partner_id.id]) for consent in self if consent.partner_id.id in dates]
+            if dates
+            else []
+        )
+        if not rows:
+            return
+        self.flush_recordset(["date_given"])
+        self.env.execute_query(
+            SQL(
+                "UPDATE affinity_consent c SET date_given = v.moment FROM (VALUES %s) AS v(id, moment) WHERE c.id = v.id",
+                SQL(", ").join(SQL("(%s, %s::timestamp)", consent_id, moment) for consent_id, moment in rows),
+            )
+        )
+        self.invalidate_recordset(["date_given"])
+        self.modified(["date_given"])
 
     def _log_snapshot(self):
         return {field: self[field] for field in LOGGED_FIELDS}

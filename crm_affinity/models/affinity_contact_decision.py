@@ -16,6 +16,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.iys import NOT_HELD, turkish_number_sql
 from ..tools.phone import phone_key_sql
 from ..tools.sql import id_array
 
@@ -90,6 +91,7 @@ class AffinityContactDecision(models.AbstractModel):
             "mail.blacklist",
             "phone.blacklist",
             "affinity.rfm.segment",
+            "affinity.iys.account",
         ):
             self.env[model].flush_model()
         rows = self.env.execute_query(self._decision_query(ids, channel, purpose, marketing))
@@ -220,11 +222,28 @@ class AffinityContactDecision(models.AbstractModel):
             )
         else:
             blacklisted = SQL("FALSE")
+        consent_alias = SQL("c") if purpose == marketing else SQL("cm")
+        iys_status = SQL("%s.iys_status", consent_alias)
+        if channel.address_kind in ("phone", "mobile") and channel.iys_type:
+            # IYS holds Turkish numbers only: for a number elsewhere its ONAY can never come, and is not asked.
+            # The number is read only where it matters: no ONAY mirrored, and a company with an IYS account.
+            number = SQL("COALESCE(NULLIF(p.mobile, ''), p.phone)")
+            iys_status = SQL(
+                """CASE WHEN %(status)s = 'ONAY' THEN %(status)s
+                        WHEN COALESCE(p.company_id, %(company)s) NOT IN (
+                             SELECT company_id FROM affinity_iys_account WHERE active) THEN %(status)s
+                        WHEN %(turkish)s THEN %(status)s
+                        ELSE %(not_held)s END""",
+                status=iys_status,
+                company=self.env.company.id,
+                turkish=turkish_number_sql(number, SQL("p.country_id"), self.env.ref("base.tr").id),
+                not_held=NOT_HELD,
+            )
         if purpose == marketing:
             # The consent already joined is the marketing one: no second join.
-            marketing_columns, marketing_join = SQL("c.state, c.expiry_date, c.iys_status"), SQL()
+            marketing_columns, marketing_join = SQL("c.state, c.expiry_date, %s", iys_status), SQL()
         else:
-            marketing_columns = SQL("cm.state, cm.expiry_date, cm.iys_status")
+            marketing_columns = SQL("cm.state, cm.expiry_date, %s", iys_status)
             marketing_join = SQL(
                 "LEFT JOIN affinity_consent cm ON cm.partner_id = p.id AND cm.channel_id = %s AND cm.purpose_id = %s",
                 channel.id,
@@ -291,7 +310,7 @@ class AffinityContactDecision(models.AbstractModel):
             return ContactDecision(False, "denied")
         if policy.commercial and facts.blacklisted:
             return ContactDecision(False, "blacklisted")
-        if policy.iys_required and facts.marketing_iys != "ONAY":
+        if policy.iys_required and facts.marketing_iys not in ("ONAY", NOT_HELD):
             return ContactDecision(False, "iys_not_approved")
         granted = [(s, e) for s, e in states if s == "granted"]
         if granted:

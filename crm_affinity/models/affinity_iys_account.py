@@ -10,22 +10,36 @@ read from the stored cursor and applied to the consents with source *IYS*. All H
 import datetime
 import json
 import logging
+import time
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize
 
 from ..tools.batching import commit_unless_testing
-from ..tools.dates import turkish_to_utc
-from ..tools.iys import IYS_PURPOSE, IYS_STATUS, IYS_TYPES, STATE_TO_IYS, iys_error_label
-from ..tools.iys_client import IysClient, IysError
+from ..tools.dates import TURKEY, turkish_to_utc
+from ..tools.iys import (
+    CHANNEL_TO_IYS,
+    IYS_PURPOSE,
+    IYS_STATUS,
+    IYS_TYPES,
+    STATE_TO_IYS,
+    iys_error_label,
+    iys_holds,
+)
+from ..tools.iys_client import BULK_MAX, CHANGE_FILE_DAYS, IysClient, IysError
 from ..tools.phone import partner_ids_by_phone_key, phone_key
 
 _logger = logging.getLogger(__name__)
 MANAGER = "crm_affinity.group_affinity_manager"
 # A paused account (H084, 429) asks again after this long, unless IYS said when.
 PAUSE = datetime.timedelta(hours=1)
+
+
+def _moment(change):
+    """A change's consentDate as a UTC datetime, the oldest possible when it has none."""
+    return turkish_to_utc(change.get("consentDate")) or datetime.datetime.min
 
 
 class AffinityIysAccount(models.Model):
@@ -61,7 +75,9 @@ class AffinityIysAccount(models.Model):
         help="Registry is master: the addon only mirrors IYS. We are master: our consents are pushed to IYS; "
         "a newer change made in IYS still wins, since the citizen's word there is final.",
     )
-    batch_size = fields.Integer(default=1000, help="Consents per bulk request.")
+    batch_size = fields.Integer(
+        default=BULK_MAX, help=f"Consents per bulk request, at most {BULK_MAX} (IYS's bulk request)."
+    )
     pull_limit = fields.Integer(default=1000, help="Changes read per page.")
     pull_minutes = fields.Integer(
         string="Pull Every (minutes)",
@@ -70,6 +86,19 @@ class AffinityIysAccount(models.Model):
     )
     status_per_second = fields.Integer(
         string="Status Queries per Second", default=5, help="How fast reconciliation asks IYS."
+    )
+    status_max_age = fields.Integer(
+        string="Ask IYS Again After (hours)",
+        default=48,
+        help="Before a commercial message goes out, an approval (ONAY) last confirmed with IYS longer ago "
+        "than this is asked again, recipient by recipient. The nightly change file confirms every approval "
+        "up to the end of the day before.",
+    )
+    changes_file_date = fields.Date(
+        string="Change File Read Up To",
+        readonly=True,
+        copy=False,
+        help="The last day whose change file from IYS was applied (nightly reconciliation).",
     )
     paused_until = fields.Datetime(readonly=True, help="IYS asked us to wait (H084 or 429) until then.")
     last_error = fields.Char(readonly=True)
@@ -88,7 +117,7 @@ class AffinityIysAccount(models.Model):
         for account in self:
             account.name = f"IYS – {account.company_id.name} ({account.brand_code or '…'})"
 
-    @api.constrains("batch_size", "pull_limit", "status_per_second", "pull_minutes")
+    @api.constrains("batch_size", "pull_limit", "status_per_second", "pull_minutes", "status_max_age")
     def _check_sizes(self):
         for account in self:
             if (
@@ -96,18 +125,54 @@ class AffinityIysAccount(models.Model):
                 < 1
             ):
                 raise UserError(self.env._("Batch size, page size and queries per second are at least 1."))
+            if account.batch_size > BULK_MAX:
+                raise ValidationError(
+                    self.env._(
+                        "Batch size: IYS takes at most %(max)s consents in one bulk request, not %(size)s.",
+                        max=BULK_MAX,
+                        size=account.batch_size,
+                    )
+                )
+            if account.status_max_age < 0:
+                raise ValidationError(self.env._("Ask IYS Again After (hours) cannot be negative."))
 
     # --- actions ---------------------------------------------------------------------------------------
 
     def action_test_connection(self):
-        """Log in with the stored credentials: a clear answer either way, nothing else changes."""
+        """Log in with the stored credentials and find the brand among the IYS code's brands (Marka
+        Listeleme): a plain answer either way, saying what to do; nothing else changes."""
         self.ensure_one()
         client = self._client(fresh=True)
         try:
             client.access_token()
         except IysError as error:
-            raise UserError(self._error_text(error)) from None
+            raise UserError(self._connection_error_text(error)) from None
+        try:
+            brands = client.brands()
+        except IysError as error:
+            if error.kind != "auth":
+                raise UserError(self._connection_error_text(error)) from None
+            raise UserError(
+                self.env._(
+                    "The user name and password are right, but IYS does not let this user list the brands of "
+                    "IYS code %(code)s (HTTP %(status)s). Check the IYS Code and the API user's rights in IYS, "
+                    "then test again.",
+                    code=self.iys_code,
+                    status=error.http_status,
+                )
+            ) from None
         self._save_tokens(client)
+        names = {str(brand.get("brandCode")): brand.get("name") or "" for brand in brands or []}
+        if str(self.brand_code).strip() not in names:
+            raise UserError(
+                self.env._(
+                    "The user name and password are right, but IYS has no brand %(brand)s under IYS code "
+                    "%(code)s. The brands of this IYS code: %(brands)s. Correct the Brand Code and test again.",
+                    brand=self.brand_code,
+                    code=self.iys_code,
+                    brands=", ".join(f"{code} ({name})" for code, name in names.items()) or "-",
+                )
+            )
         self.last_error = False
         return {
             "type": "ir.actions.client",
@@ -115,9 +180,46 @@ class AffinityIysAccount(models.Model):
             "params": {
                 "type": "success",
                 "title": self.env._("IYS"),
-                "message": self.env._("Connected to IYS as brand %s.", self.brand_code),
+                "message": self.env._(
+                    "Connected to IYS as brand %(brand)s (%(name)s).",
+                    brand=self.brand_code,
+                    name=names[str(self.brand_code).strip()],
+                ),
             },
         }
+
+    def _connection_error_text(self, error):
+        """Why a connection test failed, and what to do about it, in plain words."""
+        if error.kind == "retry" and not error.http_status:
+            return self.env._(
+                "IYS could not be reached at %(url)s (%(reason)s). Nothing was sent. Check the Base URL and "
+                "that this server can reach the internet, then test again.",
+                url=self.base_url,
+                reason=str(error).rsplit(": ", 1)[-1],
+            )
+        if error.kind == "retry":
+            return self.env._(
+                "IYS answered with a server error (HTTP %(status)s): the registry itself is failing. "
+                "Nothing was sent; test again later.",
+                status=error.http_status,
+            )
+        if error.kind == "auth":
+            return self.env._(
+                "IYS refused the user name or password (HTTP %(status)s). Check them with the IYS API user "
+                "of this company and test again.",
+                status=error.http_status,
+            )
+        if error.kind == "pause":
+            return self.env._(
+                "IYS asks us to wait (%(meaning)s). Test again in an hour.",
+                meaning=iys_error_label(self.env, error),
+            )
+        if error.http_status == 404:
+            return self.env._(
+                "IYS does not know IYS code %(code)s (HTTP 404). Correct the IYS Code and test again.",
+                code=self.iys_code,
+            )
+        return self._error_text(error)
 
     def action_push_now(self):
         self._push()
@@ -148,10 +250,20 @@ class AffinityIysAccount(models.Model):
         self.sudo().token_store = json.dumps(client.tokens)
 
     def _error_text(self, error):
+        if error.kind == "retry":
+            # Nothing was refused: IYS was out of reach or failing, and the change waits for the next run.
+            return iys_error_label(self.env, error)
+        if error.http_status == 404 and error.kind == "rejected":
+            return self.env._(
+                "IYS does not know this IYS code or brand (HTTP 404): check them with Test connection."
+            )
+        code = error.code or error.http_status
+        if not code:
+            return self.env._("IYS refused: %s", iys_error_label(self.env, error))
         return self.env._(
             "IYS refused: %(meaning)s (%(code)s)",
             meaning=iys_error_label(self.env, error),
-            code=error.code or error.http_status,
+            code=code,
         )
 
     def _available(self):
@@ -215,7 +327,7 @@ class AffinityIysAccount(models.Model):
                     ("next_try", "=", False),
                     ("next_try", "<=", fields.Datetime.now()),
                 ],
-                limit=self.batch_size,
+                limit=min(self.batch_size, BULK_MAX),
                 order="id",
             )
             if not batch:
@@ -223,14 +335,15 @@ class AffinityIysAccount(models.Model):
             # Marked as being sent before the request goes: a crash after it is recognised next run.
             batch.write({"state": "sending"})
             commit_unless_testing(self.env)
+            payloads = [push._payload() for push in batch]
             try:
-                request_id = client.submit([push._payload() for push in batch])
+                answer = client.submit(payloads)
             except IysError as error:
                 batch._failed_attempt(error)
                 if error.kind in ("pause", "auth"):
                     raise
                 return
-            batch.write({"state": "submitted", "request_id": request_id})
+            batch._submitted(answer, payloads)
             commit_unless_testing(self.env)
             self.env["ir.cron"]._notify_progress(done=len(batch), remaining=0)
 
@@ -239,6 +352,9 @@ class AffinityIysAccount(models.Model):
             client = account._client()
             try:
                 # Our brand's own changes first, the citizens' last: on a tie the citizen's word stands.
+                # İzin Hareketi Sorgulama (Pull): source=IYS is not live yet and answers empty; it is read all
+                # the same for the day it goes live. Until then citizens' changes arrive by the status check
+                # before a commercial message and by the nightly change file.
                 for source, cursor_field in (("HS", "cursor_hs"), ("IYS", "cursor_iys")):
                     while True:
                         page = client.changes(source, after=account[cursor_field], limit=account.pull_limit)
@@ -255,6 +371,127 @@ class AffinityIysAccount(models.Model):
                 continue
             account._save_tokens(client)
             account.write({"last_pull": fields.Datetime.now(), "last_error": False})
+
+    @api.model
+    def _cron_reconcile(self):
+        self.search([("active", "=", True)])._reconcile_from_change_files()
+
+    def _reconcile_from_change_files(self):
+        """The nightly reconciliation: every day's change file (Günlük İzin Hareket Dosyası) since the last
+        one applied, at most the 7 days before today, applied like the pull. When the days read join the
+        last run's, every approval mirrored here is confirmed up to the end of the last day read."""
+        today = fields.Datetime.now().replace(tzinfo=datetime.UTC).astimezone(TURKEY).date()
+        first = today - datetime.timedelta(days=CHANGE_FILE_DAYS)
+        for account in self._available():
+            last = account.changes_file_date
+            joined = bool(last) and last >= first - datetime.timedelta(days=1)
+            day = max(first, last + datetime.timedelta(days=1)) if last else first
+            client = account._client()
+            try:
+                while day < today:
+                    lines = client.change_file(day)
+                    for start in range(0, len(lines), account.pull_limit):
+                        account._apply_changes(lines[start : start + account.pull_limit], "IYS")
+                    account.changes_file_date = day
+                    commit_unless_testing(self.env)
+                    day += datetime.timedelta(days=1)
+            except IysError as error:
+                account._handle_account_error(client, error)
+                continue
+            account._save_tokens(client)
+            if joined and account.changes_file_date:
+                account._confirm_mirrors_until(account.changes_file_date)
+            commit_unless_testing(self.env)
+
+    def _confirm_mirrors_until(self, day):
+        """Every approval mirrored for this account is what IYS held at the end of ``day`` (Turkish time)."""
+        self.ensure_one()
+        end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tzinfo=TURKEY)
+        until = end.astimezone(datetime.UTC).replace(tzinfo=None)
+        purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
+        channels = self.env["affinity.channel"].search([("iys_type", "!=", False)])
+        Consent = self.env["affinity.consent"]
+        Consent.flush_model(["iys_status", "iys_synced_at", "company_id", "channel_id", "purpose_id"])
+        updated = self.env.execute_query(
+            SQL(
+                """UPDATE affinity_consent
+                      SET iys_synced_at = %(until)s
+                    WHERE iys_status IS NOT NULL AND purpose_id = %(purpose)s AND channel_id = ANY(%(channels)s)
+                      AND (company_id = %(company)s OR company_id IS NULL)
+                      AND (iys_synced_at IS NULL OR iys_synced_at < %(until)s)
+                RETURNING id""",
+                until=until,
+                purpose=purpose.id,
+                channels=channels.ids,
+                company=self.company_id.id,
+            )
+        )
+        Consent.browse([row[0] for row in updated]).invalidate_recordset(["iys_synced_at"])
+
+    @api.model
+    def _confirm_before_sending(self, partners, channel):
+        """Tekil İzin Durumu Sorgulama before a commercial message: each recipient whose approval (ONAY) was
+        last confirmed with IYS longer ago than the account's age is asked again, and what IYS says now is
+        applied (a citizen's RET turns the consent down before the message goes). The pull cannot say it:
+        ``changes?source=IYS`` answers empty."""
+        channel = self.env["affinity.channel"]._get_by_code(channel)
+        iys_type = channel and (CHANNEL_TO_IYS.get(channel.code) or channel.iys_type)
+        if not partners or not iys_type:
+            return 0
+        asked = 0
+        purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
+        for account in self.sudo().search([("active", "=", True)])._available():
+            stale_before = fields.Datetime.now() - datetime.timedelta(hours=account.status_max_age)
+            consents = (
+                self.env["affinity.consent"]
+                .sudo()
+                .search(
+                    [
+                        ("partner_id", "in", partners.ids),
+                        ("channel_id", "=", channel.id),
+                        ("purpose_id", "=", purpose.id),
+                        ("iys_status", "=", "ONAY"),
+                        ("company_id", "in", [account.company_id.id, False]),
+                        "|",
+                        ("iys_synced_at", "=", False),
+                        ("iys_synced_at", "<", stale_before),
+                    ]
+                )
+            )
+            if not consents:
+                continue
+            client = account._client()
+            pause = 1.0 / max(account.status_per_second, 1)
+            changes, gone = [], []
+            next_at = time.monotonic()
+            try:
+                for consent in consents:
+                    recipient = consent.partner_id._affinity_iys_recipient(channel)
+                    if not iys_holds(iys_type, recipient):
+                        continue
+                    # At most the account's pace: the time a request took counts towards the wait.
+                    time.sleep(max(0.0, next_at - time.monotonic()))
+                    next_at = time.monotonic() + pause
+                    asked += 1
+                    current = client.status(
+                        recipient, "TACIR" if consent.partner_id.is_company else "BIREYSEL", iys_type
+                    )
+                    if current:
+                        changes.append(dict(current, recipient=recipient, type=iys_type))
+                    else:
+                        gone.append(consent.id)
+            except IysError as error:
+                # Those not asked keep the approval mirrored here; the administrator sees why.
+                account._handle_account_error(client, error)
+            account._save_tokens(client)
+            if changes:
+                account._apply_changes(changes, "IYS", confirmed=True)
+            if gone:
+                # IYS holds nothing for them (any more): no approval to send on.
+                self.env["affinity.consent"].browse(gone).write(
+                    {"iys_status": False, "iys_synced_at": fields.Datetime.now()}
+                )
+        return asked
 
     def _warn_overdue(self):
         """A daily to-do for every Affinity administrator of the company while consents are overdue."""
@@ -280,8 +517,11 @@ class AffinityIysAccount(models.Model):
                         activity_type_id=activity_type.id, summary=summary, user_id=user.id
                     )
 
-    def _apply_changes(self, changes, source):
-        """IYS's word on each recipient, applied set-based to their consents; strangers wait for review."""
+    def _apply_changes(self, changes, source, confirmed=False):
+        """IYS's word on each recipient, applied set-based to their consents; strangers wait for review.
+
+        ``confirmed``: the changes are IYS's current status (a status query), not past movements (the pull,
+        the change file): then they also count as the moment each approval was last confirmed."""
         self.ensure_one()
         Partner = self.env["res.partner"].sudo()
         emails = [email_normalize(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"]
@@ -307,14 +547,17 @@ class AffinityIysAccount(models.Model):
             if not partner_id or (company and company[0] != self.company_id.id):
                 unmatched.append(change)
                 continue
-            # Within a page the later change of a recipient is the one that stands.
-            latest[(partner_id, change["type"])] = change
+            # Within a page the newer word of a recipient stands: the later consentDate (the person's own
+            # moment), the later listed on a tie.
+            key = (partner_id, change["type"])
+            if key not in latest or _moment(change) >= _moment(latest[key]):
+                latest[key] = change
         if latest:
-            self._apply_latest(latest, source)
+            self._apply_latest(latest, source, confirmed)
         if unmatched:
             self.env["affinity.iys.unmatched"]._keep(self, unmatched)
 
-    def _apply_latest(self, latest, source):
+    def _apply_latest(self, latest, source, confirmed=False):
         purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
         channels = {code: self.env["affinity.channel"]._get_by_code(IYS_TYPES[code]) for code in IYS_TYPES}
         consents = {
@@ -329,11 +572,12 @@ class AffinityIysAccount(models.Model):
                 ]
             )
         }
-        to_set = defaultdict(list)
+        to_set = defaultdict(dict)
         mirrors = []
         for (partner_id, iys_type), change in latest.items():
             channel = channels[iys_type]
             consent = consents.get((partner_id, channel.id))
+            # The person's own moment (consentDate, Turkish time), not the moment we read it.
             moment = turkish_to_utc(change.get("consentDate")) or fields.Datetime.now()
             if consent and consent.iys_date and moment < consent.iys_date:
                 continue  # IYS already told us something newer about this recipient
@@ -346,20 +590,22 @@ class AffinityIysAccount(models.Model):
                 and consent.date_given > moment
             )
             if not ours_newer and (not consent or consent.state != state):
-                to_set[(channel, state, change.get("source") or source)].append(partner_id)
+                to_set[(channel, state, change.get("source") or source)][partner_id] = moment
             mirrors.append((partner_id, channel.id, change["status"], moment, change.get("transactionId")))
         Partner = self.env["res.partner"].sudo()
-        for (channel, state, origin), partner_ids in to_set.items():
-            Partner.browse(partner_ids)._affinity_set_consent(
+        for (channel, state, origin), moments in to_set.items():
+            # The history carries each person's own moment as its consent date.
+            Partner.browse(list(moments))._affinity_set_consent(
                 channel,
                 purpose,
                 state,
                 source="iys",
                 note=self.env._("IYS: %(status)s from %(origin)s", status=STATE_TO_IYS[state], origin=origin),
+                date_given=moments,
             )
-        self._mirror_statuses(purpose, mirrors)
+        self._mirror_statuses(purpose, mirrors, confirmed)
 
-    def _mirror_statuses(self, purpose, mirrors):
+    def _mirror_statuses(self, purpose, mirrors, confirmed=False):
         """The registry's status, moment and transaction on each consent, in one statement."""
         if not mirrors:
             return
@@ -373,12 +619,14 @@ class AffinityIysAccount(models.Model):
             SQL(
                 """UPDATE affinity_consent c
                       SET iys_status = v.status, iys_date = v.moment, iys_transaction_id = v.transaction,
-                          iys_synced_at = now() AT TIME ZONE 'UTC'
+                          iys_synced_at = CASE WHEN %(confirmed)s THEN %(now)s ELSE c.iys_synced_at END
                      FROM (VALUES %(rows)s) AS v(partner_id, channel_id, status, moment, transaction)
                     WHERE c.partner_id = v.partner_id AND c.channel_id = v.channel_id AND c.purpose_id = %(purpose)s
                 RETURNING c.id""",
                 rows=rows,
                 purpose=purpose.id,
+                now=fields.Datetime.now(),
+                confirmed=confirmed,
             )
         )
         consents = Consent.browse([row[0] for row in updated])

@@ -1,10 +1,11 @@
 import datetime
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.dates import utc_to_turkish
-from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, SOURCE_TO_IYS, STATE_TO_IYS, iys_error_label
+from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, SOURCE_TO_IYS, STATE_TO_IYS, iys_error_label, iys_holds
 from ..tools.iys_client import IysError
 
 PUSH_STATES = [
@@ -15,6 +16,11 @@ PUSH_STATES = [
     ("rejected", "Rejected by IYS"),
 ]
 MAX_ATTEMPTS = 8
+
+
+def _item_key(item):
+    """What tells one consent of a bulk request from another."""
+    return (item.get("recipient"), item.get("recipientType"), item.get("type"), item.get("status"))
 
 
 class AffinityIysPush(models.Model):
@@ -39,7 +45,10 @@ class AffinityIysPush(models.Model):
     consent_date = fields.Char(string="Consent Date (Turkish time)")
     state = fields.Selection(PUSH_STATES, default="queued", required=True, index=True)
     request_id = fields.Char(string="Request ID", index=True)
-    item_index = fields.Integer()
+    subrequest_id = fields.Char(
+        string="Sub-request ID", index=True, help="IYS's id of this consent within its bulk request."
+    )
+    item_index = fields.Integer(help="The consent's place in its bulk request, from 1, as IYS numbers it.")
     transaction_id = fields.Char(string="Transaction ID")
     error_code = fields.Char()
     error_message = fields.Char()
@@ -85,7 +94,13 @@ class AffinityIysPush(models.Model):
                 # IYS refuses a rejection for a recipient it never approved: nothing to withdraw there.
                 continue
             recipient = consent.partner_id._affinity_iys_recipient(consent.channel_id)
-            if not recipient:
+            consent_type = (
+                CHANNEL_TO_IYS[consent.channel_id.code]
+                if consent.channel_id.code in CHANNEL_TO_IYS
+                else consent.channel_id.iys_type
+            )
+            if not iys_holds(consent_type, recipient):
+                # No address, or a number outside Turkey: IYS holds Turkish numbers only.
                 continue
             vals_list.append(
                 {
@@ -95,9 +110,7 @@ class AffinityIysPush(models.Model):
                     "partner_id": consent.partner_id.id,
                     "recipient": recipient,
                     "recipient_type": "TACIR" if consent.partner_id.is_company else "BIREYSEL",
-                    "consent_type": CHANNEL_TO_IYS[consent.channel_id.code]
-                    if consent.channel_id.code in CHANNEL_TO_IYS
-                    else consent.channel_id.iys_type,
+                    "consent_type": consent_type,
                     "status": status,
                     "source_code": SOURCE_TO_IYS.get(log.source, "HS_FIZIKSEL_ORTAM"),
                     "consent_date": utc_to_turkish(log.consent_date or fields.Datetime.now()),
@@ -116,6 +129,34 @@ class AffinityIysPush(models.Model):
         if self.recipient_type == "BIREYSEL":
             payload.update(source=self.source_code, consentDate=self.consent_date)
         return payload
+
+    def _submitted(self, answer, payloads):
+        """A bulk request IYS took (Asenkron Çoklu İzin Ekleme): its requestId on every row and each row's
+        own subrequestId, in one statement. A sub-request that repeats its consent is matched by it, else
+        by its place in the answer."""
+        request_id = answer.get("requestId")
+        subrequests = answer.get("subRequests") or []
+        by_key = defaultdict(list)
+        for push, payload in zip(self, payloads, strict=True):
+            by_key[_item_key(payload)].append(push.id)
+        rows = []
+        for place, sub in enumerate(subrequests):
+            ids = by_key.get(_item_key(sub)) if sub.get("recipient") else None
+            if ids:
+                rows.append((ids.pop(0), sub.get("subrequestId")))
+            elif place < len(self):
+                rows.append((self[place].id, sub.get("subrequestId")))
+        self.write({"state": "submitted", "request_id": request_id})
+        if rows:
+            self.flush_recordset()
+            self.env.execute_query(
+                SQL(
+                    """UPDATE affinity_iys_push p SET subrequest_id = v.sub
+                         FROM (VALUES %s) AS v(id, sub) WHERE p.id = v.id""",
+                    SQL(", ").join(SQL("(%s, %s)", push_id, sub) for push_id, sub in rows),
+                )
+            )
+            self.invalidate_recordset(["subrequest_id"])
 
     def _failed_attempt(self, error):
         """Back to the queue with a growing wait; a change IYS itself rejects is never retried blindly."""
@@ -157,10 +198,15 @@ class AffinityIysPush(models.Model):
                 if error.kind in ("pause", "auth"):
                     raise
                 continue
+            # Çoklu İzin Ekleme İsteği Sorgulama: each result carries the subrequestId the submit gave its
+            # consent; its index is the place in the batch counted from 1. Matched by subrequestId, never
+            # by position; a row submitted before subrequestIds were kept falls back to its place from 1.
+            by_sub = {item.get("subrequestId"): item for item in results if item.get("subrequestId")}
             by_index = {item.get("index"): item for item in results}
             done, rejected = [], []
-            for index, push in enumerate(rows):
-                item = by_index.get(index) or {}
+            for place, push in enumerate(rows, start=1):
+                item = (by_sub.get(push.subrequest_id) if push.subrequest_id else by_index.get(place)) or {}
+                index = item.get("index") or 0
                 if item.get("status") == "success":
                     done.append((push.id, index, item.get("transactionId")))
                 elif item.get("status") == "failure":
@@ -206,10 +252,11 @@ class AffinityIysPush(models.Model):
                 """UPDATE affinity_consent c
                       SET iys_status = p.status, iys_transaction_id = p.transaction_id,
                           iys_date = (p.consent_date::timestamp AT TIME ZONE 'Europe/Istanbul') AT TIME ZONE 'UTC',
-                          iys_synced_at = now() AT TIME ZONE 'UTC'
+                          iys_synced_at = %s
                      FROM affinity_iys_push p
                     WHERE p.id = ANY(%s) AND c.id = p.consent_id
                 RETURNING c.id""",
+                fields.Datetime.now(),
                 self.ids,
             )
         )

@@ -20,6 +20,8 @@ class MailingMailing(models.Model):
         if not partner_by_record:
             return {}
         partners = self.env["res.partner"].browse(set(partner_by_record.values()))
+        # A citizen's RET reaches no pull (changes?source=IYS answers empty): stale approvals are asked first.
+        self.env["affinity.iys.account"].sudo()._confirm_before_sending(partners, channel_code)
         decisions = partners._affinity_contact_decision(
             channel_code, "marketing", check_window=False, check_pressure=not self.sudo().affinity_priority
         )

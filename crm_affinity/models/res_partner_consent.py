@@ -221,13 +221,19 @@ class ResPartner(models.Model):
         """Record one consent state for every partner of the set, logged; unchanged rows stay quiet.
 
         ``evidence`` (``ip_address``, ``user_agent``, ``text_id``) goes to the history rows as proof.
+        ``date_given`` is one moment for all, or each partner's own (``{partner_id: UTC datetime}``).
         """
         channel = self.env["affinity.channel"]._get_by_code(channel)
         purpose = self.env["affinity.purpose"]._get_by_code(purpose)
+        dates = date_given if isinstance(date_given, dict) else None
+        if dates:
+            date_given = None
         consents = (
             self.env["affinity.consent"]
             .sudo()
-            .with_context(affinity_consent_note=note, affinity_consent_evidence=evidence)
+            .with_context(
+                affinity_consent_note=note, affinity_consent_evidence=evidence, affinity_consent_dates=dates
+            )
         )
         existing = consents.search(
             [("partner_id", "in", self.ids), ("channel_id", "=", channel.id), ("purpose_id", "=", purpose.id)]

@@ -1,16 +1,23 @@
 """A stand-in for IYS's API on 127.0.0.1, for tests: the routes crm_affinity uses and the rules IYS enforces.
 
-It is a real HTTP server in a thread. It keeps consents per (brand, recipient, recipientType, type), applies
-IYS's rules to every add, answers bulk requests asynchronously (each item stays *enqueue* for a number of
-polls), hands out OAuth2 tokens that expire, answers ``H084`` after too many token requests, and fails on
-demand (``fail_next``: 500 or 429 for the next N calls). Its error codes other than H084 are the stand-in's
-own names for the rules (``RULE_*``), not IYS's numbering.
+Strict by the published pages (dev.iys.org.tr, "API Metotlar"); each rule below names the page it comes
+from, and ``crm_affinity/readme/IYS.md`` lists them all beside the client and the tests. It is a real HTTP
+server in a thread. It keeps consents per (brand, recipient, recipientType, type), applies IYS's rules to
+every add, answers bulk requests asynchronously (each item stays *enqueue* for a number of polls), hands out
+OAuth2 tokens that expire, answers ``H084`` after too many token requests, and fails on demand
+(``fail_next``: 500 or 429 for the next N calls).
+
+Error codes: where a stored page shows IYS's code for a rule (H084, H111, H113, H114, H155, H501) the
+stand-in answers it; where no stored page shows one, it answers its own name (``RULE_*``), said so beside
+the rule.
 """
 
 import datetime
 import itertools
 import json
+import re
 import threading
+import time
 import uuid
 
 from werkzeug.serving import make_server
@@ -35,6 +42,20 @@ HS_SOURCES = {
 }
 
 
+# The registry holds Turkish numbers (issue #35; every number on the pages is +90 and ten digits).
+TURKISH_NUMBER = re.compile(r"^\+90\d{10}$")
+CSV_COLUMNS = (
+    "creationDate",
+    "transactionId",
+    "recipient",
+    "recipientType",
+    "type",
+    "status",
+    "consentDate",
+    "source",
+)
+
+
 def business_days_between(earlier, later, holidays=()):
     days, current = 0, earlier
     while current < later:
@@ -50,6 +71,18 @@ class IysStandIn:
         self.iys_code, self.brand_code = iys_code, brand_code
         self.access_seconds, self.refresh_seconds = 7200, 14400
         self.token_limit = 10
+        self.brand_names = {brand_code: "Marka"}
+        # The bulk results in the order of their index (as the page shows them) or reversed: the client
+        # must match them by subrequestId, whatever the order.
+        self.reversed_results = False
+        self.bulk_max = 1000
+        # İzin Hareketi Sorgulama (Pull): "changes?source=IYS henüz yayına alınmadığı için bu isteklere boş
+        # cevap dönülmektedir". Set True to play the day it goes live.
+        self.serve_citizen_changes = False
+        self.token_bodies = []
+        self.status_requests = 0
+        # A pause before each status answer, in seconds: a realistic network round trip for the bench.
+        self.status_delay = 0
         self.enqueue_polls = 1
         self.holidays = set()
         self.now = None  # a fixed Turkish-time moment for the rules, else the clock
@@ -80,11 +113,14 @@ class IysStandIn:
         self.server.shutdown()
         self.thread.join(5)
 
-    def fail_next(self, status, count=1, code=None):
-        self.failures += [(status, code)] * count
+    def fail_next(self, status, count=1, code=None, after=0):
+        """The next ``count`` calls fail with ``status``, once ``after`` calls went through."""
+        self.failures += [None] * after + [(status, code)] * count
 
     def _wsgi(self, environ, start_response):
         request = Request(environ)
+        if self.status_delay and request.path.endswith("/consents/status"):
+            time.sleep(self.status_delay)
         with self._lock:
             response = self._dispatch(request)
         return response(environ, start_response)
@@ -98,8 +134,9 @@ class IysStandIn:
 
     def _dispatch(self, request):
         self.calls.append((request.method, request.path))
-        if self.failures:
-            status, code = self.failures.pop(0)
+        failure = self.failures.pop(0) if self.failures else None
+        if failure:
+            status, code = failure
             return self._error(status, code or f"HTTP_{status}", "stand-in failure on demand")
         if request.path == "/oauth2/token" and request.method == "POST":
             return self._token(request)
@@ -107,6 +144,12 @@ class IysStandIn:
         until = self.tokens.get(token)
         if not until or until < self._clock():
             return self._error(401, "UNAUTHORIZED", "invalid or expired token")
+        # İzin Doğrulama Kuralları: the service provider's IYS code and the brand's code are path parameters;
+        # an IYS code or brand that is not ours is not found (no stored page shows a code: own name).
+        if not request.path.startswith(f"/sps/{self.iys_code}/brands"):
+            return self._error(404, "NOT_FOUND", "unknown IYS code")
+        if request.path.rstrip("/") == f"/sps/{self.iys_code}/brands" and request.method == "GET":
+            return self._brands()
         prefix = f"/sps/{self.iys_code}/brands/{self.brand_code}/"
         if not request.path.startswith(prefix):
             return self._error(404, "NOT_FOUND", "unknown brand")
@@ -121,6 +164,8 @@ class IysStandIn:
             return self._status(request.get_json())
         if tail == "consents/changes" and request.method == "GET":
             return self._changes(request.args)
+        if tail.startswith("changes/") and tail.endswith("/file") and request.method == "GET":
+            return self._change_file(tail.split("/")[1])
         return self._error(404, "NOT_FOUND", "no such route")
 
     def _clock(self):
@@ -135,7 +180,12 @@ class IysStandIn:
         self.token_requests += 1
         if self.token_requests > self.token_limit:
             return self._json({"code": "H084", "message": "hourly token limit reached"}, 429)
-        form = request.form
+        # Kimlik Yönetimi → Jeton Alma / Jeton Yenileme: a JSON body {"username", "password", "grant_type":
+        # "password"} or {"refresh_token", "grant_type": "refresh_token"}; a form is refused (own code).
+        form = request.get_json(silent=True) if request.mimetype == "application/json" else None
+        if not isinstance(form, dict):
+            return self._error(400, "RULE_BODY_NOT_JSON", "the token request is a JSON body")
+        self.token_bodies.append(dict(form))
         if form.get("grant_type") == "password":
             if (form.get("username"), form.get("password")) != (self.username, self.password):
                 return self._json({"code": "INVALID_GRANT", "message": "bad credentials"}, 401)
@@ -161,56 +211,90 @@ class IysStandIn:
     # --- the rules -------------------------------------------------------------------------------------
 
     def _check(self, item):
-        """The error IYS would give this consent, or None; the rules per (brand, recipient, type)."""
-        for field in ("recipient", "type", "recipientType", "status"):
+        """The error IYS would give this consent, or None; the rules per (brand, recipient, type).
+
+        Pages: Tekil İzin Ekleme (fields, H111 / H113 / H114), İzin Doğrulama Kuralları (the rules),
+        Çoklu İzin Ekleme İsteği Sorgulama (H155). Rules whose code no stored page shows answer RULE_*."""
+        if not isinstance(item, dict):
+            return "RULE_MISSING_FIELD", "a consent is a JSON object", "body"
+        # Tekil İzin Ekleme, 422: "Alıcı (recipient) bulunamadı" H114, "İzin tipi (type) bulunamadı" H111.
+        if not item.get("recipient"):
+            return "H114", "Alıcı (recipient) bulunamadı.", "recipient"
+        if item.get("type") not in ("MESAJ", "ARAMA", "EPOSTA"):
+            return "H111", "İzin tipi (type) bulunamadı.", "type"
+        for field in ("recipientType", "status"):
             if not item.get(field):
                 return "RULE_MISSING_FIELD", f"{field} is required", field
-        if item["type"] not in ("MESAJ", "ARAMA", "EPOSTA") or item["status"] not in ("ONAY", "RET"):
-            return "RULE_BAD_VALUE", "type or status is not known", "type"
+        if item["status"] not in ("ONAY", "RET"):
+            return "RULE_BAD_VALUE", "status is ONAY or RET", "status"
         if item["recipientType"] not in ("BIREYSEL", "TACIR"):
             return "RULE_BAD_VALUE", "recipientType is not known", "recipientType"
+        if item["type"] != "EPOSTA" and not TURKISH_NUMBER.match(item["recipient"]):
+            # Issue #35: the registry holds Turkish numbers, +90 and ten digits (own code).
+            return "RULE_RECIPIENT", "a number IYS holds is +90 and ten digits", "recipient"
         key = (item["recipient"], item["recipientType"], item["type"])
         current = self.consents.get(key)
         if item["recipientType"] == "TACIR":
+            # İzin Doğrulama Kuralları: "consentDate ve source değerleri tacir izinleri için zorunlu değildir".
             return None
         source, moment = item.get("source"), item.get("consentDate")
+        # İzin Doğrulama Kuralları: the source is never one of IYS's own (IYS_*) for a provider's add.
+        # Tekil İzin Ekleme, 422: "İzin kaynağı (source) bulunamadı" H113.
         if source not in HS_SOURCES:
-            return "RULE_BAD_SOURCE", "source is not a service-provider source", "source"
+            return "H113", "İzin kaynağı (source) bulunamadı.", "source"
         try:
             when = datetime.datetime.strptime(moment or "", "%Y-%m-%d %H:%M:%S")
         except ValueError:
             return "RULE_BAD_DATE", "consentDate is YYYY-MM-DD HH:mm:ss", "consentDate"
+        # İzin Doğrulama Kuralları: "İlk defa kaydedilen bir recipient için status RET olamaz" (own code).
         if current is None and item["status"] == "RET":
             return "RULE_FIRST_RET", "a first consent cannot be RET", "status"
+        # İzin Doğrulama Kuralları: "Onaylı bir iletişim adresi için tekrar onay, ret kaydı bulunan bir
+        # iletişim adresi için tekrar ret eklenemez" (own code).
         if current is not None and current["status"] == item["status"]:
             return "RULE_SAME_STATUS", f"already {item['status']}", "status"
         if source == "HS_KARAR" and current is None:
             return "RULE_KARAR_FIRST", "HS_KARAR is not allowed on a first add", "source"
+        # İzin Doğrulama Kuralları: HS_2015 only with "2015-05-01 00:00:00" (own code).
         if source == "HS_2015" and when != FIRST_DAY:
             return "RULE_2015_DATE", "HS_2015 only with 2015-05-01 00:00:00", "consentDate"
+        # İzin Doğrulama Kuralları: nothing before 2015-05-01 00:00:00; the code is the one Çoklu İzin
+        # Ekleme İsteği Sorgulama shows for it.
         if when < FIRST_DAY:
-            return "RULE_TOO_OLD", "consentDate before 2015-05-01", "consentDate"
+            return (
+                "H155",
+                "İzin tarihi (consentDate) için 2015-05-01 00:00:00 tarihinden önceki tarihler girilmemelidir.",
+                "consentDate",
+            )
+        # İzin Doğrulama Kuralları: times are GMT+3; a consentDate after the moment of the request is
+        # refused (own code).
         now = self._turkish_now()
         if when > now:
             return "RULE_FUTURE", "consentDate is in the future", "consentDate"
+        # İzin Doğrulama Kuralları: at most 3 business days behind the current date and time (own code).
         if source != "HS_2015" and business_days_between(when.date(), now.date(), self.holidays) > 3:
             return "RULE_LATE", "consentDate is more than 3 business days in the past", "consentDate"
+        # İzin Doğrulama Kuralları: a new consentDate is always later than the one IYS holds (own code).
         if current is not None and when <= current["consentDate"]:
             return "RULE_NOT_NEWER", "consentDate is not later than the previous one", "consentDate"
         return None
 
-    def _apply(self, item, source_kind="HS"):
+    def _apply(self, item, source_kind="HS", created=None):
         key = (item["recipient"], item["recipientType"], item["type"])
         moment = datetime.datetime.strptime(
             item.get("consentDate") or "2015-05-01 00:00:00", "%Y-%m-%d %H:%M:%S"
         )
-        self.consents[key] = dict(item, consentDate=moment)
+        created = created or self._turkish_now()
+        self.consents[key] = dict(
+            item, consentDate=moment, creationDate=created.strftime("%Y-%m-%d %H:%M:%S")
+        )
         transaction = f"T{next(self._ids):08d}"
         self.changes.append(
             {
                 "index": len(self.changes),
                 "kind": source_kind,
                 "visible_at": self._clock(),
+                "created": created,
                 "change": {
                     "recipient": item["recipient"],
                     "recipientType": item["recipientType"],
@@ -218,15 +302,18 @@ class IysStandIn:
                     "status": item["status"],
                     "source": item.get("source"),
                     "consentDate": item.get("consentDate"),
+                    "creationDate": created.strftime("%Y-%m-%d %H:%M:%S"),
                     "transactionId": transaction,
                 },
             }
         )
         return transaction
 
-    def citizen_says(self, recipient, consent_type, status, moment=None, source="IYS_MOBIL"):
-        """A citizen's own decision in IYS (e-Devlet, the app, a short link): it always stands."""
-        moment = moment or self._turkish_now()
+    def citizen_says(self, recipient, consent_type, status, moment=None, source="IYS_MOBIL", created=None):
+        """A citizen's own decision in IYS (e-Devlet, the app, a short link): it always stands.
+
+        ``moment`` is the citizen's consentDate and ``created`` the registration (both Turkish time)."""
+        moment = moment or created or self._turkish_now()
         item = {
             "recipient": recipient,
             "recipientType": "BIREYSEL",
@@ -236,7 +323,7 @@ class IysStandIn:
             "consentDate": moment.strftime("%Y-%m-%d %H:%M:%S"),
         }
         with self._lock:
-            return self._apply(item, source_kind="IYS")
+            return self._apply(item, source_kind="IYS", created=created or moment)
 
     # --- routes ----------------------------------------------------------------------------------------
 
@@ -247,49 +334,117 @@ class IysStandIn:
             return self._error(422, code, message, location)
         return self._json({"transactionId": self._apply(item), "creationDate": self._clock().isoformat()})
 
+    def _brands(self):
+        """Marka Listeleme: the brands of this IYS code."""
+        return self._json(
+            [
+                {
+                    "brandCode": int(code) if str(code).isdigit() else code,
+                    "name": name,
+                    "master": True,
+                    "stats": {"consents": {"approval": 0, "rejection": 0, "total": 0}},
+                }
+                for code, name in self.brand_names.items()
+            ]
+        )
+
     def _bulk(self, items):
         if not isinstance(items, list) or not items:
             return self._error(400, "RULE_BAD_BODY", "a JSON array of consents")
-        request_id = uuid.uuid4().hex
-        self.requests[request_id] = {"items": items, "polls": 0, "results": None}
-        return self._json({"requestId": request_id})
+        if len(items) > self.bulk_max:
+            # The stored page does not show the maximum; the stand-in holds the addon's figure (own code).
+            return self._error(400, "RULE_BULK_MAX", f"at most {self.bulk_max} consents a request")
+        request_id = str(uuid.uuid4())
+        # Asenkron Çoklu İzin Ekleme: the answer gives the requestId and, per item, a subrequestId.
+        subrequests = [
+            dict(item if isinstance(item, dict) else {}, subrequestId=str(uuid.uuid4())) for item in items
+        ]
+        self.requests[request_id] = {"items": items, "subrequests": subrequests, "polls": 0, "results": None}
+        return self._json({"requestId": request_id, "subRequests": subrequests})
 
     def _bulk_result(self, request_id):
+        """Çoklu İzin Ekleme İsteği Sorgulama: per item its ``index`` (the place in the batch, from 1),
+        ``subrequestId``, ``status`` (enqueue, success, failure) and ``transactionId`` or ``error``."""
         request = self.requests.get(request_id)
         if not request:
             return self._error(404, "NOT_FOUND", "unknown requestId")
         request["polls"] += 1
+        subrequests = request["subrequests"]
         if request["polls"] <= self.enqueue_polls:
-            return self._json([{"index": i, "status": "enqueue"} for i in range(len(request["items"]))])
-        if request["results"] is None:
-            results = []
-            for index, item in enumerate(request["items"]):
-                error = self._check(item)
-                if error:
-                    code, message, location = error
-                    results.append(
-                        {
-                            "index": index,
-                            "status": "failure",
-                            "error": {"code": code, "message": message, "location": location},
-                        }
-                    )
-                else:
-                    results.append({"index": index, "status": "success", "transactionId": self._apply(item)})
-            request["results"] = results
-        return self._json(request["results"])
+            results = [
+                {"index": index, "status": "enqueue", "subrequestId": sub["subrequestId"]}
+                for index, sub in enumerate(subrequests, start=1)
+            ]
+        else:
+            if request["results"] is None:
+                results = []
+                for index, (item, sub) in enumerate(zip(request["items"], subrequests, strict=True), start=1):
+                    entry = {"index": index, "subrequestId": sub["subrequestId"]}
+                    error = self._check(item)
+                    if error:
+                        code, message, location = error
+                        entry.update(
+                            status="failure", error={"code": code, "message": message, "location": [location]}
+                        )
+                    else:
+                        entry.update(
+                            status="success",
+                            transactionId=self._apply(item),
+                            creationDate=self._turkish_now().strftime("%Y-%m-%d %H:%M:%S"),
+                        )
+                    results.append(entry)
+                request["results"] = results
+            results = request["results"]
+        return self._json(list(reversed(results)) if self.reversed_results else results)
 
     def _status(self, body):
+        """Tekil İzin Durumu Sorgulama: the consent IYS holds, citizens' own changes included."""
+        self.status_requests += 1
+        body = body if isinstance(body, dict) else {}
         key = (body.get("recipient"), body.get("recipientType"), body.get("type"))
         current = self.consents.get(key)
         if not current:
             return self._error(404, "NOT_FOUND", "no consent for this recipient")
         return self._json(dict(current, consentDate=current["consentDate"].strftime("%Y-%m-%d %H:%M:%S")))
 
+    def _change_file(self, report_date):
+        """Günlük İzin Hareket Dosyası İndirme: the day's changes as CSV, for the 7 days before today."""
+        try:
+            day = datetime.datetime.strptime(report_date, "%Y-%m-%d").date()
+        except ValueError:
+            # The page's 422 example: H501 for a reportDate not in the form YYYY-MM-DD.
+            return self._json(
+                {
+                    "errors": [
+                        {
+                            "code": "H501",
+                            "location": ["reportDate"],
+                            "value": report_date,
+                            "message": "Tarih formatı yyyy-MM-dd olmalıdır.",
+                        }
+                    ]
+                },
+                422,
+            )
+        today = self._turkish_now().date()
+        if not today - datetime.timedelta(days=7) <= day < today:
+            # "İleri tarihli veya yedi günden daha eski bir gün için ... talepleri kabul edilmez" (own code).
+            return self._error(422, "RULE_REPORT_DATE", "only the 7 days before today", "reportDate")
+        lines = [",".join(CSV_COLUMNS)]
+        for entry in self.changes:
+            if entry["created"].date() == day:
+                change = entry["change"]
+                lines.append(",".join(str(change.get(column) or "") for column in CSV_COLUMNS))
+        return Response("\n".join(lines) + "\n", status=200, content_type="text/csv; charset=utf-8")
+
     def _changes(self, args):
+        """İzin Hareketi Sorgulama (Pull): the last 7 days but the last hour, in the order IYS took them."""
         source = args.get("source")
         after = int(args.get("after") or -1)
         limit = int(args.get("limit") or 1000)
+        if source == "IYS" and not self.serve_citizen_changes:
+            # "changes?source=IYS henüz yayına alınmadığı için bu isteklere boş cevap dönülmektedir".
+            return self._json({"list": [], "after": str(after) if after >= 0 else None})
         horizon = self._clock() - self.hold_back
         oldest = self._clock() - self.keep
         selected = [

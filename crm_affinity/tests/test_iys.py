@@ -2,12 +2,15 @@
 
 import datetime
 
+import requests
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..tools.dates import add_business_days
+from ..tools.iys import iys_holds, turkish_number_sql
 from .common import AffinityCase
 from .iys_standin import IysStandIn
 
@@ -42,6 +45,11 @@ class IysCase(AffinityCase):
         self.iys.failures.clear()
         self.iys.token_requests = 0
         self.iys.now = None
+        self.iys.token_bodies.clear()
+        self.iys.reversed_results = False
+        self.iys.serve_citizen_changes = False
+        self.iys.status_requests = 0
+        self.iys.brand_names = {self.iys.brand_code: "Marka"}
 
     def decision(self, partner=None, channel="sms", purpose="marketing"):
         partner = partner or self.partner
@@ -73,7 +81,7 @@ class TestIysPush(IysCase):
         action = self.account.action_test_connection()
         self.assertEqual(action["params"]["type"], "success")
         self.account.password = "wrong"
-        with self.assertRaisesRegex(UserError, "check the account's user name and password"):
+        with self.assertRaisesRegex(UserError, "IYS refused the user name or password"):
             self.account.action_test_connection()
 
     def test_grant_flows_to_iys_and_opens_the_decision(self):
@@ -168,7 +176,7 @@ class TestIysPush(IysCase):
         push = self.consent().iys_push_ids
         client = self.account._client()
         self.iys.enqueue_polls = 0
-        client.result(client.submit([push._payload()]))
+        client.result(client.submit([push._payload()])["requestId"])
         push.state = "sending"  # what the crash left behind
         self.push()
         self.assertEqual(push.state, "done")
@@ -190,6 +198,12 @@ class TestIysPush(IysCase):
 
 @tagged("post_install", "-at_install")
 class TestIysPull(IysCase):
+    """The pull of citizens' changes, played as on the day ``changes?source=IYS`` goes live."""
+
+    def setUp(self):
+        super().setUp()
+        self.iys.serve_citizen_changes = True
+
     def _registered(self):
         self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
         self.push()
@@ -342,7 +356,8 @@ class TestIysReconcile(IysCase):
         self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
         self.partner_other.mobile = "+90 533 222 33 44"
         self.partner_other._affinity_set_consent("sms", "marketing", "granted", source="paper")
-        self.iys.citizen_says("+905332223344", "MESAJ", "RET")
+        said_at = (datetime.datetime.now() + datetime.timedelta(hours=3)).replace(microsecond=0)
+        self.iys.citizen_says("+905332223344", "MESAJ", "RET", moment=said_at)
         wizard = self.env["affinity.iys.reconcile"].create(
             {"account_id": self.account.id, "partner_ids": [(6, 0, (self.partner | self.partner_other).ids)]}
         )
@@ -355,6 +370,11 @@ class TestIysReconcile(IysCase):
         by_partner[self.partner_other].action_take_iys()
         self.assertEqual(self.consent(partner=self.partner_other).state, "denied")
         self.assertEqual(self.last_log(self.partner_other).source, "iys")
+        self.assertEqual(
+            self.last_log(self.partner_other).consent_date,
+            said_at - datetime.timedelta(hours=3),
+            "the citizen's own moment, as IYS holds it",
+        )
         by_partner[self.partner].action_send_ours()
         self.assertEqual(len(self.consent().iys_push_ids), 2)
 
@@ -372,3 +392,352 @@ class TestIysAccess(IysCase):
         )
         with self.assertRaises(AccessError):
             self.env["affinity.iys.push"].with_user(self.user_affinity).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestIysByTheBook(IysCase):
+    """Issue #35: the client against the pages (dev.iys.org.tr, API Metotlar), through the strict stand-in."""
+
+    def _registered(self, partner=None, channel="sms"):
+        partner = partner or self.partner
+        partner._affinity_set_consent(channel, "marketing", "granted", source="paper")
+        self.push()
+        self.push()
+        self.assertEqual(self.consent(channel, partner).iys_status, "ONAY")
+
+    # --- Kimlik Yönetimi → Jeton Alma / Jeton Yenileme -------------------------------------------------
+
+    def test_token_requests_are_json_bodies(self):
+        client = self.account._client(fresh=True)
+        client.access_token()
+        self.assertEqual(
+            self.iys.token_bodies[-1],
+            {"username": self.iys.username, "password": self.iys.password, "grant_type": "password"},
+        )
+        refresh = client.tokens["refresh_token"]
+        client.tokens["access_until"] = "2000-01-01T00:00:00"
+        client.access_token()
+        self.assertEqual(self.iys.token_bodies[-1], {"refresh_token": refresh, "grant_type": "refresh_token"})
+        form = requests.post(
+            f"{self.iys.url}/oauth2/token",
+            data={"username": self.iys.username, "password": self.iys.password, "grant_type": "password"},
+            timeout=5,
+        )
+        self.assertEqual(form.status_code, 400, "the stand-in refuses a form, as the page shows a JSON body")
+
+    # --- Asenkron Çoklu İzin Ekleme / Çoklu İzin Ekleme İsteği Sorgulama -----------------------------
+
+    def _two_in_one_request(self):
+        with freeze_time("2026-11-02 09:00:00"):
+            # More than 3 business days before today: IYS refuses it.
+            self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.partner_other._affinity_set_consent("email", "marketing", "granted", source="paper")
+        late = self.consent().iys_push_ids
+        fine = self.consent("email", self.partner_other).iys_push_ids
+        self.push()
+        self.assertEqual(late.request_id, fine.request_id, "one bulk request (batch size 2)")
+        self.assertTrue(
+            late.subrequest_id and fine.subrequest_id and late.subrequest_id != fine.subrequest_id
+        )
+        self.push()
+        return late, fine
+
+    def test_bulk_results_matched_by_subrequest_id(self):
+        late, fine = self._two_in_one_request()
+        self.assertEqual((late.state, late.error_code, late.item_index), ("rejected", "RULE_LATE", 1))
+        self.assertEqual((fine.state, fine.item_index), ("done", 2))
+        self.assertTrue(fine.transaction_id)
+        self.assertFalse(late.transaction_id)
+
+    def test_bulk_results_in_any_order(self):
+        self.iys.reversed_results = True
+        late, fine = self._two_in_one_request()
+        self.assertEqual((late.state, late.item_index), ("rejected", 1))
+        self.assertEqual((fine.state, fine.item_index), ("done", 2))
+
+    def test_batch_size_at_most_a_bulk_request(self):
+        self.account.batch_size = 1000
+        with self.assertRaisesRegex(ValidationError, "at most 1000"):
+            self.account.batch_size = 1001
+        answer = requests.post(
+            f"{self.iys.url}/sps/{self.iys.iys_code}/brands/{self.iys.brand_code}/consents/request",
+            json=[{"recipient": "+905321112233"}] * 1001,
+            headers={"Authorization": f"Bearer {self.account._client(fresh=True).access_token()}"},
+            timeout=5,
+        )
+        self.assertEqual(answer.status_code, 400)
+
+    # --- Test connection: Marka Listeleme ---------------------------------------------------------------
+
+    def test_connection_names_the_brand(self):
+        action = self.account.action_test_connection()
+        self.assertEqual(
+            action["params"]["message"], f"Connected to IYS as brand {self.iys.brand_code} (Marka)."
+        )
+
+    def test_connection_unknown_brand(self):
+        self.account.brand_code = "999"
+        with self.assertRaises(UserError) as caught:
+            self.account.action_test_connection()
+        message = str(caught.exception)
+        self.assertIn("no brand 999 under IYS code 123456", message)
+        self.assertIn("654321 (Marka)", message)
+        self.assertNotIn("Connected", message)
+        # A brand-scoped route of an unknown brand is not found.
+        client = self.account._client(fresh=True)
+        with self.assertRaises(Exception) as route:
+            client.changes("HS")
+        self.assertEqual(route.exception.http_status, 404)
+
+    def test_connection_wrong_iys_code_or_no_right_to_list(self):
+        self.account.iys_code = "111111"
+        with self.assertRaisesRegex(UserError, "IYS does not know IYS code 111111"):
+            self.account.action_test_connection()
+        self.account.iys_code = self.iys.iys_code
+        # The brands refused twice: once, and again after the one new login the client allows itself.
+        self.iys.fail_next(403, count=2, after=1)
+        with self.assertRaisesRegex(UserError, "does not let this user list the brands of IYS code 123456"):
+            self.account.action_test_connection()
+
+    def test_connection_unreachable_says_what_to_do(self):
+        self.account.base_url = "http://127.0.0.1:9"
+        with self.assertRaises(UserError) as caught:
+            self.account.action_test_connection()
+        message = str(caught.exception)
+        self.assertIn("could not be reached at http://127.0.0.1:9", message)
+        self.assertIn("Check the Base URL", message)
+        self.assertNotIn("None", message)
+        self.assertNotIn("refused", message)
+
+    def test_sync_error_without_code_says_no_none(self):
+        self.account.base_url = "http://127.0.0.1:9"
+        self.account.action_pull_now()
+        self.assertNotIn("None", self.account.last_error)
+        self.assertIn("tried again later", self.account.last_error)
+
+    # --- İzin Hareketi Sorgulama (Pull): the person's own moment -------------------------------------
+
+    def test_citizen_moment_is_the_history_date(self):
+        self._registered()
+        self.iys.serve_citizen_changes = True
+        # Turkish time, 10 minutes after our approval was registered; the pull runs an hour later.
+        said_at = (datetime.datetime.now() + datetime.timedelta(hours=3, minutes=10)).replace(microsecond=0)
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET", moment=said_at)
+        self.pull()
+        log = self.last_log()
+        utc = said_at - datetime.timedelta(hours=3)
+        self.assertEqual((log.new_state, log.source), ("denied", "iys"))
+        self.assertEqual(log.consent_date, utc, "the citizen's moment, not the pull's")
+        self.assertEqual(self.consent().date_given, utc)
+        self.assertEqual(self.consent().iys_date, utc)
+
+    def test_newest_word_wins_by_the_moments(self):
+        """Our own grant given after the citizen's RET stands (we are master); one given before yields."""
+        self._registered()
+        self.iys.serve_citizen_changes = True
+        now_tr = (datetime.datetime.now() + datetime.timedelta(hours=3)).replace(microsecond=0)
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET", moment=now_tr + datetime.timedelta(minutes=10))
+        # Our paper grant given 20 minutes on is newer than the citizen's word 10 minutes on.
+        self.consent().date_given = datetime.datetime.now() + datetime.timedelta(minutes=20)
+        self.pull()
+        self.assertEqual(self.consent().state, "granted")
+        self.assertEqual(self.consent().iys_status, "RET", "IYS's word is mirrored all the same")
+        self.assertEqual(self.decision().reason, "iys_not_approved")
+
+    def test_pull_of_citizens_answers_empty_as_documented(self):
+        self._registered()
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET")
+        client = self.account._client(fresh=True)
+        with freeze_time(datetime.datetime.now() + datetime.timedelta(minutes=61)):
+            self.assertEqual(client.changes("IYS")["list"], [])
+        self.pull()
+        self.assertEqual(self.consent().state, "granted", "the pull of source=IYS brings nothing")
+
+    # --- Numbers outside Turkey ------------------------------------------------------------------------
+
+    def test_number_outside_turkey_needs_no_onay(self):
+        self.partner_other.mobile = "+31 6 12345678"
+        self.partner_other._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.assertEqual(self.decision(self.partner_other).reason, "granted")
+        foreign = self.consent(partner=self.partner_other)
+        self.assertFalse(foreign.iys_push_ids, "never queued to IYS")
+        self.assertTrue(foreign.iys_in_sync, "nothing is ever due at IYS for it")
+        with freeze_time(datetime.datetime.now() + datetime.timedelta(days=10)):
+            overdue = self.env["affinity.consent"].search(self.company._affinity_iys_overdue_domain())
+        self.assertNotIn(foreign, overdue)
+        # A Turkish number, and any e-mail address, still wait for IYS's ONAY.
+        self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.assertEqual(self.decision().reason, "iys_not_approved")
+        self.partner_other._affinity_set_consent("email", "marketing", "granted", source="paper")
+        self.assertEqual(self.decision(self.partner_other, "email").reason, "iys_not_approved")
+        # Reconciliation has nothing to compare for it.
+        wizard = self.env["affinity.iys.reconcile"].create(
+            {"account_id": self.account.id, "partner_ids": [(6, 0, self.partner_other.ids)]}
+        )
+        wizard.action_compare()
+        self.assertFalse(wizard.line_ids.filtered(lambda line: line.channel_id.code == "sms"))
+        # A national number of a partner in Turkey is Turkish.
+        self.partner_other.write({"mobile": "0533 222 33 44", "country_id": self.env.ref("base.tr").id})
+        self.assertEqual(self.decision(self.partner_other).reason, "iys_not_approved")
+
+    def test_turkish_number_same_in_python_and_sql(self):
+        """The decision's SQL and the queue's Python read a number the same way."""
+        turkey, netherlands = self.env.ref("base.tr"), self.env.ref("base.nl")
+        cases = [
+            ("+90 532 111 22 33", False, True),
+            ("0532 111 22 33", turkey, True),
+            ("(0532) 111-22-33", turkey, True),
+            ("0090 532 111 22 33", netherlands, True),
+            ("+31 6 12345678", False, False),
+            ("+31 6 12345678", turkey, False),
+            ("0031 6 12345678", turkey, False),
+            ("06 12345678", netherlands, False),
+        ]
+        for number, country, turkish in cases:
+            with self.subTest(number=number, country=country.code if country else None):
+                partner = self.Partner.create(
+                    {"name": "Numara", "mobile": number, "country_id": country and country.id}
+                )
+                recipient = partner._affinity_iys_recipient(self.channel_sms)
+                self.assertEqual(iys_holds("MESAJ", recipient), turkish, recipient)
+                row = self.env.execute_query(
+                    SQL(
+                        "SELECT %s FROM res_partner p WHERE p.id = %s",
+                        turkish_number_sql(SQL("p.mobile"), SQL("p.country_id"), turkey.id),
+                        partner.id,
+                    )
+                )
+                self.assertEqual(row[0][0], turkish)
+
+    # --- Tekil İzin Durumu Sorgulama before a commercial message ------------------------------------
+
+    def _sms_mailing(self, partner):
+        return self.env["mailing.mailing"].create(
+            {
+                "name": "Kış SMS",
+                "subject": "Kış SMS",
+                "mailing_type": "sms",
+                "body_plaintext": "Kış indirimi başladı",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "=", partner.id)]),
+                "sms_force_send": False,
+            }
+        )
+
+    def test_citizen_rejection_by_status_check_stops_the_next_message(self):
+        self._registered()
+        self.account.status_max_age = 48
+        later = datetime.datetime.now() + datetime.timedelta(hours=49)
+        with freeze_time(later):
+            self.iys.citizen_says("+905321112233", "MESAJ", "RET")
+            self.pull_cron.method_direct_trigger()
+            self.assertEqual(self.consent().state, "granted", "changes?source=IYS answers empty")
+            mailing = self._sms_mailing(self.partner)
+            mailing.action_send_sms()
+        self.assertEqual(self.iys.status_requests, 1)
+        consent = self.consent()
+        self.assertEqual((consent.state, consent.source, consent.iys_status), ("denied", "iys", "RET"))
+        self.assertEqual(mailing.mailing_trace_ids.trace_status, "cancel")
+
+    def test_fresh_approval_is_not_asked_again(self):
+        self._registered()
+        self.account.status_max_age = 48
+        self._sms_mailing(self.partner).action_send_sms()
+        self.assertEqual(self.iys.status_requests, 0, "confirmed less than 48 hours ago")
+
+    # --- Günlük İzin Hareket Dosyası: the nightly reconciliation ------------------------------------
+
+    def test_nightly_change_file_brings_the_citizen_rejection(self):
+        cron = self.env.ref("crm_affinity.ir_cron_affinity_iys_reconcile")
+        with freeze_time("2026-12-01 07:00:00"):  # Tuesday, 10:00 in Turkey
+            self._registered()
+            self._registered(self.partner_other, "email")
+            self.iys.citizen_says(
+                "+905321112233", "MESAJ", "RET", moment=datetime.datetime(2026, 12, 1, 12, 15)
+            )
+        with freeze_time("2026-12-02 01:30:00"):
+            self.assertEqual(self.iys.changes[-1]["kind"], "IYS")
+            cron.method_direct_trigger()
+        consent = self.consent()
+        self.assertEqual((consent.state, consent.source, consent.iys_status), ("denied", "iys", "RET"))
+        self.assertEqual(self.last_log().consent_date, datetime.datetime(2026, 12, 1, 9, 15))
+        self.assertEqual(self.account.changes_file_date, datetime.date(2026, 12, 1))
+        # The next night joins the last: every approval mirrored is confirmed to the end of the day read.
+        with freeze_time("2026-12-03 01:30:00"):
+            cron.method_direct_trigger()
+        self.assertEqual(self.account.changes_file_date, datetime.date(2026, 12, 2))
+        self.assertEqual(
+            self.consent("email", self.partner_other).iys_synced_at, datetime.datetime(2026, 12, 2, 21, 0)
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestIysStandInByThePages(IysCase):
+    """The stand-in refuses what the pages refuse, so a client drifting from them fails a test."""
+
+    def add(self, **changes):
+        item = {
+            "recipient": "+905321112233",
+            "recipientType": "BIREYSEL",
+            "type": "MESAJ",
+            "status": "ONAY",
+            "source": "HS_WEB",
+            "consentDate": "2026-12-04 10:00:00",
+        }
+        item.update(changes)
+        if not hasattr(self, "client"):
+            self.client = self.account._client(fresh=True)
+        try:
+            self.client.add_consent(item)
+        except Exception as error:  # noqa: BLE001 - the IysError is what the test reads
+            return error.http_status, error.code
+        return 200, None
+
+    def test_rules_of_izin_dogrulama_kurallari(self):
+        self.iys.now = datetime.datetime(2026, 12, 4, 12, 0)  # Friday, Turkish time
+        cases = [
+            ({"status": "RET"}, (422, "RULE_FIRST_RET")),
+            ({"consentDate": "2015-04-30 23:59:59"}, (422, "H155")),
+            ({"consentDate": "2026-12-04 12:00:01"}, (422, "RULE_FUTURE")),
+            ({"consentDate": "2026-11-28 10:00:00"}, (422, "RULE_LATE")),  # 4 business days back
+            ({"consentDate": "2026-12-01 10:00:00"}, (200, None)),  # 3 business days back
+            ({"source": "IYS_MOBIL"}, (422, "H113")),
+            ({"type": "FAX"}, (422, "H111")),
+            ({"recipient": ""}, (422, "H114")),
+            ({"recipient": "+31612345678"}, (422, "RULE_RECIPIENT")),
+        ]
+        for changes, expected in cases:
+            self.iys.consents.clear()
+            with self.subTest(changes=changes):
+                self.assertEqual(self.add(**changes), expected)
+        self.iys.consents.clear()
+        self.assertEqual(self.add(), (200, None))
+        self.assertEqual(self.add(consentDate="2026-12-04 11:00:00"), (422, "RULE_SAME_STATUS"))
+        self.assertEqual(self.add(status="RET", consentDate="2026-12-04 09:00:00"), (422, "RULE_NOT_NEWER"))
+        self.assertEqual(self.add(status="RET", consentDate="2026-12-04 11:00:00"), (200, None))
+        self.assertEqual(self.add(status="RET", consentDate="2026-12-04 11:30:00"), (422, "RULE_SAME_STATUS"))
+
+    def test_bulk_result_index_from_one(self):
+        client = self.account._client(fresh=True)
+        self.iys.enqueue_polls = 0
+        answer = client.submit(
+            [
+                {"recipient": "+905321112233", "recipientType": "TACIR", "type": "MESAJ", "status": "ONAY"},
+                {"recipient": "a@example.com", "recipientType": "TACIR", "type": "EPOSTA", "status": "ONAY"},
+            ]
+        )
+        results = client.result(answer["requestId"])
+        self.iys.enqueue_polls = 1
+        self.assertEqual([item["index"] for item in results], [1, 2])
+        self.assertEqual(
+            [item["subrequestId"] for item in results], [sub["subrequestId"] for sub in answer["subRequests"]]
+        )
+
+    def test_change_file_days(self):
+        client = self.account._client(fresh=True)
+        today = (datetime.datetime.now() + datetime.timedelta(hours=3)).date()
+        self.assertEqual(client.change_file(today - datetime.timedelta(days=7)), [])
+        for day in (today, today - datetime.timedelta(days=8)):
+            with self.subTest(day=day), self.assertRaises(Exception) as caught:
+                client.change_file(day)
+            self.assertEqual(caught.exception.http_status, 422)

@@ -6,7 +6,9 @@ It knows IYS's routes, its OAuth2 password grant with refresh tokens, and how ea
 other 4xx: show it, never retry blindly). Credentials and tokens never reach a log line.
 """
 
+import csv
 import datetime
+import io
 import logging
 
 import requests
@@ -16,6 +18,11 @@ _logger = logging.getLogger(__name__)
 TIMEOUT = 30
 # IYS answers H084 when the hourly number of token requests is reached.
 TOKEN_LIMIT_CODE = "H084"
+# The most consents one bulk request (Asenkron Çoklu İzin Ekleme) carries. The stored copy of the page
+# does not show the figure (see readme/IYS.md): this is the size the addon has always sent.
+BULK_MAX = 1000
+# The daily change file (Günlük İzin Hareket Dosyası) can be asked for the 7 days before today.
+CHANGE_FILE_DAYS = 7
 
 
 class IysError(Exception):
@@ -43,8 +50,9 @@ class IysClient:
 
     # --- tokens ----------------------------------------------------------------------------------------
 
-    def _token_request(self, data):
-        response = self._send("POST", "/oauth2/token", data=data, authenticated=False)
+    def _token_request(self, body):
+        # Kimlik Yönetimi → Jeton Alma / Jeton Yenileme: the body is JSON, not a form.
+        response = self._send("POST", "/oauth2/token", json=body, authenticated=False)
         body = response.json()
         now = self._now()
         self.tokens = {
@@ -85,12 +93,20 @@ class IysClient:
         """One consent at once: ``{transactionId, creationDate}``."""
         return self._call("POST", self._brand_path("consents"), json=consent)
 
+    def brands(self):
+        """The brands of this IYS code (Marka Listeleme): ``[{brandCode, name, master, stats}]``."""
+        return self._call("GET", f"/sps/{self.iys_code}/brands")
+
     def submit(self, consents):
-        """An asynchronous bulk request: its ``requestId``."""
-        return self._call("POST", self._brand_path("consents/request"), json=consents)["requestId"]
+        """An asynchronous bulk request (Asenkron Çoklu İzin Ekleme): ``{requestId, subRequests}``, one
+        sub-request per consent, each with the ``subrequestId`` its result carries later."""
+        if len(consents) > BULK_MAX:
+            raise ValueError(f"a bulk request carries at most {BULK_MAX} consents")
+        return self._call("POST", self._brand_path("consents/request"), json=consents)
 
     def result(self, request_id):
-        """Per item of a bulk request: ``{index, status, transactionId, error}``."""
+        """Per item of a bulk request (Çoklu İzin Ekleme İsteği Sorgulama):
+        ``{index (from 1), subrequestId, status, transactionId, error}``."""
         return self._call("GET", self._brand_path(f"consents/request/{request_id}"))
 
     def status(self, recipient, recipient_type, consent_type):
@@ -112,6 +128,27 @@ class IysClient:
         if after:
             params["after"] = after
         return self._call("GET", self._brand_path("consents/changes"), params=params)
+
+    def change_file(self, report_date):
+        """The day's change file (Günlük İzin Hareket Dosyası), its CSV lines as dicts with the keys of
+        the pull (``recipient``, ``recipientType``, ``type``, ``status``, ``consentDate``, ``source``,
+        ``transactionId``, ``creationDate``)."""
+        path = self._brand_path(f"changes/{report_date.isoformat()}/file")
+        token = self.access_token()
+        try:
+            text = self._send("GET", path, token=token).text
+        except IysError as error:
+            if error.kind != "auth":
+                raise
+            self.tokens = {}
+            text = self._send("GET", path, token=self.access_token()).text
+        text = text.lstrip("\ufeff")
+        header = text.split("\n", 1)[0]
+        delimiter = max((",", ";", "\t"), key=header.count)
+        return [
+            {key.strip(): (value or "").strip() for key, value in row.items() if key}
+            for row in csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        ]
 
     # --- transport -------------------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@ import time
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, IYS_STATUS, STATE_TO_IYS
+from ..tools.dates import turkish_to_utc
+from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, IYS_STATUS, STATE_TO_IYS, iys_holds
 from ..tools.iys_client import IysError
 from ..tools.records import reopen
 
@@ -43,7 +44,8 @@ class AffinityIysReconcile(models.TransientModel):
         lines = []
         for index, consent in enumerate(consents):
             recipient = consent.partner_id._affinity_iys_recipient(consent.channel_id)
-            if not recipient:
+            if not iys_holds(CHANNEL_TO_IYS[consent.channel_id.code], recipient):
+                # No address, or a number outside Turkey that IYS never holds: nothing to compare.
                 continue
             if index:
                 time.sleep(pause)
@@ -60,7 +62,13 @@ class AffinityIysReconcile(models.TransientModel):
             ours = STATE_TO_IYS.get(consent.state, "none")
             if theirs != ours and not (ours == "none" and theirs == "RET"):
                 lines.append(
-                    {"consent_id": consent.id, "ours": ours, "theirs": theirs, "recipient": recipient}
+                    {
+                        "consent_id": consent.id,
+                        "ours": ours,
+                        "theirs": theirs,
+                        "theirs_date": turkish_to_utc((current or {}).get("consentDate")),
+                        "recipient": recipient,
+                    }
                 )
         self.account_id._save_tokens(client)
         self.line_ids.unlink()
@@ -92,6 +100,9 @@ class AffinityIysReconcileLine(models.TransientModel):
     recipient = fields.Char()
     ours = fields.Selection(STATES)
     theirs = fields.Selection(STATES, string="IYS")
+    theirs_date = fields.Datetime(
+        string="IYS Consent Date", help="When the person gave the status IYS holds (IYS's consentDate)."
+    )
     done = fields.Boolean(readonly=True)
 
     def action_take_iys(self):
@@ -105,6 +116,8 @@ class AffinityIysReconcileLine(models.TransientModel):
                 state,
                 source="iys",
                 note=self.env._("Aligned with IYS by reconciliation"),
+                # The person's own moment, as IYS holds it, when IYS holds one.
+                date_given=line.theirs_date or None,
             )
             consent.write(
                 {
