@@ -36,35 +36,35 @@ class AffinityConsentCapture(models.AbstractModel):
     @api.model
     def _parse(self, payload):
         """The post as (email, phone, name, lang, text, [(channel, purpose, state)]), or CaptureRefused."""
-        _ = self.env._
         if not isinstance(payload, dict):
-            raise CaptureRefused(_("Send one JSON object."), "body")
+            raise CaptureRefused(self.env._("Send one JSON object."), "body")
         values = {}
         for field, limit in MAX_LENGTHS.items():
             value = payload.get(field)
             if value is None:
                 value = ""
             if not isinstance(value, str):
-                raise CaptureRefused(_("'%s' must be a text.", field), field)
+                raise CaptureRefused(self.env._("'%s' must be a text.", field), field)
             value = value.strip()
             if len(value) > limit:
                 raise CaptureRefused(
-                    _("'%(field)s' is longer than %(limit)s characters.", field=field, limit=limit), field
+                    self.env._("'%(field)s' is longer than %(limit)s characters.", field=field, limit=limit),
+                    field,
                 )
             values[field] = value
         email, phone = values["email"], values["phone"]
         if not email and not phone:
-            raise CaptureRefused(_("Give an 'email' or a 'phone' for the person."), "email")
+            raise CaptureRefused(self.env._("Give an 'email' or a 'phone' for the person."), "email")
         if email and not email_normalize(email):
-            raise CaptureRefused(_("'%s' is not an e-mail address.", email), "email")
+            raise CaptureRefused(self.env._("'%s' is not an e-mail address.", email), "email")
         if phone and not phone_key(phone):
-            raise CaptureRefused(_("'%s' is not a phone number.", phone), "phone")
+            raise CaptureRefused(self.env._("'%s' is not a phone number.", phone), "phone")
         if not values["text"]:
-            raise CaptureRefused(_("Send in 'text' the exact words the person agreed to."), "text")
+            raise CaptureRefused(self.env._("Send in 'text' the exact words the person agreed to."), "text")
         lines = payload.get("consents")
         if not isinstance(lines, list) or not lines or len(lines) > MAX_LINES:
             raise CaptureRefused(
-                _(
+                self.env._(
                     "'consents' is a list of 1 to %s {channel, purpose, state} (state: granted or denied).",
                     MAX_LINES,
                 ),
@@ -75,7 +75,7 @@ class AffinityConsentCapture(models.AbstractModel):
             channel, purpose = self._parse_line(index, line)
             if (channel, purpose) in seen:
                 raise CaptureRefused(
-                    _(
+                    self.env._(
                         "Consent line %(index)s repeats line %(first)s.",
                         index=index,
                         first=seen[(channel, purpose)],
@@ -90,7 +90,6 @@ class AffinityConsentCapture(models.AbstractModel):
 
     @api.model
     def _parse_line(self, index, line):
-        _ = self.env._
         if (
             not isinstance(line, dict)
             or line.get("state") not in CAPTURE_STATES
@@ -98,14 +97,14 @@ class AffinityConsentCapture(models.AbstractModel):
             or max(len(line["channel"]), len(line["purpose"])) > MAX_CODE
         ):
             raise CaptureRefused(
-                _("Consent line %s: give channel, purpose and a state of granted or denied.", index),
+                self.env._("Consent line %s: give channel, purpose and a state of granted or denied.", index),
                 "consents",
             )
         try:
             return self.env["res.partner"]._affinity_api_codes(line["channel"], line["purpose"])
         except UserError as error:
             raise CaptureRefused(
-                _("Consent line %(index)s: %(error)s", index=index, error=error.args[0]), "consents"
+                self.env._("Consent line %(index)s: %(error)s", index=index, error=error.args[0]), "consents"
             ) from error
 
     @api.model
