@@ -32,3 +32,17 @@ for size in medium large; do
 done
 say "== measuring ($REPS repetitions per path, each rolled back)"
 "$PY" "$ROOT/scripts/bench.py" "$ROOT/bench/results" "$REPS" "${targets[@]}"
+
+# The capture door under a burst: a server with two workers, 2 000 posts from 50 loopback addresses.
+BURST_DB=crm_affinity_bench_burst
+write_config "$STATE/burst.conf" "$BURST_DB" "$STATE/data" 8090
+if ! db_exists "$BURST_DB"; then
+    say "== building $BURST_DB (install only)"
+    odoo -c "$STATE/burst.conf" -d "$BURST_DB" -i crm_affinity --stop-after-init --log-level warn
+else
+    odoo -c "$STATE/burst.conf" -d "$BURST_DB" -u crm_affinity --stop-after-init --log-level warn
+fi
+psql -q -d "$BURST_DB" -c "UPDATE res_company SET country_id = (SELECT id FROM res_country WHERE code = 'TR')"
+psql -q -d "$BURST_DB" -c "DELETE FROM sms_sms"
+say "== capture burst (--workers 2)"
+"$PY" "$ROOT/scripts/bench_burst.py" "$STATE/burst.conf" "$BURST_DB" 8090 "$ROOT/bench/results"

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+RUN = str(int(time.time()))
 ADDRESSES = 50
 POSTS_PER_ADDRESS = 40
 LIMIT_IP = 20
@@ -24,7 +25,7 @@ LIMIT_IP = 20
 def post(port, source, index):
     body = json.dumps(
         {
-            "email": f"burst.{source.replace('.', '-')}.{index}@example.com",
+            "email": f"burst.{RUN}.{source.replace('.', '-')}.{index}@example.com",
             "phone": f"0532 {index // 100:03d} {index % 100:02d} {source.split('.')[-1][-2:]:0>2}",
             "name": f"Burst {source} {index}",
             "text": "Kampanyalardan SMS ile haberdar olmak istiyorum.",
@@ -99,7 +100,7 @@ def main(conf, db, port, results_dir):
     for source, *_rest in accepted:
         per_source[source] = per_source.get(source, 0) + 1
     stored = subprocess.run(
-        [*psql, "SELECT email FROM res_partner WHERE email LIKE 'burst.%@example.com'"],
+        [*psql, f"SELECT email FROM res_partner WHERE email LIKE 'burst.{RUN}.%@example.com'"],
         check=True, capture_output=True, text=True,
     ).stdout.split()  # fmt: skip
     lost = sorted({r[3] for r in accepted} - set(stored))
