@@ -4,7 +4,7 @@
     "name": "CRM Affinity",
     "summary": "Know each customer like a friend: information file, consent, "
     "source scoring, customer value and scheduled follow-ups",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-affinity/crm_affinity",
     "author": "crm_affinity developers",

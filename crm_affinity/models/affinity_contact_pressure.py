@@ -33,6 +33,29 @@ def cap_columns(when, days, cap):
     return SQL("count(*) FILTER (WHERE c.at > %s) >= %s, %s", start, cap, window_end(latest, days))
 
 
+def followup_contacts_query():
+    """(partner_id, at, kind) of the follow-ups of a commercial purpose that reached their person.
+
+    A message the follow-up sent (e-mail, SMS) counts at the moment it went out, its message's date, whatever
+    is recorded on the follow-up afterwards (an outcome, a note); a task handed to a person counts when it
+    was done. The budget and the contacts report read the same rows."""
+    return SQL(
+        """
+        SELECT f.partner_id,
+               CASE WHEN f.message_id IS NOT NULL AND ch.code IN ('email', 'sms')
+                    THEN COALESCE(m.date, f.done_date, f.write_date)
+                    ELSE COALESCE(f.done_date, f.write_date) END AS at,
+               COALESCE(ch.code, 'followup') AS kind
+          FROM affinity_followup f
+          JOIN affinity_followup_rule r ON r.id = f.rule_id
+          JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
+          LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
+          LEFT JOIN mail_message m ON m.id = f.message_id
+         WHERE f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms'))
+        """
+    )
+
+
 class AffinityContactPressure(models.AbstractModel):
     _name = "affinity.contact.pressure"
     _description = "Affinity Contact Pressure"
@@ -69,19 +92,13 @@ class AffinityContactPressure(models.AbstractModel):
                AND t.trace_status IN %(went_out)s AND t.sent_datetime > %(since)s
                AND t.sent_datetime <= %(until)s
             UNION ALL
-            SELECT f.partner_id, COALESCE(f.done_date, f.write_date), COALESCE(ch.code, 'followup')
-              FROM affinity_followup f
-              JOIN affinity_followup_rule r ON r.id = f.rule_id
-              JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
-              LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
-             -- A message sent counts when it went out; a task handed to a person when it was done.
-             WHERE (f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms')))
-               AND COALESCE(f.done_date, f.write_date) > %(since)s
-               AND COALESCE(f.done_date, f.write_date) <= %(until)s
+            SELECT f.partner_id, f.at, f.kind FROM (%(followups)s) f
+             WHERE f.at > %(since)s AND f.at <= %(until)s
             """,
             since=since,
             until=until,
             went_out=WENT_OUT_STATUSES,
+            followups=followup_contacts_query(),
         )
 
     @api.model
@@ -103,6 +120,7 @@ class AffinityContactPressure(models.AbstractModel):
     def _flush(self):
         for model in (
             "mailing.trace",
+            "mail.message",
             "affinity.followup",
             "res.partner",
             "affinity.rfm.segment",

@@ -4,8 +4,12 @@ from odoo.tools.sql import create_index
 from ..tools.reasons import FAILURE_TYPES
 
 # A trace whose message went out has one of these statuses: the budget counts only those, and the partners'
-# index holds only those; the index serves a count only while both say the same.
-WENT_OUT_STATUSES = ("sent", "open", "reply")
+# index holds only those; the index serves a count only while both say the same (a change here needs a
+# migration that drops the index, which ``init`` then builds again). Read from Odoo 18's own labels
+# (mass_mailing/models/mailing_trace.py): "Sent" (pending: handed to the provider, an SMS whose delivery
+# report may never come), "Delivered" (sent), "Opened" (open), "Replied" (reply). Not yet out: "Outgoing",
+# "Processing"; never reached the person: "Bounced", "Exception", "Cancelled".
+WENT_OUT_STATUSES = ("pending", "sent", "open", "reply")
 
 # The contact budget counts sent traces per partner and per address: these indexes serve that count. The
 # partners' one holds only the traces that went out, and every column the count reads: a month of them is
