@@ -33,13 +33,14 @@ class AffinityContactReport(models.Model):
                         SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
                           FROM mailing_trace t
                          WHERE t.model = 'res.partner' AND t.trace_status IN %(went_out)s
-                           AND t.sent_datetime IS NOT NULL
+                           AND t.sent_datetime IS NOT NULL AND NOT %(uncounted)s
                         UNION ALL
                         SELECT p.id, t.sent_datetime, t.trace_type
                           FROM mailing_trace t
                           JOIN res_partner p ON p.email_normalized = t.email
                          WHERE t.model != 'res.partner' AND t.trace_type = 'mail'
                            AND t.trace_status IN %(went_out)s AND t.sent_datetime IS NOT NULL
+                           AND NOT %(uncounted)s
                         UNION ALL
                         SELECT f.partner_id, f.at, 'followup' FROM (%(followups)s) f
                     )
@@ -54,5 +55,11 @@ class AffinityContactReport(models.Model):
                 view=SQL.identifier(self._table),
                 went_out=WENT_OUT_STATUSES,
                 followups=followup_contacts_query(),
+                # A service mailing's traces are no commercial contact.
+                uncounted=SQL(
+                    """EXISTS (SELECT 1 FROM mailing_mailing m
+                                 JOIN affinity_purpose pu ON pu.id = m.affinity_purpose_id
+                                WHERE m.id = t.mass_mailing_id AND NOT COALESCE(pu.pressure, FALSE))"""
+                ),
             )
         )

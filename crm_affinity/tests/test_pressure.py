@@ -95,6 +95,27 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
         self.assertEqual(self.decide(self.partner)[self.partner.id].reason, "pressure")
         self.assertTrue(self.decide(self.partner, purpose="service")[self.partner.id].allowed)
 
+    def test_a_service_mailing_does_not_count(self):
+        """Service messages never count (the purpose's help): the traces of a service mailing neither."""
+        service_mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Your order",
+                "body_html": "<p>x</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "affinity_purpose_id": self.service.id,
+            }
+        )
+        self.assertIn("Service messages never count", self.env["affinity.purpose"]._fields["pressure"].help)
+        self.trace(self.partner, NOW - datetime.timedelta(days=1))
+        for days in (2, 3):
+            self.trace(self.partner, NOW - datetime.timedelta(days=days)).mass_mailing_id = service_mailing
+        self.assertTrue(self.decide(self.partner)[self.partner.id].allowed, "one of two")
+        counts = self.env["affinity.contact.pressure"]._counts(self.partner, NOW)[self.partner.id]
+        self.assertEqual(counts["week"], {"mail": 1})
+        self.env.flush_all()
+        report = self.env["affinity.contact.report"].search([("partner_id", "=", self.partner.id)])
+        self.assertEqual(sum(report.mapped("contacts")), 1)
+
     def test_bounced_or_cancelled_traces_do_not_count(self):
         self.trace(self.partner, NOW - datetime.timedelta(days=1), status="bounce")
         self.trace(self.partner, NOW - datetime.timedelta(days=1), status="cancel")
