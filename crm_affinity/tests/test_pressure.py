@@ -390,11 +390,13 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
                     caps.append((cap, period(company_fields[fname].string), None))
             return caps
 
-        def has_room(partner_id, when, channel):
+        def has_room(partner_id, when, channel, budget=True, cap=True):
             if quiet.get(partner_id) and quiet[partner_id] >= when.date():
                 return False
-            limits = budget_caps(partner_id) + [
-                (limit, period(cap_labels[name]), channel) for name, limit in channel_caps[channel].items()
+            limits = (budget_caps(partner_id) if budget else []) + [
+                (limit, period(cap_labels[name]), channel)
+                for name, limit in channel_caps[channel].items()
+                if cap
             ]
             for cap, length, only in limits:
                 recent = [
@@ -404,6 +406,13 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
                     return False
             return True
 
+        # What the draw must cover for the check to mean something.
+        covered = set()
+        for contacts in history.values():
+            covered.update(code for _moment, code in contacts)
+        covered.update(
+            status for status in Trace.search([("res_id", "in", partners.ids)]).mapped("trace_status")
+        )
         for channel in ("email", "sms"):
             decisions = self.decide(partners, channel=channel)
             # The same answers for a set as large as a mass mailing's, whose id array the planner does not see.
@@ -420,6 +429,18 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
                         )
                     elif not decision.allowed:
                         self.assertEqual(decision.reason, "pressure")
+                        over_both = not has_room(partner.id, NOW, channel, cap=False) and not has_room(
+                            partner.id, NOW, channel, budget=False
+                        )
+                        if over_both and not has_room(
+                            partner.id,
+                            decision.next_allowed - datetime.timedelta(seconds=1),
+                            channel,
+                            cap=False,
+                        ):
+                            covered.add("the budget frees first, the channel's cap later")
+                        elif over_both:
+                            covered.add("over the budget and the channel's cap")
                         self.assertTrue(has_room(partner.id, decision.next_allowed, channel))
                         self.assertFalse(
                             has_room(
@@ -431,6 +452,20 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
                                 partner.id
                             ].allowed
                         )
+        self.assertLessEqual(
+            {
+                "email",
+                "sms",
+                "phone",
+                "pending",
+                "bounce",
+                "cancel",
+                "outgoing",
+                "over the budget and the channel's cap",
+            },
+            covered,
+            "the random draw covers statuses, follow-ups of each channel and both caps at once",
+        )
         self.assertTrue(
             self.decide(partners, purpose="service")[partners[0].id].allowed, "service never held"
         )
