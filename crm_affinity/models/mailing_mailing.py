@@ -1,6 +1,11 @@
 from odoo import fields, models
+from odoo.osv import expression
 
 from ..tools.reasons import MAILING_UNBLOCKED_REASONS
+
+# The leaves by which Odoo's default recipients of a mailing leave blacklisted addresses out.
+BLACKLIST_LEAVES = (("is_blacklisted", "=", False), ("phone_sanitized_blacklisted", "=", False))
+TRUE_LEAF = expression.TRUE_LEAF
 
 
 class MailingMailing(models.Model):
@@ -21,6 +26,23 @@ class MailingMailing(models.Model):
         "mailing (an order, an appointment, a change of terms) asks the service consent: a person's marketing "
         "'no' does not stop it, and Odoo's blacklists stop it only where the person put themselves on them.",
     )
+
+    def _get_recipients_domain(self):
+        """Odoo's default recipients leave blacklisted addresses out; a service mailing keeps them at the send,
+        for the send to tell a mirrored marketing "no" from a person's own blacklisting. The domain as the
+        person set it is kept."""
+        domain = super()._get_recipients_domain()
+        if self._affinity_purpose_passes_mirrors():
+            domain = [
+                TRUE_LEAF if isinstance(leaf, (list, tuple)) and tuple(leaf) in BLACKLIST_LEAVES else leaf
+                for leaf in expression.normalize_domain(domain)
+            ]
+        return domain
+
+    def _affinity_purpose_passes_mirrors(self):
+        """Is this mailing's purpose one that a marketing "no" does not stop (a service mailing)?"""
+        purpose = self._affinity_purpose()
+        return purpose.code != "marketing" and not purpose.pressure
 
     def _affinity_purpose(self):
         """The purpose the contact decision asks for this mailing: marketing unless an administrator said."""
@@ -67,8 +89,7 @@ class MailingMailing(models.Model):
         centre, a call, an import), which speaks for marketing alone. An entry the person put on Odoo's
         blacklist themselves (their marketing consent then says *Odoo blacklist*) is honoured."""
         self.ensure_one()
-        purpose = self._affinity_purpose()
-        if not res_ids or purpose.code == "marketing" or purpose.pressure:
+        if not res_ids or not self._affinity_purpose_passes_mirrors():
             return set()
         partner_by_record = self._affinity_partner_by_record(list(res_ids), channel_code)
         if not partner_by_record:

@@ -177,3 +177,29 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
                 else:
                     self.assertNotEqual(traces[withdrew.id][0], "cancel")
                     self.assertEqual(traces[listed.id], ("cancel", "affinity_blacklisted"))
+
+    def test_a_service_mailing_keeps_blacklisted_addresses_among_its_recipients(self):
+        """Odoo's default recipients leave blacklisted addresses out; a service mailing's keep them at the send,
+        which tells a mirrored marketing "no" from a person's own blacklisting (see above)."""
+        withdrew = self.Partner.create(
+            {"name": "Withdrew", "email": "withdrew@example.com", "mobile": "+90 532 100 00 09"}
+        )
+        withdrew._affinity_set_consent("sms", "marketing", "denied", source="preference_centre")
+        withdrew._affinity_set_consent("email", "marketing", "denied", source="preference_centre")
+        self.assertTrue(withdrew.phone_sanitized_blacklisted and withdrew.is_blacklisted)
+        # Odoo reads its blacklists in SQL when it searches the recipients.
+        self.env.flush_all()
+        for mailing_type in ("sms", "mail"):
+            values = {
+                "subject": "Your order",
+                "body_plaintext": "Your order is ready",
+                "body_html": "<p>Your order is ready</p>",
+                "mailing_type": mailing_type,
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            }
+            marketing = self.env["mailing.mailing"].create(values)
+            service = self.env["mailing.mailing"].create(dict(values, affinity_purpose_id=self.service.id))
+            with self.subTest(mailing_type=mailing_type):
+                self.assertEqual(service.mailing_domain, marketing.mailing_domain, "the domain as set")
+                self.assertNotIn(withdrew.id, marketing._get_recipients())
+                self.assertIn(withdrew.id, service._get_recipients())
