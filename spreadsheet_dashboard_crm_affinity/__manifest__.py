@@ -3,7 +3,7 @@
 {
     "name": "CRM Affinity - Dashboard",
     "summary": "The relationship dashboard in Odoo's Dashboards app: segments, consents, follow-ups, sources",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Productivity/Dashboard",
     "website": "https://github.com/crm-affinity/crm_affinity",
     "author": "crm_affinity developers",

@@ -144,30 +144,36 @@ class AffinityContactDecision(models.AbstractModel):
             if bucket is None and decision.allowed:
                 uncapped_allowed = True
             decisions[row[0]] = decision
-        held = 0
+        held = set()
         if capped:
-            held = self._hold_back(
-                decisions, *self.env["affinity.contact.pressure"]._over_budget(capped, when)
-            )
-        if pressure and check_pressure:
-            # Someone may still be allowed: a partner under a budget, or one with none.
-            if uncapped_allowed or held < sum(map(len, capped.values())):
-                self._check_channel_caps(decisions, rows, channel, when, company_ids, default_company_id)
+            held_ids, frees_at = self.env["affinity.contact.pressure"]._over_budget(capped, when)
+            self._hold_back(decisions, held_ids, frees_at)
+            held = set(held_ids)
+        if pressure and check_pressure and (uncapped_allowed or capped):
+            # Someone may still be allowed (a partner under a budget, or one with none), or someone held
+            # by the budget may be held longer by the channel's own cap.
+            self._check_channel_caps(decisions, rows, channel, when, company_ids, default_company_id, held)
         return decisions
 
     @api.model
-    def _check_channel_caps(self, decisions, rows, channel, when, company_ids, default_company_id):
-        """The per-channel caps on top of the budget across channels, for the partners still allowed."""
+    def _check_channel_caps(self, decisions, rows, channel, when, company_ids, default_company_id, held=()):
+        """The per-channel caps on top of the budget across channels: for the partners still allowed, and
+        for those the budget holds (``held``), whose next allowed moment must satisfy both."""
         # Most companies set no cap per channel: then there is nothing to sort the partners for.
         caps = self.env["affinity.pressure.cap"]._caps(company_ids, channel)
         if not caps:
             return
         by_company = {}
         for row in rows:
-            if decisions[row[0]].allowed and (row[9] or default_company_id) in caps:
+            if (decisions[row[0]].allowed or row[0] in held) and (row[9] or default_company_id) in caps:
                 by_company.setdefault(row[9] or default_company_id, []).append(row[0])
         over = self.env["affinity.contact.pressure"]._over_channel_cap(by_company, channel, caps, when)
-        self._hold_back(decisions, list(over), list(over.values()))
+        # Free again when both the budget and the channel's cap have room: the later of the two moments.
+        frees_at = [
+            max(frees, decisions[partner_id].next_allowed) if partner_id in held else frees
+            for partner_id, frees in over.items()
+        ]
+        self._hold_back(decisions, list(over), frees_at)
 
     @api.model
     def _hold_back(self, decisions, partner_ids, frees_at):

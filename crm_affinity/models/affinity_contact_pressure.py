@@ -34,12 +34,35 @@ def cap_columns(when, days, cap):
     return SQL("count(*) FILTER (WHERE c.at > %s) >= %s, %s", start, cap, window_end(latest, days))
 
 
+def followup_contacts_query():
+    """(partner_id, at, kind) of the follow-ups of a commercial purpose that reached their person.
+
+    A message the follow-up sent (e-mail, SMS) counts at the moment it went out, its message's date, whatever
+    is recorded on the follow-up afterwards (an outcome, a note); a task handed to a person counts when it
+    was done. The budget and the contacts report read the same rows."""
+    return SQL(
+        """
+        SELECT f.partner_id,
+               CASE WHEN f.message_id IS NOT NULL AND ch.code IN ('email', 'sms')
+                    THEN COALESCE(m.date, f.done_date, f.write_date)
+                    ELSE COALESCE(f.done_date, f.write_date) END AS at,
+               COALESCE(ch.code, 'followup') AS kind
+          FROM affinity_followup f
+          JOIN affinity_followup_rule r ON r.id = f.rule_id
+          JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
+          LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
+          LEFT JOIN mail_message m ON m.id = f.message_id
+         WHERE f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms'))
+        """
+    )
+
+
 class AffinityContactPressure(models.AbstractModel):
     _name = "affinity.contact.pressure"
     _description = "Affinity Contact Pressure"
 
     @api.model
-    def _partner_traces_query(self, since, until):
+    def _partner_traces_query(self, since, until, counted=None):
         """(partner_id, moment, kind) of the mass-mailing traces that went out to partners themselves.
 
         Read from an index in partner order (``PRESSURE_INDEXES``): a count per partner then needs no hashing.
@@ -50,15 +73,33 @@ class AffinityContactPressure(models.AbstractModel):
               FROM mailing_trace t
              WHERE t.model = 'res.partner' AND t.sent_datetime IS NOT NULL
                AND t.trace_status IN %(went_out)s AND t.sent_datetime > %(since)s
-               AND t.sent_datetime <= %(until)s
+               AND t.sent_datetime <= %(until)s %(counted)s
             """,
             since=since,
             until=until,
             went_out=WENT_OUT_STATUSES,
+            counted=self._counted_mailings() if counted is None else counted,
         )
 
     @api.model
-    def _other_contacts_query(self, since, until):
+    def _counted_mailings(self):
+        """The test that leaves out the traces of mailings whose purpose does not count against the budget
+        (a service mailing); none when there is no such mailing, as is usual."""
+        self.env["mailing.mailing"].flush_model(["affinity_purpose_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT m.id FROM mailing_mailing m JOIN affinity_purpose pu ON pu.id = m.affinity_purpose_id
+                    WHERE NOT COALESCE(pu.pressure, FALSE)"""
+            )
+        )
+        if not rows:
+            return SQL()
+        return SQL(
+            "AND (t.mass_mailing_id IS NULL OR t.mass_mailing_id != ALL(%s))", [row[0] for row in rows]
+        )
+
+    @api.model
+    def _other_contacts_query(self, since, until, counted=None):
         """(partner_id, moment, kind) of the other commercial contacts: traces of mailings to another model's
         records at a partner's address, and this addon's follow-ups."""
         return SQL(
@@ -68,26 +109,22 @@ class AffinityContactPressure(models.AbstractModel):
               JOIN res_partner p ON p.email_normalized = t.email
              WHERE t.model != 'res.partner' AND t.trace_type = 'mail'
                AND t.trace_status IN %(went_out)s AND t.sent_datetime > %(since)s
-               AND t.sent_datetime <= %(until)s
+               AND t.sent_datetime <= %(until)s %(counted)s
             UNION ALL
-            SELECT f.partner_id, COALESCE(f.done_date, f.write_date), COALESCE(ch.code, 'followup')
-              FROM affinity_followup f
-              JOIN affinity_followup_rule r ON r.id = f.rule_id
-              JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
-              LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
-             -- A message sent counts when it went out; a task handed to a person when it was done.
-             WHERE (f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms')))
-               AND COALESCE(f.done_date, f.write_date) > %(since)s
-               AND COALESCE(f.done_date, f.write_date) <= %(until)s
+            SELECT f.partner_id, f.at, f.kind FROM (%(followups)s) f
+             WHERE f.at > %(since)s AND f.at <= %(until)s
             """,
             since=since,
             until=until,
             went_out=WENT_OUT_STATUSES,
+            followups=followup_contacts_query(),
+            counted=self._counted_mailings() if counted is None else counted,
         )
 
     @api.model
     def _contacts_query(self, partner_ids, since, until):
         """(partner_id, moment, kind) of every commercial contact of these partners between two moments."""
+        counted = self._counted_mailings()
         return SQL(
             """
             SELECT c.partner_id, c.at, c.kind FROM (%(partner_traces)s UNION ALL %(others)s) c
@@ -95,8 +132,8 @@ class AffinityContactPressure(models.AbstractModel):
             -- id array once instead of three times (~6 ms each for 100 000 ids).
             WHERE %(mine)s
             """,
-            partner_traces=self._partner_traces_query(since, until),
-            others=self._other_contacts_query(since, until),
+            partner_traces=self._partner_traces_query(since, until, counted),
+            others=self._other_contacts_query(since, until, counted),
             mine=IdSet(partner_ids).contains(SQL("c.partner_id")),
         )
 
@@ -104,6 +141,7 @@ class AffinityContactPressure(models.AbstractModel):
     def _flush(self):
         for model in (
             "mailing.trace",
+            "mail.message",
             "affinity.followup",
             "res.partner",
             "affinity.rfm.segment",
@@ -123,6 +161,7 @@ class AffinityContactPressure(models.AbstractModel):
         groups = list(partner_ids_by_caps.values())
         mine = IdSet(groups[0] if len(groups) == 1 else [partner_id for ids in groups for partner_id in ids])
         since = when - datetime.timedelta(days=MONTH_DAYS)
+        mailings = self._counted_mailings()
         # Per window, how many contacts and the oldest of them. A person at a cap of n with n contacts in the
         # window is free again when the oldest leaves it; the caps are constants of the statement, one branch
         # per distinct budget (most partners share their company's).
@@ -196,8 +235,8 @@ class AffinityContactPressure(models.AbstractModel):
                       FROM (%(branches)s) x
                     """,
                     when=when,
-                    partner_traces=self._partner_traces_query(since, when),
-                    others=self._other_contacts_query(since, when),
+                    partner_traces=self._partner_traces_query(since, when, mailings),
+                    others=self._other_contacts_query(since, when, mailings),
                     mine=mine.contains(SQL("c.partner_id")),
                     in_order=SQL("ORDER BY p.partner_id") if mine.large else SQL(),
                     counted=counted,

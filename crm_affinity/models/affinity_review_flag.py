@@ -43,7 +43,9 @@ class AffinityReviewFlag(models.Model):
     decided_on = fields.Date(readonly=True)
     partner_segment_id = fields.Many2one(related="partner_id.affinity_segment_id", string="Segment")
     partner_ltv = fields.Monetary(related="partner_id.affinity_ltv", string="Lifetime Value")
-    partner_margin = fields.Monetary(related="partner_id.affinity_margin_12m", string="Margin")
+    partner_margin = fields.Monetary(
+        related="partner_id.affinity_margin_12m", string="Margin after Service Cost"
+    )
 
     _sql_constraints = [
         (
@@ -76,6 +78,12 @@ class AffinityReviewFlag(models.Model):
             explain = getattr(flag, f"_evidence_{flag.kind}", None)
             flag.evidence = explain(flag.company_id or self.env.company) if explain else flag.note or ""
 
+    def _money(self, amount, currency):
+        """An amount as people read it in the evidence. Odoo's ``format_amount`` glues a minus sign to the
+        digits with an invisible U+FEFF (ZERO WIDTH NO-BREAK SPACE): it is left out, so that the text copied
+        from the evidence or its workbook reads and searches as it shows."""
+        return format_amount(self.env, amount, currency).replace("\N{ZERO WIDTH NO-BREAK SPACE}", "")
+
     def _evidence_serial_complainer(self, company):
         return self.env._(
             "%(count)s complaints in the last %(months)s months (threshold %(threshold)s)",
@@ -100,15 +108,15 @@ class AffinityReviewFlag(models.Model):
 
     def _evidence_unprofitable(self, company):
         return self.env._(
-            "Margin over the last %(months)s months: %(margin)s",
+            "Margin after service cost over the last %(months)s months: %(margin)s",
             months=company.affinity_value_months,
-            margin=format_amount(self.env, self.measure, company.currency_id),
+            margin=self._money(self.measure, company.currency_id),
         )
 
     def _evidence_vip(self, company):
         return self.env._(
             "Lifetime value %(ltv)s, rank %(rank)s",
-            ltv=format_amount(self.env, self.measure, company.currency_id),
+            ltv=self._money(self.measure, company.currency_id),
             rank=int(self.measure_secondary),
         )
 

@@ -83,7 +83,7 @@ class ResPartner(models.Model):
         help="Service cost plus discounts given.",
     )
     affinity_margin_12m = fields.Monetary(
-        string="Margin",
+        string="Margin after Service Cost",
         currency_field="currency_id",
         readonly=True,
         groups=AFFINITY_MANAGER,

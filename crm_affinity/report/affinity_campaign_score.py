@@ -2,6 +2,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.measures import (
+    CAC,
+    CONVERSION,
+    DAYS_TO_PURCHASE,
+    REPEAT_SHARE,
+    REVENUE_PER_CUSTOMER,
+    ROI,
+    VALUE_12M_PER_CUSTOMER,
+    gross_margin,
+    ratio_select,
+)
 from ..tools.sql import without_jit
 from ..tools.xlsx import XLSX_MIMETYPE, Workbook, download_action
 
@@ -29,6 +40,18 @@ KEYS = {
         "to_char(d.day, 'YYYY-MM')",
     ),
 }
+# The ratios of a scoring line, each computed from the line's figures, and for a total from their sums.
+LINE_RATIOS = {
+    "conversion_rate": CONVERSION,
+    "cac": CAC,
+    "roi": ROI,
+    "revenue_per_customer": REVENUE_PER_CUSTOMER,
+    "value_12m_per_customer": VALUE_12M_PER_CUSTOMER,
+    "repeat_share": REPEAT_SHARE,
+    "days_to_purchase": DAYS_TO_PURCHASE,
+}
+# The workbook's columns in per cent: written as fractions in percent-formatted cells.
+PERCENT_COLUMNS = ("conversion_rate", "roi", "repeat_share")
 
 
 class AffinityCampaignScore(models.TransientModel):
@@ -68,15 +91,15 @@ class AffinityCampaignScore(models.TransientModel):
             ("name", self.env._("Name"), None),
             ("leads", self.env._("Leads"), None),
             ("won", self.env._("Won"), None),
-            ("conversion_rate", self.env._("Conversion %"), None),
+            ("conversion_rate", self.env._("Conversion %"), "percent"),
             ("new_customers", self.env._("New customers"), None),
             ("revenue", self.env._("Revenue"), "money"),
             ("margin", self.env._("Gross margin"), "money"),
             ("spend", self.env._("Spend"), "money"),
             ("cac", self.env._("CAC"), "money"),
-            ("roi", self.env._("ROI %"), None),
+            ("roi", self.env._("ROI %"), "percent"),
             ("value_12m_per_customer", self.env._("12-month value per customer"), "money"),
-            ("repeat_share", self.env._("Repeat buyers %"), None),
+            ("repeat_share", self.env._("Repeat buyers %"), "percent"),
         ]
         formats = {index: getattr(book, fmt) for index, (_key, _title, fmt) in enumerate(columns) if fmt}
         summary = None
@@ -94,7 +117,10 @@ class AffinityCampaignScore(models.TransientModel):
             lines = score._ranked_lines()
             for values in lines:
                 values["name"] = self._line_name(dimension, values)
-            rows = [[values[key] for key, _title, _fmt in columns] for values in lines]
+            rows = [[self._cell_value(key, values[key]) for key, _title, _fmt in columns] for values in lines]
+            if lines:
+                total = self._total_values(lines)
+                rows.append([self._cell_value(key, total.get(key)) for key, _title, _fmt in columns])
             sheet_name = self._summary_sheet_name() if dimension == self.dimension else label
             sheet = book.table(sheet_name, [title for _key, title, _fmt in columns], rows, formats)
             if dimension == self.dimension:
@@ -139,6 +165,33 @@ class AffinityCampaignScore(models.TransientModel):
             ],
         )
         return book.close()
+
+    @api.model
+    def _cell_value(self, key, value):
+        """A workbook cell's value: a per-cent figure as the fraction a percent-formatted cell shows."""
+        if key in PERCENT_COLUMNS and value is not None:
+            return value / 100.0
+        return value
+
+    @api.model
+    def _total_values(self, lines):
+        """The total row of ranked lines: the figures summed, each ratio computed from those sums."""
+        figures = {
+            "leads",
+            "won",
+            "new_customers",
+            "revenue",
+            "margin",
+            "spend",
+            "value_12m",
+            "repeat_buyers",
+            "purchase_days",
+            "purchasers",
+        }
+        total = {name: sum(values[name] for values in lines) for name in figures}
+        total.update({name: ratio.value(total) for name, ratio in LINE_RATIOS.items()})
+        total.update(rank=None, name=self.env._("Total"))
+        return total
 
     def _summary_sheet_name(self):
         return {
@@ -248,8 +301,9 @@ class AffinityCampaignScore(models.TransientModel):
                         SELECT pc.key, count(*) AS new_customers, sum(pc.revenue) AS revenue, sum(pc.cost) AS cost,
                                sum(pc.value_12m) AS value_12m,
                                count(*) FILTER (WHERE pc.orders >= 2) AS repeat_buyers,
-                               avg(EXTRACT(EPOCH FROM pc.first_order - COALESCE(fc.first_contact, pc.first_order))
-                                   / 86400) FILTER (WHERE pc.first_order IS NOT NULL) AS days_to_purchase
+                               sum(EXTRACT(EPOCH FROM pc.first_order - COALESCE(fc.first_contact, pc.first_order))
+                                   / 86400) FILTER (WHERE pc.first_order IS NOT NULL) AS purchase_days,
+                               count(*) FILTER (WHERE pc.first_order IS NOT NULL) AS purchasers
                           FROM per_customer pc
                           LEFT JOIN first_contact fc ON fc.partner_id = pc.id
                          GROUP BY pc.key
@@ -291,7 +345,8 @@ class AffinityCampaignScore(models.TransientModel):
                            COALESCE(lf.won, 0) AS won, COALESCE(cf.new_customers, 0) AS new_customers,
                            COALESCE(cf.revenue, 0) AS revenue, COALESCE(cf.cost, 0) AS cost,
                            COALESCE(cf.value_12m, 0) AS value_12m, COALESCE(cf.repeat_buyers, 0) AS repeat_buyers,
-                           cf.days_to_purchase, COALESCE(sf.spend, 0) AS spend
+                           COALESCE(cf.purchase_days, 0) AS purchase_days,
+                           COALESCE(cf.purchasers, 0) AS purchasers, COALESCE(sf.spend, 0) AS spend
                       FROM keys k
                       LEFT JOIN customer_figures cf ON cf.key IS NOT DISTINCT FROM k.key
                       LEFT JOIN lead_figures lf ON lf.key IS NOT DISTINCT FROM k.key
@@ -313,27 +368,22 @@ class AffinityCampaignScore(models.TransientModel):
         """Figures with their ratios, ranked; what the list, the graph and the workbook show."""
         lines = []
         for row in self._score_rows():
-            new = row["new_customers"]
-            spend = float(row["spend"])
             revenue = float(row["revenue"])
-            margin = revenue - float(row["cost"])
             values = {
                 "leads": row["leads"],
                 "opportunities": row["opportunities"],
                 "won": row["won"],
-                "conversion_rate": 100.0 * row["won"] / row["leads"] if row["leads"] else 0.0,
-                "new_customers": new,
+                "new_customers": row["new_customers"],
                 "revenue": revenue,
-                "margin": margin,
-                "spend": spend,
-                "cac": spend / new if new else 0.0,
-                "roi": 100.0 * (margin - spend) / spend if spend else 0.0,
-                "has_roi": bool(spend),
-                "revenue_per_customer": revenue / new if new else 0.0,
-                "value_12m_per_customer": float(row["value_12m"]) / new if new else 0.0,
-                "repeat_share": 100.0 * row["repeat_buyers"] / new if new else 0.0,
-                "days_to_purchase": float(row["days_to_purchase"] or 0.0),
+                "margin": gross_margin(revenue, float(row["cost"])),
+                "spend": float(row["spend"]),
+                "has_roi": bool(row["spend"]),
+                "value_12m": float(row["value_12m"]),
+                "repeat_buyers": row["repeat_buyers"],
+                "purchase_days": float(row["purchase_days"]),
+                "purchasers": row["purchasers"],
             }
+            values.update({name: ratio.value(values) for name, ratio in LINE_RATIOS.items()})
             values.update(self._key_values(row["key"]))
             lines.append(values)
         sort_key = {
@@ -370,10 +420,11 @@ class AffinityCampaignScoreLine(models.TransientModel):
     leads = fields.Integer()
     opportunities = fields.Integer()
     won = fields.Integer()
+    # The ratios' totals and subtotals are computed from the sums of their figures (``_read_group_select``).
     conversion_rate = fields.Float(string="Conversion (%)", aggregator="avg")
     new_customers = fields.Integer()
     revenue = fields.Monetary()
-    margin = fields.Monetary(string="Gross Margin")
+    margin = fields.Monetary(string="Gross Margin", help="Revenue minus the cost of the products sold.")
     spend = fields.Monetary()
     cac = fields.Monetary(
         string="CAC", aggregator="avg", help="Customer acquisition cost: spend / new customers."
@@ -385,9 +436,23 @@ class AffinityCampaignScoreLine(models.TransientModel):
     )
     has_roi = fields.Boolean()
     revenue_per_customer = fields.Monetary(aggregator="avg")
+    value_12m = fields.Monetary(
+        string="12-Month Value", help="What the new customers bought in their first 12 months."
+    )
     value_12m_per_customer = fields.Monetary(string="12-Month Value per Customer", aggregator="avg")
+    repeat_buyers = fields.Integer(help="New customers with two orders or more.")
     repeat_share = fields.Float(string="Repeat Buyers (%)", aggregator="avg")
+    purchase_days = fields.Float(
+        string="Days to First Purchase (sum)", help="The days to first purchase of every buyer, added up."
+    )
+    purchasers = fields.Integer(string="Buyers", help="New customers who bought.")
     days_to_purchase = fields.Float(string="Days to First Purchase", aggregator="avg")
+
+    @api.model
+    def _read_group_select(self, aggregate_spec, query):
+        """A total or a subtotal of a ratio is the ratio of its figures' sums, not an average."""
+        ratio = ratio_select(self, LINE_RATIOS, aggregate_spec, query)
+        return ratio if ratio is not None else super()._read_group_select(aggregate_spec, query)
 
     @api.depends("source_id", "medium_id", "campaign_id", "cohort")
     def _compute_name(self):

@@ -1,6 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.affinity_contact_pressure import followup_contacts_query
 from ..models.mailing_trace import WENT_OUT_STATUSES
 
 
@@ -32,20 +33,16 @@ class AffinityContactReport(models.Model):
                         SELECT t.res_id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
                           FROM mailing_trace t
                          WHERE t.model = 'res.partner' AND t.trace_status IN %(went_out)s
-                           AND t.sent_datetime IS NOT NULL
+                           AND t.sent_datetime IS NOT NULL AND NOT %(uncounted)s
                         UNION ALL
                         SELECT p.id, t.sent_datetime, t.trace_type
                           FROM mailing_trace t
                           JOIN res_partner p ON p.email_normalized = t.email
                          WHERE t.model != 'res.partner' AND t.trace_type = 'mail'
                            AND t.trace_status IN %(went_out)s AND t.sent_datetime IS NOT NULL
+                           AND NOT %(uncounted)s
                         UNION ALL
-                        SELECT f.partner_id, COALESCE(f.done_date, f.write_date), 'followup'
-                          FROM affinity_followup f
-                          JOIN affinity_followup_rule r ON r.id = f.rule_id
-                          JOIN affinity_purpose pu ON pu.id = r.purpose_id AND pu.pressure
-                          LEFT JOIN affinity_channel ch ON ch.id = f.channel_id
-                         WHERE f.state = 'done' OR (f.state = 'sent' AND ch.code IN ('email', 'sms'))
+                        SELECT f.partner_id, f.at, 'followup' FROM (%(followups)s) f
                     )
                     SELECT row_number() OVER (ORDER BY c.partner_id, date_trunc('week', c.at), c.kind) AS id,
                            c.partner_id, p.company_id, date_trunc('week', c.at)::date AS week, c.kind,
@@ -57,5 +54,12 @@ class AffinityContactReport(models.Model):
                 """,
                 view=SQL.identifier(self._table),
                 went_out=WENT_OUT_STATUSES,
+                followups=followup_contacts_query(),
+                # A service mailing's traces are no commercial contact.
+                uncounted=SQL(
+                    """EXISTS (SELECT 1 FROM mailing_mailing m
+                                 JOIN affinity_purpose pu ON pu.id = m.affinity_purpose_id
+                                WHERE m.id = t.mass_mailing_id AND NOT COALESCE(pu.pressure, FALSE))"""
+                ),
             )
         )

@@ -1,9 +1,15 @@
-from odoo import fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
+
+from ..tools.measures import CAC, REVENUE_RETURN, ratio_select
+
+# The ratios of a source, each computed from the row's figures, and for a total from their sums.
+SOURCE_RATIOS = {"cac": CAC.renamed(new_customers="customers"), "revenue_return": REVENUE_RETURN}
 
 
 class AffinitySourcePerformance(models.Model):
-    """What each acquisition source brought and cost, all time: customers, revenue, spend, CAC, ROI.
+    """What each acquisition source brought and cost, all time: customers, revenue, spend, CAC, and the
+    revenue return on spend (revenue before product costs: campaign scoring's ROI counts gross margin).
 
     A reporting view (the way core's sale.report is one) that the relationship dashboard and the pivot read;
     the campaign scoring wizard answers the same question for a chosen period.
@@ -12,7 +18,7 @@ class AffinitySourcePerformance(models.Model):
     _name = "affinity.source.performance"
     _description = "Affinity Source Performance"
     _auto = False
-    _order = "roi desc, id"
+    _order = "revenue_return desc, id"
     _rec_name = "source_id"
 
     source_id = fields.Many2one("utm.source", string="Acquisition Source", readonly=True)
@@ -28,9 +34,19 @@ class AffinitySourcePerformance(models.Model):
         aggregator="avg",
         help="Customer acquisition cost: spend / new customers.",
     )
-    roi = fields.Float(
-        string="ROI (%)", readonly=True, aggregator="avg", help="(Revenue − spend) / spend, in per cent."
+    revenue_return = fields.Float(
+        string="Revenue Return (%)",
+        readonly=True,
+        aggregator="avg",
+        help="(Revenue − spend) / spend, in per cent: revenue before the cost of the products sold, so not "
+        "the return on investment (ROI) of campaign scoring, which counts gross margin.",
     )
+
+    @api.model
+    def _read_group_select(self, aggregate_spec, query):
+        """A total or a subtotal of a ratio is the ratio of its figures' sums, not an average."""
+        ratio = ratio_select(self, SOURCE_RATIOS, aggregate_spec, query)
+        return ratio if ratio is not None else super()._read_group_select(aggregate_spec, query)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -62,13 +78,15 @@ class AffinitySourcePerformance(models.Model):
                     )
                     SELECT row_number() OVER (ORDER BY j.source_id, j.company_id) AS id,
                            j.source_id, j.company_id, c.currency_id, j.customers, j.revenue, j.lifetime_value,
-                           j.spend,
-                           CASE WHEN j.customers > 0 THEN round(j.spend / j.customers, 2) END AS cac,
-                           CASE WHEN j.spend > 0 THEN round(100.0 * (j.revenue - j.spend) / j.spend, 2) END AS roi
+                           j.spend, %(cac)s AS cac, %(revenue_return)s AS revenue_return
                       FROM joined j
                       LEFT JOIN res_company c ON c.id = j.company_id
                 )
                 """,
                 view=SQL.identifier(self._table),
+                cac=SOURCE_RATIOS["cac"].sql(lambda name: SQL("j.%s", SQL.identifier(name))),
+                revenue_return=SOURCE_RATIOS["revenue_return"].sql(
+                    lambda name: SQL("j.%s", SQL.identifier(name))
+                ),
             )
         )

@@ -258,7 +258,23 @@ class TestCampaignScoring(AffinityCase):
         }
         self.assertEqual(rows["Test Ads"]["New customers"], 2)
         self.assertAlmostEqual(rows["Test Ads"]["Spend"], 370.0)
-        self.assertAlmostEqual(rows["Test Ads"]["ROI %"], 100 * (160 - 370) / 370)
+        # Per cents as fractions in percent-formatted cells: 47.3 % is 0.473 shown with a % format.
+        self.assertAlmostEqual(rows["Test Ads"]["ROI %"], (160 - 370) / 370)
+        self.assertAlmostEqual(rows["Test Ads"]["Conversion %"], 0.5)
+        header_index = {title: index for index, title in enumerate(header)}
+        ads_row = next(row for row in summary.iter_rows(min_row=2) if row[1].value == "Test Ads")
+        for title in ("ROI %", "Conversion %", "Repeat buyers %"):
+            self.assertIn("%", ads_row[header_index[title]].number_format, title)
+        # The total row: figures summed, ratios from the sums (Ads 2 new, margin 160, spend 370, 4 leads, 2 won,
+        # 1 repeat buyer; Referral 1 new, margin 40, no spend, no lead).
+        total = rows["Total"]
+        self.assertEqual((total["New customers"], total["Leads"], total["Won"]), (3, 4, 2))
+        self.assertAlmostEqual(total["Spend"], 370.0)
+        self.assertAlmostEqual(total["CAC"], 370.0 / 3)
+        self.assertAlmostEqual(total["ROI %"], (160 + 40 - 370) / 370)
+        self.assertAlmostEqual(total["Conversion %"], 2 / 4)
+        self.assertAlmostEqual(total["Repeat buyers %"], 1 / 3)
+        self.assertIsNone(total["Rank"])
         self.assertEqual(summary.freeze_panes, "A2")
         self.assertTrue(summary.auto_filter.ref)
         # A native Excel chart, not a picture.
@@ -271,6 +287,81 @@ class TestCampaignScoring(AffinityCase):
         )
         self.assertEqual(cell.data_type, "s")
         self.assertTrue(cell.value.startswith("=HYPERLINK"))
+
+    def test_totals_of_ratios_are_ratios_of_sums(self):
+        """The pivot's grand total and the graph's groups of the scoring lines: each ratio is computed from
+        the summed figures, as the fixture's figures give it by hand, never averaged over the lines."""
+        score = self.score()
+        Line = self.env["affinity.campaign.score.line"]
+        domain = [("score_id", "=", score.id)]
+        # By hand, from the fixture: Ads 4 leads, 2 won, 2 new customers (A, B), revenue 250, margin 160,
+        # spend 370, A bought twice, 12-month value 250; days to first purchase A 8 d 10 h, B 0. Referral:
+        # C, 1 new customer, revenue 50, margin 40, no spend, no lead; C's first contact (the Ads lead of
+        # 1 March 00:00) to first order (5 March 10:00): 4 d 10 h.
+        expected = {
+            "cac": 370 / 3,
+            "roi": 100 * (200 - 370) / 370,
+            "conversion_rate": 100 * 2 / 4,
+            "revenue_per_customer": 300 / 3,
+            "value_12m_per_customer": 300 / 3,
+            "repeat_share": 100 * 1 / 3,
+            "days_to_purchase": ((8 + 10 / 24) + 0 + (4 + 10 / 24)) / 3,
+        }
+        lines = score.line_ids
+        averages = {name: sum(lines.mapped(name)) / len(lines) for name in expected}
+        self.assertNotAlmostEqual(averages["roi"], expected["roi"], msg="the fixture tells both apart")
+        # As the pivot asks: each measure with the aggregator the field declares.
+        aggregators = {name: Line.fields_get([name], ["aggregator"])[name]["aggregator"] for name in expected}
+        specs = [f"{name}:{aggregator}" for name, aggregator in aggregators.items()]
+        [total] = Line.read_group(domain, specs, [])
+        for name, value in expected.items():
+            with self.subTest(view="pivot", measure=name):
+                self.assertAlmostEqual(total[name], value)
+        # As the graph asks (web_read_group, one measure at a time), grouped by whether a line has a ROI:
+        # the group of both lines is their subtotal.
+        for name, value in expected.items():
+            with self.subTest(view="graph", measure=name):
+                groups = Line.web_read_group(
+                    domain, ["__count", specs[list(expected).index(name)]], ["score_id"]
+                )
+                [group] = groups["groups"]
+                self.assertAlmostEqual(group[name], value)
+        # A subtotal of lines without spend has no ROI, not a 0 % averaged in.
+        [no_spend] = Line.read_group(domain + [("has_roi", "=", False)], ["roi:avg", "cac:avg"], [])
+        self.assertEqual((no_spend["roi"], no_spend["cac"]), (0.0, 0.0))
+
+    def test_sources_report_totals_are_ratios_of_sums(self):
+        """Sources: Cost and Return, its list's group rows and pivot's total: CAC = Σ spend / Σ customers,
+        revenue return = (Σ revenue − Σ spend) / Σ spend, by hand."""
+        fair = self.env["utm.source"].create({"name": "Report fair"})
+        radio = self.env["utm.source"].create({"name": "Report radio"})
+        Partner = self.env["res.partner"]
+        for source, revenues in ((fair, [1200]), (radio, [100, 300, 200])):
+            for revenue in revenues:
+                partner = Partner.create(
+                    {"name": f"{source.name} {revenue}", "affinity_source_id": source.id}
+                )
+                partner.sudo().affinity_rfm_monetary = revenue
+        Spend = self.env["affinity.marketing.spend"]
+        Spend.create(
+            {"source_id": fair.id, "date_from": "2026-01-01", "date_to": "2026-01-31", "amount": 400}
+        )
+        Spend.create(
+            {"source_id": radio.id, "date_from": "2026-01-01", "date_to": "2026-01-31", "amount": 900}
+        )
+        self.env.flush_all()
+        Report = self.env["affinity.source.performance"]
+        domain = [("source_id", "in", (fair | radio).ids)]
+        rows = {row.source_id: row for row in Report.search(domain)}
+        self.assertAlmostEqual(rows[fair].cac, 400.0)
+        self.assertAlmostEqual(rows[radio].cac, 300.0)
+        self.assertAlmostEqual(rows[fair].revenue_return, 100 * (1200 - 400) / 400)
+        aggregators = Report.fields_get(["cac", "revenue_return"], ["aggregator"])
+        [total] = Report.read_group(
+            domain, [f"{name}:{spec['aggregator']}" for name, spec in aggregators.items()], []
+        )
+        self.assertAlmostEqual(total["cac"], (400 + 900) / (1 + 3))
+        self.assertAlmostEqual(total["revenue_return"], 100 * (1800 - 1300) / 1300)
 
     def test_pilot_and_rollout_side_by_side(self):
         rollout = self.env["utm.campaign"].create({"title": "Spring 2026"})

@@ -113,3 +113,93 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
             [("mailing_id", "=", mailing.id), ("partner_id", "=", self.denied.id)]
         )
         self.assertEqual((sms.state, sms.failure_type), ("canceled", "affinity_denied"))
+
+    def _sms_mailing(self, partners, purpose=None):
+        return self.env["mailing.mailing"].create(
+            {
+                "name": "SMS",
+                "subject": "SMS",
+                "mailing_type": "sms",
+                "body_plaintext": "Your order is ready",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", partners.ids)]),
+                "sms_force_send": False,
+                "affinity_purpose_id": purpose.id if purpose else False,
+            }
+        )
+
+    def test_a_marketing_no_never_stops_a_service_message(self):
+        """Withdrawing SMS and e-mail marketing in the preference centre puts the address on Odoo's
+        blacklists (for every mailing to it, from any list): a marketing mailing is cancelled with the
+        consent's reason, never Odoo's bare *blacklisted*; a service mailing still reaches the person. Who
+        put themselves on Odoo's blacklist is not reached even by a service mailing, and the cancellation
+        says so."""
+        withdrew = self.Partner.create(
+            {"name": "Withdrew", "email": "withdrew@example.com", "mobile": "+90 532 100 00 09"}
+        )
+        withdrew._affinity_set_consent("sms", "marketing", "granted", source="web_form")
+        withdrew._affinity_set_consent("email", "marketing", "granted", source="web_form")
+        centre = self.env["affinity.preference.centre"]
+        centre._apply(withdrew, set(), False, {"ip_address": "127.0.0.1", "user_agent": "test"})
+        marketing_consents = withdrew.affinity_consent_ids.filtered(
+            lambda c: (
+                c.purpose_id == self.marketing and c.channel_id in (self.channel_sms | self.channel_email)
+            )
+        )
+        self.assertEqual(marketing_consents.mapped("state"), ["denied", "denied"])
+        self.assertTrue(withdrew.phone_sanitized_blacklisted, "mirrored on Odoo's SMS blacklist")
+        self.assertTrue(withdrew.is_blacklisted, "mirrored on Odoo's e-mail blacklist")
+        listed = self.Partner.create(
+            {"name": "Listed", "email": "listed@example.com", "mobile": "+90 532 100 00 08"}
+        )
+        self.env["phone.blacklist"].sudo()._add([listed.phone_sanitized])
+        self.env["mail.blacklist"].sudo()._add(listed.email)
+        people = withdrew | listed
+        marketing = self._sms_mailing(people)
+        marketing.action_send_sms()
+        self.assertEqual(self._traces(marketing)[withdrew.id], ("cancel", "affinity_denied"))
+        self.assertEqual(self._traces(marketing)[listed.id], ("cancel", "affinity_denied"))
+        service = self._sms_mailing(people, self.service)
+        service.action_send_sms()
+        traces = self._traces(service)
+        self.assertNotEqual(traces[withdrew.id][0], "cancel")
+        self.assertEqual(traces[listed.id], ("cancel", "affinity_blacklisted"))
+        for purpose, expected in ((False, "affinity_denied"), (self.service, None)):
+            mailing = self._email_mailing(domain=[("id", "in", people.ids)])
+            mailing.affinity_purpose_id = purpose
+            with self.mock_mail_gateway(mail_unlink_sent=False):
+                mailing.action_send_mail()
+            traces = self._traces(mailing)
+            with self.subTest(purpose=purpose and purpose.code):
+                if expected:
+                    self.assertEqual(traces[withdrew.id], ("cancel", expected))
+                    self.assertEqual(traces[listed.id], ("cancel", "affinity_denied"))
+                else:
+                    self.assertNotEqual(traces[withdrew.id][0], "cancel")
+                    self.assertEqual(traces[listed.id], ("cancel", "affinity_blacklisted"))
+
+    def test_a_service_mailing_keeps_blacklisted_addresses_among_its_recipients(self):
+        """Odoo's default recipients leave blacklisted addresses out; a service mailing's keep them at the send,
+        which tells a mirrored marketing "no" from a person's own blacklisting (see above)."""
+        withdrew = self.Partner.create(
+            {"name": "Withdrew", "email": "withdrew@example.com", "mobile": "+90 532 100 00 09"}
+        )
+        withdrew._affinity_set_consent("sms", "marketing", "denied", source="preference_centre")
+        withdrew._affinity_set_consent("email", "marketing", "denied", source="preference_centre")
+        self.assertTrue(withdrew.phone_sanitized_blacklisted and withdrew.is_blacklisted)
+        # Odoo reads its blacklists in SQL when it searches the recipients.
+        self.env.flush_all()
+        for mailing_type in ("sms", "mail"):
+            values = {
+                "subject": "Your order",
+                "body_plaintext": "Your order is ready",
+                "body_html": "<p>Your order is ready</p>",
+                "mailing_type": mailing_type,
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            }
+            marketing = self.env["mailing.mailing"].create(values)
+            service = self.env["mailing.mailing"].create(dict(values, affinity_purpose_id=self.service.id))
+            with self.subTest(mailing_type=mailing_type):
+                self.assertEqual(service.mailing_domain, marketing.mailing_domain, "the domain as set")
+                self.assertNotIn(withdrew.id, marketing._get_recipients())
+                self.assertIn(withdrew.id, service._get_recipients())

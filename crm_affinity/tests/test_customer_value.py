@@ -3,11 +3,13 @@ import io
 
 import openpyxl
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import SQL, mute_logger
-from odoo.tools.misc import format_amount
+from odoo.tools.misc import format_amount, formatLang
+from odoo.tools.safe_eval import safe_eval
 
 from .common import AffinityCase
 
@@ -308,6 +310,43 @@ class TestCustomerValue(AffinityCase):
         self.assertAlmostEqual(flag.measure, -10)
         self.assertTrue(self.c.affinity_to_review)
         self.assertEqual(self.c.affinity_margin_rank, 6, "last: below the non-customer L at zero")
+
+    def test_evidence_amounts_read_as_shown(self):
+        """A loss in the evidence is "-159.60", with nothing invisible between the sign and the digits (Odoo's
+        format_amount puts a U+FEFF there), in the flag and in the workbook's review sheet alike."""
+        flag = self.env["affinity.review.flag"].create(
+            {"partner_id": self.c.id, "kind": "unprofitable", "company_id": self.company.id}
+        )
+        flag.sudo().measure = -159.60
+        self.assertNotIn("\ufeff", flag.evidence)
+        self.assertIn("-159.60", flag.evidence)
+        vip = self.env["affinity.review.flag"].create(
+            {"partner_id": self.d.id, "kind": "vip", "company_id": self.company.id}
+        )
+        vip.sudo().write({"measure": -5.5, "measure_secondary": 1})
+        self.assertNotIn("\ufeff", vip.evidence)
+        wizard = self.env["affinity.value.export"].with_user(self.user_manager).create({})
+        action = wizard.action_export_xlsx()
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/web/content/")[1].split("?")[0])
+        )
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(attachment.datas)))
+        evidence = [row[2] for row in book["Review flags"].iter_rows(min_row=2, values_only=True)]
+        self.assertTrue(any("-159.60" in (text or "") for text in evidence))
+        self.assertFalse(any("\ufeff" in (text or "") for text in evidence))
+
+    def test_usual_purchase_interval_in_whole_days(self):
+        """The partner form shows the usual purchase interval as 8, not 8.00: the form's field says how many
+        decimals the web client shows."""
+        arch = etree.fromstring(
+            self.env["res.partner"].get_view(self.env.ref("base.view_partner_form").id)["arch"]
+        )
+        [node] = arch.xpath("//field[@name='affinity_order_interval']")
+        digits = safe_eval(node.get("digits") or "None") or self.env["res.partner"]._fields[
+            "affinity_order_interval"
+        ].get_digits(self.env)
+        self.assertIsNotNone(digits, "no digits: the web client shows two decimals")
+        self.assertEqual(formatLang(self.env, 8.0, digits=digits[1]), "8")
 
     def test_recompute_is_idempotent(self):
         first = self._recompute()

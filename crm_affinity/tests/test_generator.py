@@ -79,6 +79,35 @@ class TestGenerator(AffinityCase):
         self.assertEqual(sum(line["new_customers"] for line in lines), customers)
         self.assertTrue(all(line["spend"] > 0 and line["has_roi"] for line in lines))
         self.assertEqual([line["rank"] for line in lines], sorted(line["rank"] for line in lines))
+        # On the seeded data, the totals a manager reads are ratios of sums: the scoring pivot's ...
+        score.action_compute()
+        mine = [("score_id", "=", score.id), ("source_id", "in", seeded.affinity_source_id.ids)]
+        [total] = self.env["affinity.campaign.score.line"].read_group(mine, ["cac:avg", "roi:avg"], [])
+        spend, new = sum(line["spend"] for line in lines), sum(line["new_customers"] for line in lines)
+        margin = sum(line["margin"] for line in lines)
+        # (The lines keep their amounts in cents.)
+        self.assertAlmostEqual(total["cac"], spend / new, places=2)
+        self.assertAlmostEqual(total["roi"], 100 * (margin - spend) / spend, places=2)
+        # ... and the Sources report's (the dashboard's), from the tables themselves.
+        self.env.flush_all()
+        source_ids = seeded.affinity_source_id.ids
+        self.env.cr.execute(
+            """SELECT count(*), sum(COALESCE(affinity_rfm_monetary, 0)) FROM res_partner
+                WHERE active AND affinity_source_id = ANY(%s)""",
+            (source_ids,),
+        )
+        customers, revenue = self.env.cr.fetchone()
+        self.env.cr.execute(
+            "SELECT sum(amount) FROM affinity_marketing_spend WHERE source_id = ANY(%s)", (source_ids,)
+        )
+        [spent] = self.env.cr.fetchone()
+        [sources] = self.env["affinity.source.performance"].read_group(
+            [("source_id", "in", source_ids)], ["cac:avg", "revenue_return:avg"], []
+        )
+        self.assertAlmostEqual(sources["cac"], float(spent) / customers, places=2)
+        self.assertAlmostEqual(
+            sources["revenue_return"], 100 * (float(revenue) - float(spent)) / float(spent), places=2
+        )
 
     def test_derived_figures_are_right_after_seeding(self):
         """The Affinity tab agrees with the sales before any nightly job has run."""

@@ -2,6 +2,7 @@
 
 import datetime
 import random
+import re
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -94,6 +95,27 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
         self.assertEqual(self.decide(self.partner)[self.partner.id].reason, "pressure")
         self.assertTrue(self.decide(self.partner, purpose="service")[self.partner.id].allowed)
 
+    def test_a_service_mailing_does_not_count(self):
+        """Service messages never count (the purpose's help): the traces of a service mailing neither."""
+        service_mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Your order",
+                "body_html": "<p>x</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "affinity_purpose_id": self.service.id,
+            }
+        )
+        self.assertIn("Service messages never count", self.env["affinity.purpose"]._fields["pressure"].help)
+        self.trace(self.partner, NOW - datetime.timedelta(days=1))
+        for days in (2, 3):
+            self.trace(self.partner, NOW - datetime.timedelta(days=days)).mass_mailing_id = service_mailing
+        self.assertTrue(self.decide(self.partner)[self.partner.id].allowed, "one of two")
+        counts = self.env["affinity.contact.pressure"]._counts(self.partner, NOW)[self.partner.id]
+        self.assertEqual(counts["week"], {"mail": 1})
+        self.env.flush_all()
+        report = self.env["affinity.contact.report"].search([("partner_id", "=", self.partner.id)])
+        self.assertEqual(sum(report.mapped("contacts")), 1)
+
     def test_bounced_or_cancelled_traces_do_not_count(self):
         self.trace(self.partner, NOW - datetime.timedelta(days=1), status="bounce")
         self.trace(self.partner, NOW - datetime.timedelta(days=1), status="cancel")
@@ -147,73 +169,308 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
         self.assertIn("This month: 2 of ∞", summary)
         self.assertIn("SMS: 1", summary)
 
+    def test_an_sms_handed_to_the_provider_counts(self):
+        """Odoo 18 labels ``pending`` "Sent": the SMS left for the provider, whether or not a delivery report
+        ever comes. Two of them use a budget of two."""
+        labels = dict(self.env["mailing.trace"]._fields["trace_status"]._description_selection(self.env))
+        self.assertEqual(labels["pending"], "Sent")
+        self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.trace(self.partner, NOW - datetime.timedelta(days=1), status="pending", trace_type="sms")
+        self.assertTrue(self.decide(self.partner, channel="sms")[self.partner.id].allowed, "one of two")
+        self.trace(self.partner, NOW - datetime.timedelta(days=3), status="pending", trace_type="sms")
+        decision = self.decide(self.partner, channel="sms")[self.partner.id]
+        self.assertEqual(
+            (decision.reason, decision.next_allowed), ("pressure", NOW + datetime.timedelta(days=4))
+        )
+        self.assertEqual(
+            self.env["affinity.contact.pressure"]._counts(self.partner, NOW)[self.partner.id]["week"],
+            {"sms": 2},
+        )
+
+    def test_a_followup_message_counts_when_it_went_out(self):
+        """An e-mail a follow-up sent eight days ago is out of the week's window, even when its outcome is
+        recorded yesterday: the contact happened when the message went out."""
+        self.company.affinity_pressure_week = 1
+        rule = self.env["affinity.followup.rule"].create(
+            {
+                "name": "Offer",
+                "trigger": "partner_domain",
+                "action": "activity",
+                "purpose_id": self.marketing.id,
+                "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+            }
+        )
+        sent_at = NOW - datetime.timedelta(days=8)
+        message = self.env["mail.message"].create(
+            {"model": "res.partner", "res_id": self.partner.id, "body": "Offer", "date": sent_at}
+        )
+        followup = self.env["affinity.followup"].create(
+            {
+                "rule_id": rule.id,
+                "partner_id": self.partner.id,
+                "company_id": self.company.id,
+                "occurrence_date": sent_at.date(),
+                "due_date": sent_at.date(),
+                "state": "sent",
+                "channel_id": self.channel_email.id,
+                "message_id": message.id,
+            }
+        )
+        with freeze_time(NOW - datetime.timedelta(days=1)):
+            followup.action_set_outcome_no_answer()
+        self.assertEqual(followup.done_date, NOW - datetime.timedelta(days=1))
+        self.assertTrue(self.decide(self.partner)[self.partner.id].allowed, "eight days ago: out of the week")
+        counts = self.env["affinity.contact.pressure"]._counts(self.partner, NOW)[self.partner.id]
+        self.assertEqual((counts["week"], counts["month"]), ({"email": 0}, {"email": 1}))
+        # A task handed to a person counts when it was done.
+        followup.write({"channel_id": self.channel_phone.id, "message_id": False})
+        self.assertEqual(self.decide(self.partner)[self.partner.id].reason, "pressure")
+
+    def test_over_the_budget_next_allowed_waits_for_the_channel_cap_too(self):
+        """Over the budget until an e-mail leaves the week, and over the SMS cap until an SMS leaves the
+        month: the next allowed moment for an SMS is the later, and at that moment an SMS may go."""
+        self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.company.affinity_pressure_week = 1
+        self.env["affinity.pressure.cap"].create(
+            {"company_id": self.company.id, "channel_id": self.channel_sms.id, "period": "month", "limit": 1}
+        )
+        self.trace(self.partner, NOW - datetime.timedelta(days=20), trace_type="sms")
+        self.trace(self.partner, NOW - datetime.timedelta(days=3))
+        decision = self.decide(self.partner, channel="sms")[self.partner.id]
+        self.assertEqual(
+            (decision.reason, decision.next_allowed), ("pressure", NOW + datetime.timedelta(days=10))
+        )
+        self.assertTrue(
+            self.decide(self.partner, channel="sms", when=decision.next_allowed)[self.partner.id].allowed
+        )
+        email = self.decide(self.partner)[self.partner.id]
+        self.assertEqual(email.next_allowed, NOW + datetime.timedelta(days=4), "no cap on e-mail")
+
     def test_random_histories_never_exceed_the_budget(self):
-        """Random partners × contacts of both kinds over 40 days × budgets × quiet days: allowed exactly when
-        no quiet time holds and every window has room, next allowed the earliest moment that is true, and two
-        mailings never give anyone more than their budget had room for."""
+        """Random partners × contacts of every kind and status over 40 days × budgets × channel caps × quiet
+        days, against a count written from what Odoo and the settings say, not from the statement under test:
+
+        - a trace counts when Odoo's label of its status says the message left (Sent: handed to the
+          provider; Delivered; Opened; Replied), never when it says it did not (Outgoing, Processing,
+          Bounced, Exception, Cancelled);
+        - a follow-up of a purpose that counts against the budget counts when its message went out (the
+          message's date, whatever was recorded later), a task when it was done;
+        - each budget and channel cap holds "at most this many ... in any <period>", the period read from
+          the setting's own label, 0 meaning no cap as its help says.
+
+        Allowed exactly when no quiet time holds and every window has room; next allowed the earliest
+        moment that is true (and the decision then allows); two mailings never give anyone more than their
+        budget had room for."""
         rng = random.Random(18)
+        Trace = self.env["mailing.trace"]
+        company_fields = self.env["res.company"]._fields
+        cap_labels = dict(
+            self.env["affinity.pressure.cap"]._fields["period"]._description_selection(self.env)
+        )
+
+        def period(label):
+            number, unit = re.search(r"per (\d+) (hour|day)", label, re.IGNORECASE).groups()
+            return datetime.timedelta(**{unit.lower() + "s": int(number)})
+
+        # Odoo's labels of a trace's status: which of them say the message left for the person.
+        status_labels = dict(Trace._fields["trace_status"]._description_selection(self.env))
+        went_out_labels = {"Sent", "Delivered", "Opened", "Replied"}
+        self.assertLessEqual(went_out_labels, set(status_labels.values()))
+        self.assertIn("0: no cap", company_fields["affinity_pressure_week"].help)
+        self.assertIn("over every channel", company_fields["affinity_pressure_day"].help)
+        self.assertIn("Service messages never count", self.env["affinity.purpose"]._fields["pressure"].help)
+
         partners = self.Partner.create(
             [
-                {"name": f"Pressure {i}", "email": f"pressure{i}@example.com", "company_id": self.company.id}
+                {
+                    "name": f"Pressure {i}",
+                    "email": f"pressure{i}@example.com",
+                    "mobile": f"+90 532 000 {i:02d} 00",
+                    "company_id": self.company.id,
+                }
                 for i in range(30)
             ]
         )
         partners._affinity_set_consent("email", "marketing", "granted", source="paper")
-        self.company.write(
-            {"affinity_pressure_day": 1, "affinity_pressure_week": 3, "affinity_pressure_month": 6}
-        )
-        history, quiet = {}, {}
+        partners._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        budget = {"affinity_pressure_day": 2, "affinity_pressure_week": 4, "affinity_pressure_month": 0}
+        self.company.write(budget)
+        channel_caps = {"email": {"month": 5}, "sms": {"week": 1, "month": 2}}
+        for code, caps in channel_caps.items():
+            for name, limit in caps.items():
+                self.env["affinity.pressure.cap"].create(
+                    {
+                        "company_id": self.company.id,
+                        "channel_id": self.env.ref(f"crm_affinity.affinity_channel_{code}").id,
+                        "period": name,
+                        "limit": limit,
+                    }
+                )
+        rules = {
+            purpose.code: self.env["affinity.followup.rule"].create(
+                {
+                    "name": f"Random {purpose.code}",
+                    "trigger": "partner_domain",
+                    "action": "activity",
+                    "purpose_id": purpose.id,
+                    "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                }
+            )
+            for purpose in (self.marketing, self.service)
+        }
+        channels = {"email": self.channel_email, "sms": self.channel_sms, "phone": self.channel_phone}
+        # Every contact as the oracle sees it: (moment, channel code) of what reached the person.
+        history, quiet, own_week = {}, {}, {}
+        later_edits = []
+
+        def random_moment():
+            return NOW - datetime.timedelta(minutes=rng.randint(1, 40 * 24 * 60))
+
         for partner in partners:
             if rng.random() < 0.3:
-                partner.affinity_pressure_week = rng.choice([2, 4])
+                own_week[partner.id] = partner.affinity_pressure_week = rng.choice([2, 6])
             if rng.random() < 0.2:
                 quiet[partner.id] = NOW.date() + datetime.timedelta(days=rng.randint(-5, 5))
                 partner.affinity_quiet_until = quiet[partner.id]
-            moments = sorted(
-                NOW - datetime.timedelta(minutes=rng.randint(1, 40 * 24 * 60))
-                for _i in range(rng.randint(0, 9))
+            contacts = []
+            for _i in range(rng.randint(0, 6)):
+                moment, status = random_moment(), rng.choice(list(status_labels))
+                trace_type, model = rng.choice(
+                    [("mail", "res.partner"), ("sms", "res.partner"), ("mail", "crm.lead")]
+                )
+                self.trace(partner, moment, status=status, trace_type=trace_type, model=model)
+                if status_labels[status] in went_out_labels:
+                    contacts.append((moment, "email" if trace_type == "mail" else "sms"))
+            for _i in range(rng.randint(0, 4)):
+                moment, code = random_moment(), rng.choice(list(channels))
+                purpose = rng.choice(["marketing", "marketing", "service"])
+                state = rng.choice(["sent", "done", "done", "skipped"])
+                values = {
+                    "rule_id": rules[purpose].id,
+                    "partner_id": partner.id,
+                    "company_id": self.company.id,
+                    # One follow-up per rule, partner and occurrence: each its own occurrence.
+                    "occurrence_date": datetime.date(2026, 1, 1) + datetime.timedelta(days=len(later_edits)),
+                    "due_date": moment.date(),
+                    "state": state,
+                    "channel_id": channels[code].id,
+                }
+                # Recorded later: an outcome, a note; never the moment the contact happened.
+                edited = moment + (NOW - moment) * rng.random()
+                if code in ("email", "sms"):
+                    values["message_id"] = (
+                        self.env["mail.message"]
+                        .create({"model": "res.partner", "res_id": partner.id, "body": "x", "date": moment})
+                        .id
+                    )
+                    if state == "done":
+                        values["done_date"] = edited.replace(microsecond=0)
+                    counts = state in ("sent", "done")
+                else:
+                    if state == "done":
+                        values["done_date"] = moment
+                    counts = state == "done"
+                followup = self.env["affinity.followup"].create(values)
+                later_edits.append((followup.id, edited))
+                if counts and self.env["affinity.purpose"]._get_by_code(purpose).pressure:
+                    contacts.append((moment, code))
+            history[partner.id] = contacts
+        self.env.flush_all()
+        for followup_id, edited in later_edits:
+            self.env.cr.execute(
+                "UPDATE affinity_followup SET write_date = %s WHERE id = %s", [edited, followup_id]
             )
-            history[partner.id] = moments
-            for moment in moments:
-                # Some reach the person's address through a mailing to leads: both kinds add up.
-                self.trace(partner, moment, model=rng.choice(("res.partner", "res.partner", "crm.lead")))
-        caps_of = {p.id: (1, p.affinity_pressure_week or 3, 6) for p in partners}
 
-        def has_room(partner_id, when, budget_only=False):
-            if not budget_only and quiet.get(partner_id) and quiet[partner_id] >= when.date():
+        def budget_caps(partner_id):
+            caps = []
+            for fname, cap in budget.items():
+                if fname == "affinity_pressure_week":
+                    cap = own_week.get(partner_id) or cap
+                if cap:
+                    caps.append((cap, period(company_fields[fname].string), None))
+            return caps
+
+        def has_room(partner_id, when, channel, budget=True, cap=True):
+            if quiet.get(partner_id) and quiet[partner_id] >= when.date():
                 return False
-            for cap, days in zip(caps_of[partner_id], (1, 7, 30), strict=True):
-                recent = [m for m in history[partner_id] if when - datetime.timedelta(days=days) < m <= when]
+            limits = (budget_caps(partner_id) if budget else []) + [
+                (limit, period(cap_labels[name]), channel)
+                for name, limit in channel_caps[channel].items()
+                if cap
+            ]
+            for cap, length, only in limits:
+                recent = [
+                    m for m, code in history[partner_id] if when - length < m <= when and only in (None, code)
+                ]
                 if len(recent) >= cap:
                     return False
             return True
 
-        decisions = self.decide(partners)
-        # The same answers for a set as large as a mass mailing's, whose id array the planner does not see.
-        with patch.object(sql_tools, "LARGE_ID_SET", 1):
-            self.assertEqual(self.decide(partners), decisions)
-        for partner in partners:
-            decision = decisions[partner.id]
-            with self.subTest(partner=partner.name):
-                self.assertEqual(decision.allowed, has_room(partner.id, NOW))
-                if not decision.allowed and decision.reason == "quiet_until":
-                    self.assertGreaterEqual(quiet[partner.id], NOW.date())
-                    self.assertEqual(
-                        decision.next_allowed.date(), quiet[partner.id] + datetime.timedelta(days=1)
-                    )
-                elif not decision.allowed:
-                    self.assertEqual(decision.reason, "pressure")
-                    self.assertTrue(
-                        has_room(partner.id, decision.next_allowed + datetime.timedelta(seconds=1))
-                    )
-                    self.assertFalse(
-                        has_room(partner.id, decision.next_allowed - datetime.timedelta(seconds=1))
-                    )
+        # What the draw must cover for the check to mean something.
+        covered = set()
+        for contacts in history.values():
+            covered.update(code for _moment, code in contacts)
+        covered.update(
+            status for status in Trace.search([("res_id", "in", partners.ids)]).mapped("trace_status")
+        )
+        for channel in ("email", "sms"):
+            decisions = self.decide(partners, channel=channel)
+            # The same answers for a set as large as a mass mailing's, whose id array the planner does not see.
+            with patch.object(sql_tools, "LARGE_ID_SET", 1):
+                self.assertEqual(self.decide(partners, channel=channel), decisions)
+            for partner in partners:
+                decision = decisions[partner.id]
+                with self.subTest(partner=partner.name, channel=channel):
+                    self.assertEqual(decision.allowed, has_room(partner.id, NOW, channel))
+                    if not decision.allowed and decision.reason == "quiet_until":
+                        self.assertGreaterEqual(quiet[partner.id], NOW.date())
+                        self.assertEqual(
+                            decision.next_allowed.date(), quiet[partner.id] + datetime.timedelta(days=1)
+                        )
+                    elif not decision.allowed:
+                        self.assertEqual(decision.reason, "pressure")
+                        over_both = not has_room(partner.id, NOW, channel, cap=False) and not has_room(
+                            partner.id, NOW, channel, budget=False
+                        )
+                        if over_both and not has_room(
+                            partner.id,
+                            decision.next_allowed - datetime.timedelta(seconds=1),
+                            channel,
+                            cap=False,
+                        ):
+                            covered.add("the budget frees first, the channel's cap later")
+                        elif over_both:
+                            covered.add("over the budget and the channel's cap")
+                        self.assertTrue(has_room(partner.id, decision.next_allowed, channel))
+                        self.assertFalse(
+                            has_room(
+                                partner.id, decision.next_allowed - datetime.timedelta(seconds=1), channel
+                            )
+                        )
+                        self.assertTrue(
+                            self.decide(partner, channel=channel, when=decision.next_allowed)[
+                                partner.id
+                            ].allowed
+                        )
+        self.assertLessEqual(
+            {
+                "email",
+                "sms",
+                "phone",
+                "pending",
+                "bounce",
+                "cancel",
+                "outgoing",
+                "over the budget and the channel's cap",
+            },
+            covered,
+            "the random draw covers statuses, follow-ups of each channel and both caps at once",
+        )
         self.assertTrue(
             self.decide(partners, purpose="service")[partners[0].id].allowed, "service never held"
         )
         # Two mailings at that moment: after them, no one received more than their budget had room for.
-        before = {pid: list(moments) for pid, moments in history.items()}
+        before = {pid: list(contacts) for pid, contacts in history.items()}
         for subject in ("Kış", "Yılbaşı"):
             with freeze_time(NOW), self.mock_mail_gateway():
                 mailing = self.env["mailing.mailing"].create(
@@ -225,13 +482,19 @@ class TestPressureBudget(PressureMixin, AffinityCase, MockEmail):
                     }
                 )
                 mailing.action_send_mail()
-            for trace in mailing.mailing_trace_ids.filtered(lambda t: t.trace_status == "sent"):
-                history[trace.res_id].append(NOW)
+            for trace in mailing.mailing_trace_ids:
+                if status_labels[trace.trace_status] in went_out_labels:
+                    history[trace.res_id].append((NOW, "email"))
         for partner in partners:
             new = len(history[partner.id]) - len(before[partner.id])
-            for cap, days in zip(caps_of[partner.id], (1, 7, 30), strict=True):
-                earlier = [m for m in before[partner.id] if NOW - datetime.timedelta(days=days) < m <= NOW]
-                with self.subTest(partner=partner.name, days=days):
+            limits = budget_caps(partner.id) + [
+                (limit, period(cap_labels[name]), "email") for name, limit in channel_caps["email"].items()
+            ]
+            for cap, length, only in limits:
+                earlier = [
+                    m for m, code in before[partner.id] if NOW - length < m <= NOW and only in (None, code)
+                ]
+                with self.subTest(partner=partner.name, length=length, only=only):
                     self.assertLessEqual(new, max(cap - len(earlier), 0))
             if quiet.get(partner.id) and quiet[partner.id] >= NOW.date():
                 self.assertEqual(new, 0, "a quiet time holds every commercial message back")

@@ -16,14 +16,31 @@ class MailComposeMessage(models.TransientModel):
                 partners |= self.env["res.partner"].browse(composer._evaluate_res_ids()).exists()
             composer.affinity_caution_text = partners._affinity_cautions(("email",))
 
+    def _get_blacklist_record_ids(self, mail_values_dict, recipients_info=None):
+        """A service mailing reaches an address whose blacklisting only mirrors a marketing "no"."""
+        blacklisted = super()._get_blacklist_record_ids(mail_values_dict, recipients_info=recipients_info)
+        if blacklisted and self.mass_mailing_id:
+            blacklisted = set(blacklisted) - self.mass_mailing_id._affinity_blacklist_mirrors(
+                blacklisted, "email"
+            )
+        return blacklisted
+
     def _process_mail_values_state(self, mail_values_dict):
-        """After Odoo's own checks, hold back what the partner's marketing consent forbids."""
+        """After Odoo's own checks, hold back what the partner's consent forbids; every cancellation, Odoo's
+        blacklist's too, names the consent's reason."""
         mail_values_dict = super()._process_mail_values_state(mail_values_dict)
         if self.mass_mailing_id and mail_values_dict:
-            blocked = self.mass_mailing_id._affinity_consent_blocked(list(mail_values_dict), "email")
+            odoo_blacklisted = {
+                res_id
+                for res_id, values in mail_values_dict.items()
+                if values.get("failure_type") == "mail_bl"
+            }
+            blocked = self.mass_mailing_id._affinity_cancel_reasons(
+                list(mail_values_dict), "email", odoo_blacklisted
+            )
             for res_id, reason in blocked.items():
                 mail_values = mail_values_dict[res_id]
-                if mail_values.get("state") != "cancel":
+                if mail_values.get("state") != "cancel" or res_id in odoo_blacklisted:
                     mail_values.update(
                         state="cancel", failure_type=failure_type_for(reason), is_notification=False
                     )

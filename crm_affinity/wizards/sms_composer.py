@@ -18,13 +18,25 @@ class SmsComposer(models.TransientModel):
                 partners = partners_of(record)
             composer.affinity_caution_text = partners._affinity_cautions(("sms", "whatsapp"))
 
+    def _get_blacklist_record_ids(self, records, recipients_info):
+        """A service mailing reaches a number whose blacklisting only mirrors a marketing "no"."""
+        blacklisted = super()._get_blacklist_record_ids(records, recipients_info)
+        if blacklisted and self.composition_mode == "mass" and self.mailing_id:
+            mirrors = self.mailing_id._affinity_blacklist_mirrors(blacklisted, "sms")
+            blacklisted = [res_id for res_id in blacklisted if res_id not in mirrors]
+        return blacklisted
+
     def _prepare_mass_sms_values(self, records):
         result = super()._prepare_mass_sms_values(records)
         if self.composition_mode == "mass" and self.mailing_id:
-            blocked = self.mailing_id._affinity_consent_blocked(records.ids, "sms")
+            # Odoo's own blacklist cancels first: those cancellations name the consent's reason too.
+            odoo_blacklisted = {
+                res_id for res_id, values in result.items() if values.get("failure_type") == "sms_blacklist"
+            }
+            blocked = self.mailing_id._affinity_cancel_reasons(records.ids, "sms", odoo_blacklisted)
             for res_id, reason in blocked.items():
                 sms_values = result.get(res_id)
-                if not sms_values or sms_values["state"] != "outgoing":
+                if not sms_values or (sms_values["state"] != "outgoing" and res_id not in odoo_blacklisted):
                     continue
                 failure_type = failure_type_for(reason)
                 sms_values.update(state="canceled", failure_type=failure_type)

@@ -37,7 +37,41 @@ class TestRelationshipDashboard(TransactionCase):
         )
         self.env.flush_all()
         [line] = self.env["affinity.source.performance"].search([("source_id", "=", source.id)])
-        self.assertEqual((line.customers, line.spend, line.cac, line.roi), (1, 400, 400, 200))
+        self.assertEqual((line.customers, line.spend, line.cac, line.revenue_return), (1, 400, 400, 200))
+
+    def test_sources_total_is_the_ratio_of_the_sums(self):
+        """The Sources pivot of the dashboard, read as the spreadsheet reads it (its measures with the
+        aggregators the fields declare, per row and for the total): the total CAC is the total spend over
+        the total new customers, the total revenue return (Σ revenue − Σ spend) / Σ spend, by hand."""
+        [pivot] = [
+            p for p in dashboard_data()["pivots"].values() if p["model"] == "affinity.source.performance"
+        ]
+        fair = self.env["utm.source"].create({"name": "Dashboard fair"})
+        radio = self.env["utm.source"].create({"name": "Dashboard radio"})
+        for source, revenues in ((fair, [1200]), (radio, [100, 300, 200])):
+            for revenue in revenues:
+                partner = self.env["res.partner"].create(
+                    {"name": f"{source.name} {revenue}", "affinity_source_id": source.id}
+                )
+                partner.sudo().affinity_rfm_monetary = revenue
+        for source, amount in ((fair, 400), (radio, 900)):
+            self.env["affinity.marketing.spend"].create(
+                {"source_id": source.id, "date_from": "2026-01-01", "date_to": "2026-01-31", "amount": amount}
+            )
+        self.env.flush_all()
+        model = self.env[pivot["model"]]
+        fields = model.fields_get([m["fieldName"] for m in pivot["measures"]], ["aggregator"])
+        specs = [f"{m['fieldName']}:{fields[m['fieldName']]['aggregator']}" for m in pivot["measures"]]
+        domain = pivot["domain"] + [("source_id", "in", (fair | radio).ids)]
+        [total] = model.read_group(domain, specs, [])
+        self.assertEqual(total["customers"], 4)
+        self.assertAlmostEqual(total["spend"], 1300)
+        self.assertAlmostEqual(total["cac"], 1300 / 4)
+        measures = {m["fieldName"] for m in pivot["measures"]}
+        self.assertIn("revenue_return", measures)
+        self.assertAlmostEqual(total["revenue_return"], 100 * (1800 - 1300) / 1300)
+        rows = {row["source_id"][0]: row for row in model.read_group(domain, specs, ["source_id"])}
+        self.assertAlmostEqual(rows[radio.id]["cac"], 900 / 3)
 
     def test_only_affinity_administrators_see_it(self):
         dashboard = self.env.ref("spreadsheet_dashboard_crm_affinity.spreadsheet_dashboard_affinity")
