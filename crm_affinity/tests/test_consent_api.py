@@ -1,13 +1,12 @@
 """The public consent API, called as an integrator calls it: JSON-RPC through /jsonrpc."""
 
-import json
-
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+
+from .common import JsonRpcMixin
 
 
 @tagged("post_install", "-at_install")
-class TestConsentApi(HttpCase):
+class TestConsentApi(JsonRpcMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -21,27 +20,6 @@ class TestConsentApi(HttpCase):
             {"name": "API Ayşe", "email": "api.ayse@example.com", "mobile": "+90 532 444 00 11"}
         )
         cls.other = cls.env["res.partner"].create({"name": "API Other", "email": "api.other@example.com"})
-
-    def rpc(self, login, method, *args, **kwargs):
-        """One execute_kw over /jsonrpc: (result, error message)."""
-        uid = self.env["res.users"].search([("login", "=", login)]).id
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [self.env.cr.dbname, uid, login, "res.partner", method, list(args), kwargs],
-            },
-        }
-        # Odoo logs a refused call as a warning; each test asserts the error it expects instead.
-        with mute_logger("odoo.http"):
-            response = self.url_open(
-                "/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"}
-            ).json()
-        error = response.get("error")
-        return response.get("result"), error and error["data"]["message"]
 
     def test_ask_may_i(self):
         result, error = self.rpc(

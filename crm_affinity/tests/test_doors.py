@@ -8,7 +8,8 @@ from freezegun import freeze_time
 from odoo.addons.mail.tests.common import MockEmail
 from odoo.addons.sms.tests.common import MockSMS
 from odoo.tests import HttpCase, new_test_user, tagged
-from odoo.tools import mute_logger
+
+from .common import JsonRpcMixin
 
 TEXT = "Kampanyalardan haberdar olmak istiyorum."
 
@@ -316,7 +317,7 @@ class TestConfirmationSender(DoorCase):
 
 
 @tagged("post_install", "-at_install")
-class TestApiDoor(HttpCase):
+class TestApiDoor(JsonRpcMixin, HttpCase):
     """Items 7 and 8: the RPC door keeps the states and the double opt-in the portal keeps."""
 
     @classmethod
@@ -336,25 +337,6 @@ class TestApiDoor(HttpCase):
         )
         cls.customer = cls.env["res.partner"].create({"name": "RPC Kişi", "email": "rpc.kisi@example.com"})
 
-    def rpc(self, login, method, *args):
-        uid = self.env["res.users"].search([("login", "=", login)]).id
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [self.env.cr.dbname, uid, login, "res.partner", method, list(args), {}],
-            },
-        }
-        with mute_logger("odoo.http"):
-            response = self.url_open(
-                "/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"}
-            ).json()
-        error = response.get("error")
-        return response.get("result"), error and error["data"]["message"]
-
     def test_7_pending_is_not_a_state_a_caller_records(self):
         result, error = self.rpc(
             "door_api", "affinity_record_consent", self.customer.id, "sms", "marketing", "pending", "paper"
@@ -373,43 +355,19 @@ class TestApiDoor(HttpCase):
         self.assertFalse(result["decision"]["allowed"])
         consent = self.env["affinity.consent"].search([("partner_id", "=", own)])
         self.assertTrue(consent.pending_until, "a request with a deadline, that lapses")
-        result, error = self.rpc(
-            "door_api", "affinity_record_consent", self.customer.id, "email", "marketing", "granted", "paper"
-        )
-        self.assertEqual(result["state"], "pending")
-        result, error = self.rpc(
-            "door_api",
-            "affinity_record_consent",
-            self.customer.id,
-            "email",
-            "marketing",
-            "granted",
-            "confirmation",
-            {"ref": "DOI-42"},
-        )
-        self.assertIn("Only an Affinity administrator", error)
-        result, error = self.rpc(
-            "door_admin",
-            "affinity_record_consent",
-            self.customer.id,
-            "email",
-            "marketing",
-            "granted",
-            "confirmation",
-        )
-        self.assertIn("proof", error)
-        result, error = self.rpc(
-            "door_admin",
-            "affinity_record_consent",
-            self.customer.id,
-            "email",
-            "marketing",
-            "granted",
-            "confirmation",
-            {"ref": "DOI-42"},
-        )
-        self.assertFalse(error)
-        self.assertEqual((result["state"], result["decision"]["allowed"]), ("granted", True))
+        # An integrator's grant waits too; a completed confirmation is an administrator's, with its proof.
+        cases = [
+            ("door_api", "paper", None, "pending"),
+            ("door_api", "confirmation", {"ref": "DOI-42"}, "Only an Affinity administrator"),
+            ("door_admin", "confirmation", None, "proof"),
+            ("door_admin", "confirmation", {"ref": "DOI-42"}, "granted"),
+        ]
+        for login, source, proof, expected in cases:
+            args = [self.customer.id, "email", "marketing", "granted", source] + ([proof] if proof else [])
+            result, error = self.rpc(login, "affinity_record_consent", *args)
+            with self.subTest(login=login, source=source):
+                self.assertIn(expected, error or result["state"])
+        self.assertTrue(result["decision"]["allowed"])
         # A grant of SMS (no double opt-in there) is recorded as given.
         result, error = self.rpc(
             "door_api", "affinity_record_consent", self.customer.id, "sms", "service", "granted", "paper"

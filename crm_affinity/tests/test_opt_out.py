@@ -25,24 +25,15 @@ class TestOptOutAlwaysSucceeds(DoorCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env.company.affinity_consent_mode = "opt_out"
-        cls.mailing = cls.env["mailing.mailing"].create(
-            {
-                "name": "Kış",
-                "subject": "Kış",
-                "body_html": "<p>Merhaba</p>",
-                "mailing_model_id": cls.env["ir.model"]._get_id("res.partner"),
-                "mailing_domain": [("id", "=", cls.customer.id)],
-            }
-        )
-        cls.sms_mailing = cls.env["mailing.mailing"].create(
-            {
-                "name": "Kış SMS",
-                "subject": "Kış SMS",
-                "mailing_type": "sms",
-                "body_plaintext": "Merhaba",
-                "mailing_model_id": cls.env["ir.model"]._get_id("res.partner"),
-                "mailing_domain": [("id", "=", cls.customer.id)],
-            }
+        common = {
+            "mailing_model_id": cls.env["ir.model"]._get_id("res.partner"),
+            "mailing_domain": [("id", "=", cls.customer.id)],
+        }
+        cls.mailing, cls.sms_mailing = cls.env["mailing.mailing"].create(
+            [
+                dict(common, name="Kış", subject="Kış", body_html="<p>Merhaba</p>"),
+                dict(common, name="Kış SMS", subject="Kış SMS", mailing_type="sms", body_plaintext="Merhaba"),
+            ]
         )
         cls.trace = cls.env["mailing.trace"].create(
             {
