@@ -9,6 +9,7 @@ from odoo.http import request
 from odoo.tools import email_normalize
 
 from ..models.affinity_consent_capture import CaptureRefused
+from ..tools.inputs import clean_text
 from ..tools.phone import phone_key
 
 # Form fields a person never sees: a robot that fills them in is not a person.
@@ -89,7 +90,10 @@ class AffinityPreferences(http.Controller):
 
     def _page(self, partner, action_url, post):
         """The person's page; a POST (CSRF-checked by Odoo) saves what they changed first."""
-        if not RECORD_ID.fullmatch(post.get("text_id") or "0"):
+        if not all(clean_text(value) for value in post.values()) or not RECORD_ID.fullmatch(
+            post.get("text_id") or "0"
+        ):
+            # A file, a NUL or a broken character where the page sends text: nothing is read or changed.
             return self._render_invalid("bad_request", 400)
         changes = self._save(partner, post) if request.httprequest.method == "POST" else None
         return self._render_page(partner, action_url, saved=changes, lang=post.get("lang"))
@@ -161,7 +165,8 @@ class AffinityPreferences(http.Controller):
         if len(raw) > MAX_BODY:
             return self._refuse(request.env._("The body is larger than %s bytes.", MAX_BODY), "body", 413)
         try:
-            payload = json.loads(raw or b"null")
+            # UTF-8 only (RFC 8259 §8.1): another encoding, or a byte order mark, is refused.
+            payload = json.loads(raw.decode("utf-8") if raw else "null")
         except (ValueError, RecursionError):
             return self._refuse(request.env._("The body is not JSON."), "body")
         capture = request.env["affinity.consent.capture"].sudo()
@@ -173,10 +178,14 @@ class AffinityPreferences(http.Controller):
         except CaptureRefused as error:
             return self._refuse(error.args[0], error.field)
         evidence = _evidence()
-        address = email_normalize(values["email"]) or phone_key(values["phone"])
-        Attempt = request.env["affinity.capture.attempt"].sudo()
-        allowed = Attempt._allowed(evidence["ip_address"], address)
-        attempt = Attempt.create({"ip_address": evidence["ip_address"], "address": address})
+        grants = any(state == "granted" for _channel, _purpose, state in values["lines"])
+        attempt, allowed = (
+            request.env["affinity.capture.attempt"]
+            .sudo()
+            ._record(
+                evidence["ip_address"], email_normalize(values["email"]), phone_key(values["phone"]), grants
+            )
+        )
         if not allowed:
             return self._refuse(capture.env._("Too many posts: try again in an hour."), "body", 429)
         if payload.get(HONEYPOT_FIELD):

@@ -24,6 +24,35 @@ class AffinityBlacklistSync(models.AbstractModel):
             self._affinity_sync_consent(blacklisted=vals["active"])
         return result
 
+    def _affinity_still_denied(self, kind, granting):
+        """The entries a grant may not lift: someone else at that address still says no to marketing.
+
+        One person's grant never reopens an address another person (a family's shared line, or anyone
+        who typed that number on their own account) closed; the person's own newer word does.
+        """
+        if not self:
+            return self
+        partners = self._affinity_blacklisted_partners() - granting
+        denials = (
+            self.env["affinity.consent"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("channel_id.blacklist_kind", "=", kind),
+                    ("purpose_id.code", "=", "marketing"),
+                    ("state", "=", "denied"),
+                ]
+            )
+        )
+        closed = {
+            address
+            for partner in denials.partner_id
+            for address in partner._affinity_blacklist_addresses(kind)
+        }
+        field = "email" if kind == "email" else "number"
+        return self.filtered(lambda entry: entry[field] in closed)
+
     def _affinity_sync_consent(self, blacklisted):
         """The one entry from the blacklist: blacklisting is a logged denial (source *Odoo blacklist*);
         lifting it withdraws that denial, and only a denial (it is not a grant)."""

@@ -71,6 +71,8 @@ class AffinityConsent(models.Model):
     pending_from_state = fields.Selection(
         CONSENT_STATES, readonly=True, help="What an unconfirmed grant goes back to when it lapses."
     )
+    pending_from_expiry = fields.Date(readonly=True, help="The expiry an unconfirmed grant gives back.")
+    pending_from_date = fields.Datetime(readonly=True, help="The date an unconfirmed grant gives back.")
     last_request_until = fields.Datetime(readonly=True)
     log_ids = fields.One2many("affinity.consent.log", "consent_id", string="History")
     iys_status = fields.Selection(
@@ -248,13 +250,24 @@ class AffinityConsent(models.Model):
             [("state", "=", "pending"), ("pending_until", "<", fields.Datetime.now())]
         )
         note = self.env._("Confirmation not received in time")
-        for previous in set(lapsed.mapped("pending_from_state")):
-            group = lapsed.filtered(lambda c, previous=previous: c.pending_from_state == previous)
-            for consent in group:
-                consent.last_request_until = consent.pending_until
-            group.with_context(affinity_consent_note=note).write(
-                {"state": previous or "not_asked", "pending_until": False, "pending_from_state": False}
-            )
+        groups = {}
+        for consent in lapsed:
+            consent.last_request_until = consent.pending_until
+            key = (consent.pending_from_state, consent.pending_from_expiry, consent.pending_from_date)
+            groups.setdefault(key, self.browse())
+            groups[key] |= consent
+        for (previous, expiry, given), group in groups.items():
+            vals = {
+                "state": previous or "not_asked",
+                "expiry_date": expiry,
+                "pending_until": False,
+                "pending_from_state": False,
+                "pending_from_expiry": False,
+                "pending_from_date": False,
+            }
+            if given:
+                vals["date_given"] = given
+            group.with_context(affinity_consent_note=note).write(vals)
         return lapsed
 
     def _apply_dates_given(self):
@@ -349,6 +362,7 @@ class AffinityConsent(models.Model):
             granted_note = self.env._("Marketing consent granted")
             to_block = blacklist.browse([e.id for a, e in existing.items() if wanted[a] and not e.active])
             to_lift = blacklist.browse([e.id for a, e in existing.items() if not wanted[a] and e.active])
+            to_lift -= to_lift._affinity_still_denied(kind, consents.partner_id)
             if to_block:
                 to_block._track_set_log_message(denied_note)
                 to_block.action_unarchive()

@@ -11,6 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools.groups import AFFINITY_MANAGER, AFFINITY_USER
+from ..tools.inputs import clean_text
 from ..tools.reasons import reason_label
 from .affinity_consent import CONSENT_SOURCES
 
@@ -66,7 +67,8 @@ class ResPartner(models.Model):
         if isinstance(partner_id, bool) or not isinstance(partner_id, int):
             raise UserError(self.env._("partner_id must be one partner id (an integer)."))
         partner = self._affinity_api_partners([partner_id])
-        channel, purpose = self._affinity_api_codes(channel, purpose)
+        # A person chooses for themself among what the preference centre offers them.
+        channel, purpose = self._affinity_api_codes(channel, purpose, self_service=self.env.user.share)
         if not isinstance(state, str) or state not in API_STATES:
             raise UserError(
                 self.env._(
@@ -122,16 +124,16 @@ class ResPartner(models.Model):
         ):
             raise UserError(self.env._("partner_ids must be a non-empty list of partner ids (integers)."))
         partners = self.browse(list(dict.fromkeys(partner_ids)))
+        user = self.env.user
+        if user.share and partners - (user.partner_id | user.partner_id.commercial_partner_id):
+            # Before anything is looked up: a portal user learns nothing of which ids exist.
+            raise AccessError(self.env._("A portal user may ask only about themself."))
         missing = set(partners.ids) - set(partners.sudo().exists().ids)
         if missing:
             raise UserError(
                 self.env._("No partner has the id(s) %s.", ", ".join(str(pid) for pid in sorted(missing)))
             )
-        user = self.env.user
         if user.share:
-            own = user.partner_id | user.partner_id.commercial_partner_id
-            if partners - own:
-                raise AccessError(self.env._("A portal user may ask only about themself."))
             return partners
         if not user.has_group("base.group_user"):
             raise AccessError(self.env._("Only employees may ask about contact permissions."))
@@ -139,22 +141,31 @@ class ResPartner(models.Model):
         return partners
 
     @api.model
-    def _affinity_api_codes(self, channel, purpose):
+    def _affinity_api_codes(self, channel, purpose, self_service=False):
+        """The channel and purpose named by their codes; with ``self_service``, only those a person may
+        choose for themself (the preference centre's)."""
         channels = self.env["affinity.channel"].sudo()
         purposes = self.env["affinity.purpose"].sudo()
-        channel_record = channels._get_by_code(channel) if isinstance(channel, str) else channels
-        purpose_record = purposes._get_by_code(purpose) if isinstance(purpose, str) else purposes
+        channel_record = channels._get_by_code(channel) if clean_text(channel) else channels
+        purpose_record = purposes._get_by_code(purpose) if clean_text(purpose) else purposes
+        if self_service:
+            channel_record = channel_record.filtered("self_service")
+            purpose_record = purpose_record.filtered("self_service")
         if not channel_record:
-            known = ", ".join(channels.search([("active", "=", True)]).mapped("code"))
+            known = ", ".join(channels.search(self._affinity_api_offered(self_service)).mapped("code"))
             raise UserError(
                 self.env._("Unknown channel '%(code)s': use one of %(known)s.", code=channel, known=known)
             )
         if not purpose_record:
-            known = ", ".join(purposes.search([("active", "=", True)]).mapped("code"))
+            known = ", ".join(purposes.search(self._affinity_api_offered(self_service)).mapped("code"))
             raise UserError(
                 self.env._("Unknown purpose '%(code)s': use one of %(known)s.", code=purpose, known=known)
             )
         return channel_record, purpose_record
+
+    @api.model
+    def _affinity_api_offered(self, self_service):
+        return [("active", "=", True)] + ([("self_service", "=", True)] if self_service else [])
 
     @api.model
     def _affinity_api_moment(self, when):

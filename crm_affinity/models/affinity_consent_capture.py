@@ -12,7 +12,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
-from ..tools.phone import partner_ids_by_phone_key, phone_key
+from ..tools.inputs import clean_text
+from ..tools.phone import phone_key, phone_key_sql
 
 # Bounds of every field a post may carry (characters); the body itself is bounded by the controller.
 MAX_LENGTHS = {"email": 254, "phone": 32, "name": 128, "lang": 16, "text": 10000}
@@ -43,7 +44,7 @@ class AffinityConsentCapture(models.AbstractModel):
             value = payload.get(field)
             if value is None:
                 value = ""
-            if not isinstance(value, str):
+            if not clean_text(value):
                 raise CaptureRefused(self.env._("'%s' must be a text.", field), field)
             value = value.strip()
             if len(value) > limit:
@@ -93,7 +94,7 @@ class AffinityConsentCapture(models.AbstractModel):
         if (
             not isinstance(line, dict)
             or line.get("state") not in CAPTURE_STATES
-            or not all(isinstance(line.get(key), str) and line[key] for key in ("channel", "purpose"))
+            or not all(clean_text(line.get(key)) and line[key] for key in ("channel", "purpose"))
             or max(len(line["channel"]), len(line["purpose"])) > MAX_CODE
         ):
             raise CaptureRefused(
@@ -101,7 +102,9 @@ class AffinityConsentCapture(models.AbstractModel):
                 "consents",
             )
         try:
-            return self.env["res.partner"]._affinity_api_codes(line["channel"], line["purpose"])
+            return self.env["res.partner"]._affinity_api_codes(
+                line["channel"], line["purpose"], self_service=True
+            )
         except UserError as error:
             raise CaptureRefused(
                 self.env._("Consent line %(index)s: %(error)s", index=index, error=error.args[0]), "consents"
@@ -141,15 +144,17 @@ class AffinityConsentCapture(models.AbstractModel):
     def _capture(self, values, evidence):
         """Record a parsed post: withdrawals at once, grants as requests the person must confirm."""
         centre = self.env["affinity.preference.centre"].sudo()
-        partner = self._partner(values)
+        everyone = self._partners_at(values)
+        partner = everyone.filtered("active")[:1] or everyone[:1] or self._create_partner(values)
         text = self.env["affinity.consent.text"]._keep(values["text"], "capture")
         evidence = dict(evidence, text_id=text.id, unverified=True)
         note = self.env._("Unverified request from a capture form")
         today = fields.Date.context_today(self)
         for channel, purpose, state in values["lines"]:
             if state == "denied":
-                # An opt-out is always safe to honour, whoever asks; the history says it was unverified.
-                partner._affinity_set_consent(
+                # An opt-out is always safe to honour, whoever asks, for everyone at that address; the
+                # history says it was unverified.
+                (everyone or partner)._affinity_set_consent(
                     channel, purpose, "denied", source="capture", evidence=evidence, note=note
                 )
                 continue
@@ -161,22 +166,36 @@ class AffinityConsentCapture(models.AbstractModel):
         return self._answer(values["lines"])
 
     @api.model
-    def _partner(self, values):
-        """The person the form speaks of, found by the addon's address rules, or created as captured."""
+    def _partners_at(self, values):
+        """Everyone the post's address names, oldest first: an e-mail names a person; a number only where
+        no e-mail was given (families share lines). Archived captures count, and come back."""
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
-        email, phone = values["email"], values["phone"]
-        # An address names the person; a number only where no address was given (families share lines).
-        if email:
-            partner = Partner.search(
-                [("email_normalized", "=", email_normalize(email))], order="active desc, id", limit=1
+        if values["email"]:
+            partners = Partner.search(
+                [("email_normalized", "=", email_normalize(values["email"]))], order="id"
             )
         else:
-            key = phone_key(phone)
-            partner = Partner.browse(partner_ids_by_phone_key(self.env, [key]).get(key))
-        if partner:
-            if partner.affinity_captured and not partner.active:
-                partner.active = True
-            return partner
+            Partner.flush_model(["phone", "mobile"])
+            key = phone_key(values["phone"])
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT id FROM res_partner WHERE %(mobile)s = %(key)s OR %(phone)s = %(key)s ORDER BY id",
+                    mobile=phone_key_sql(SQL("mobile")),
+                    phone=phone_key_sql(SQL("phone")),
+                    key=key,
+                )
+            )
+            partners = Partner.browse([row[0] for row in rows])
+        revived = partners.filtered(lambda partner: partner.affinity_captured and not partner.active)
+        if revived:
+            revived.active = True
+        return partners
+
+    @api.model
+    def _create_partner(self, values):
+        """A person the database does not know yet, marked as captured: awaiting their confirmation."""
+        Partner = self.env["res.partner"].sudo()
+        email, phone = values["email"], values["phone"]
         company = self.env.company
         installed = dict(self.env["res.lang"].get_installed())
         lang = next(

@@ -247,9 +247,10 @@ class AffinityContactDecision(models.AbstractModel):
             )
         if purpose == marketing:
             # The consent already joined is the marketing one: no second join.
-            marketing_columns, marketing_join = SQL("c.state, c.expiry_date, %s", iys_status), SQL()
+            marketing_columns = SQL("%s, c.expiry_date, %s", self._state_sql(SQL("c")), iys_status)
+            marketing_join = SQL()
         else:
-            marketing_columns = SQL("cm.state, cm.expiry_date, %s", iys_status)
+            marketing_columns = SQL("%s, cm.expiry_date, %s", self._state_sql(SQL("cm")), iys_status)
             marketing_join = SQL(
                 "LEFT JOIN affinity_consent cm ON cm.partner_id = p.id AND cm.channel_id = %s AND cm.purpose_id = %s",
                 channel.id,
@@ -262,7 +263,7 @@ class AffinityContactDecision(models.AbstractModel):
             )
             SELECT p.id, COALESCE(p.affinity_do_not_contact, FALSE), (%(has_address)s),
                    COALESCE((%(blacklisted)s), FALSE),
-                   c.state, c.expiry_date, %(marketing_columns)s, p.company_id,
+                   %(state)s, c.expiry_date, %(marketing_columns)s, p.company_id,
                    p.affinity_quiet_until, COALESCE(p.affinity_pressure_day, 0),
                    COALESCE(p.affinity_pressure_week, 0), COALESCE(p.affinity_pressure_month, 0),
                    p.affinity_segment_id, p.tz
@@ -273,6 +274,7 @@ class AffinityContactDecision(models.AbstractModel):
              WHERE p.id = ANY(%(ids)s::int[])
             """,
             number_key=phone_key_sql(SQL("number")),
+            state=self._state_sql(SQL("c")),
             has_address=has_address,
             blacklisted=blacklisted,
             channel=channel.id,
@@ -281,6 +283,16 @@ class AffinityContactDecision(models.AbstractModel):
             marketing_join=marketing_join,
             # One array literal rather than one SQL constant per id: a mass mailing passes 100 000.
             ids=id_array(ids),
+        )
+
+    @api.model
+    def _state_sql(self, alias):
+        """A consent's state; for a person a public form created, nothing asked is nothing confirmed yet
+        (awaiting confirmation), whatever the mode: an address nobody vouched for is never opted out."""
+        return SQL(
+            "CASE WHEN p.affinity_captured AND COALESCE(%(a)s.state, 'not_asked') = 'not_asked' THEN 'pending' "
+            "ELSE %(a)s.state END",
+            a=alias,
         )
 
     @api.model

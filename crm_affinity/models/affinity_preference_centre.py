@@ -15,6 +15,8 @@ from ..tools import tokens
 
 LINK_SCOPE = "crm_affinity.preferences"
 CONFIRM_SCOPE = "crm_affinity.optin"
+# Addresses a confirmation link can be sent to: e-mail by mail, a mobile number by Odoo's SMS.
+CONFIRMABLE = ("email", "mobile")
 # The placeholder a message body carries where the person's own preference link goes.
 PLACEHOLDER = "/affinity_preferences"
 
@@ -152,8 +154,10 @@ class AffinityPreferenceCentre(models.AbstractModel):
 
     @api.model
     def _needs_confirmation(self, partner, channel, purpose):
+        """Under double opt-in a commercial grant over e-mail, SMS or WhatsApp waits for the person to
+        confirm from a link sent to that address or number: nobody subscribes a number they typed."""
         company = partner.company_id or self.env.company
-        if not company.affinity_double_optin or channel.address_kind != "email":
+        if not company.affinity_double_optin or channel.address_kind not in CONFIRMABLE:
             return False
         return self.env["affinity.contact.decision"]._policy(purpose, company).commercial
 
@@ -166,14 +170,20 @@ class AffinityPreferenceCentre(models.AbstractModel):
         company = partner.company_id or self.env.company
         consent = self.env["affinity.consent"]._of(partner, channel, purpose)
         before = consent.state if consent else "not_asked"
+        # What a lapse gives back: the old state with its date and expiry (an expired grant stays expired).
+        restore = {"pending_from_expiry": consent.expiry_date, "pending_from_date": consent.date_given}
         if before == "pending":
             before = consent.pending_from_state or "not_asked"
+            restore = {
+                "pending_from_expiry": consent.pending_from_expiry,
+                "pending_from_date": consent.pending_from_date,
+            }
         until = fields.Datetime.now() + datetime.timedelta(days=company.affinity_optin_days or 7)
         partner._affinity_set_consent(
             channel, purpose, "pending", source=source, evidence=evidence, pending_until=until, note=note
         )
         consent = self.env["affinity.consent"]._of(partner, channel, purpose)
-        consent.write({"pending_from_state": before, "pending_until": until})
+        consent.write(dict(restore, pending_from_state=before, pending_until=until))
         return consent, self._send_confirmation(consent)
 
     @api.model

@@ -23,13 +23,13 @@ class ResCompany(models.Model):
         help="IYS counts holiday and special-day greetings as commercial messages.",
     )
     affinity_double_optin = fields.Boolean(
-        string="Double Opt-in for E-mail",
+        string="Double Opt-in",
         compute="_compute_affinity_double_optin",
         store=True,
         readonly=False,
-        help="An e-mail marketing grant from a form or the preference centre waits for the person to click "
-        "the confirmation link sent to that address; until then it is no permission. On by default in "
-        "opt-in mode.",
+        help="An e-mail, SMS or WhatsApp marketing grant from the preference centre, the portal or the API waits "
+        "for the person to open the confirmation link sent to that address or number; until then it is no "
+        "permission. A grant from a public form always waits. On by default in opt-in mode.",
     )
     affinity_optin_days = fields.Integer(
         string="Confirmation Lapses After (days)",

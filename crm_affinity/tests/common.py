@@ -1,4 +1,5 @@
 import json
+import re
 
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import SQL, mute_logger
@@ -31,6 +32,17 @@ def set_blacklist_rows(env, model, addresses=None, active=True):
             )
         )
     env[model].invalidate_model()
+
+
+def confirm_from_sms(case, partner):
+    """Open the confirmation link of the newest SMS to ``partner`` and press its button, as the person does.
+
+    Returns the page the button leads to."""
+    sms = case.env["sms.sms"].sudo().search([("partner_id", "=", partner.id)], order="id desc", limit=1)
+    link = re.search(r"(/affinity/confirm/\S+)", sms.body).group(1)
+    html = case.url_open(link).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return case.url_open(link, data={"csrf_token": csrf}).text
 
 
 class JsonRpcMixin:

@@ -49,7 +49,7 @@ class TestConsentApi(JsonRpcMixin, HttpCase):
             "aff_api_user",
             "affinity_record_consent",
             self.customer.id,
-            "sms",
+            "phone",
             "marketing",
             "granted",
             "web_form",
@@ -64,7 +64,7 @@ class TestConsentApi(JsonRpcMixin, HttpCase):
         self.assertEqual(log.note, "Ticked at checkout")
         self.assertEqual(log.user_id, self.integrator)
         result, _error = self.rpc(
-            "aff_api_user", "affinity_check_contact", [self.customer.id], "sms", "marketing"
+            "aff_api_user", "affinity_check_contact", [self.customer.id], "phone", "marketing"
         )
         self.assertTrue(result[0]["allowed"])
 
@@ -103,7 +103,7 @@ class TestConsentApi(JsonRpcMixin, HttpCase):
             "aff_api_portal",
             "affinity_record_consent",
             self.customer.id,
-            "sms",
+            "phone",
             "marketing",
             "granted",
             "web_form",

@@ -9,7 +9,7 @@ from odoo.addons.mail.tests.common import MockEmail
 from odoo.addons.sms.tests.common import MockSMS
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import JsonRpcMixin
+from .common import JsonRpcMixin, confirm_from_sms
 
 TEXT = "Kampanyalardan haberdar olmak istiyorum."
 
@@ -97,10 +97,7 @@ class TestCaptureDoor(DoorCase):
         self.assertEqual(sms.mapped("number"), ["+905326000001"])
         self.assertIn("/affinity/confirm/", sms.body)
         # Only the person, pressing the button of that link, turns it into a grant.
-        link = re.search(r"(/affinity/confirm/\S+)", sms.body).group(1)
-        html = self.url_open(link).text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-        self.assertIn("subscription is confirmed", self.url_open(link, data={"csrf_token": csrf}).text)
+        self.assertIn("subscription is confirmed", confirm_from_sms(self, self.customer))
         self.assertTrue(self.decision(self.customer, "sms").allowed)
 
     def test_1_a_mobile_number_alone_grants_no_whatsapp(self):
@@ -253,6 +250,109 @@ class TestCaptureDoor(DoorCase):
         ]
         self.assertEqual(statuses, [200, 200, 200, 429, 429])
 
+    def test_another_accounts_grant_never_reopens_a_refused_number(self):
+        """Someone who types a customer's number on their own record and grants SMS there (portal, RPC,
+        preference page) neither lifts the blacklist the customer's "no" put on it nor erases that "no"."""
+        self.customer._affinity_set_consent("sms", "marketing", "denied", source="preference_centre")
+        mallory = self.env["res.partner"].create({"name": "Mallory", "mobile": "0532 600 00 01"})
+        mallory._affinity_set_consent("sms", "marketing", "granted", source="web_form")
+        self.assertEqual(self.consent(self.customer, self.sms).state, "denied")
+        self.assertEqual(self.decision(self.customer, "sms").reason, "denied")
+        self.assertEqual(self.decision(mallory, "sms").reason, "blacklisted", "the line stays closed")
+        # The customer's own newer word does reopen it.
+        self.customer._affinity_set_consent("sms", "marketing", "granted", source="preference_centre")
+        self.assertTrue(self.decision(self.customer, "sms").allowed)
+
+    def test_an_unanswered_request_gives_an_expired_grant_back_expired(self):
+        self.env["affinity.consent"].create(
+            {
+                "partner_id": self.customer.id,
+                "channel_id": self.email.id,
+                "purpose_id": self.marketing.id,
+                "state": "granted",
+                "date_given": "2024-01-01 10:00:00",
+                "expiry_date": "2025-01-01",
+            }
+        )
+        self.assertEqual(self.decision(self.customer, "email").reason, "expired")
+        with freeze_time("2026-12-01 10:00:00"):
+            status, _body = self.post(
+                self.payload(self.customer.email, consents=[("email", "marketing", "granted")])
+            )
+            self.assertEqual(status, 200)
+            self.assertEqual(self.consent(self.customer, self.email).state, "pending")
+        with freeze_time("2026-12-09 10:00:00"):
+            self.env.ref("crm_affinity.ir_cron_affinity_optin_expiry").method_direct_trigger()
+        consent = self.consent(self.customer, self.email)
+        self.assertEqual((consent.state, str(consent.expiry_date)), ("granted", "2025-01-01"))
+        self.assertEqual(self.decision(self.customer, "email").reason, "expired")
+
+    def test_a_captured_person_is_reached_for_nothing_commercial_before_confirming(self):
+        self.company.affinity_consent_mode = "opt_out"
+        status, _body = self.post(
+            self.payload(
+                "stranger@example.net", phone="0541 600 00 01", consents=[("post", "relationship", "denied")]
+            )
+        )
+        self.assertEqual(status, 200)
+        stranger = self.env["res.partner"].search([("email", "=", "stranger@example.net")])
+        for channel in ("email", "sms", "phone", "whatsapp"):
+            self.assertEqual(self.decision(stranger, channel).reason, "pending_confirmation", channel)
+        self.assertTrue(self.decision(stranger, "email", "service").allowed, "the confirmation itself may go")
+
+    def test_text_postgresql_cannot_store_answers_400(self):
+        before = self.counts()
+        for field in ("name", "text", "email", "phone"):
+            for bad in ("x\x00y", "x\ud800y"):
+                payload = dict(self.payload("nul@example.com", phone="0532 100 00 00"), **{field: bad})
+                raw = json.dumps(payload)  # escapes both, as a client's JSON does
+                status, body = self.post(raw=raw)
+                self.assertEqual((status, body["field"]), (400, field), (field, bad))
+        line = [{"channel": "s\x00ms", "purpose": "marketing", "state": "denied"}]
+        status, body = self.post(dict(self.payload("nul@example.com"), consents=line))
+        self.assertEqual((status, body["field"]), (400, "consents"))
+        for raw in (
+            "\ufeff" + json.dumps(self.payload("bom@example.com")),
+            json.dumps(self.payload("u16@example.com")),
+        ):
+            encoding = "utf-8" if raw.startswith("\ufeff") else "utf-16"
+            status, body = self.post(raw=raw.encode(encoding))
+            self.assertEqual((status, body["field"]), (400, "body"), encoding)
+        self.assertEqual(self.counts(), before)
+        path = self.centre._link(self.customer).split(self.customer.get_base_url(), 1)[1]
+        html = self.url_open(path).text
+        csrf = re.search(r'csrf_token: "([^"]+)"', html).group(1)
+        response = self.url_open(path, data={"csrf_token": csrf}, files={"text_id": ("a.txt", b"1")})
+        self.assertEqual(response.status_code, 400)
+
+    def test_withdrawals_are_never_refused_by_the_limits_on_a_person(self):
+        self.env["ir.config_parameter"].set_param("crm_affinity.capture_limit_address", 2)
+        lines = [("sms", "marketing", "denied")]
+        statuses = [self.post(self.payload(self.customer.email, consents=lines))[0] for _i in range(5)]
+        self.assertEqual(statuses, [200] * 5)
+        # Grants to one number, whatever the e-mail beside it: the number's limit holds.
+        grants = [
+            self.post(self.payload(f"g{i}@example.com", phone="+90 539 300 00 01"))[0] for i in range(4)
+        ]
+        self.assertEqual(grants, [200, 200, 429, 429])
+        self.assertEqual(self.env["sms.sms"].search_count([("number", "=", "+905393000001")]), 2)
+
+    def test_a_withdrawal_by_number_reaches_everyone_on_that_line(self):
+        sibling = self.env["res.partner"].create({"name": "Kardeş", "mobile": "0532 600 00 01"})
+        for partner in (self.customer, sibling):
+            partner._affinity_set_consent("whatsapp", "marketing", "granted", source="paper")
+        status, _body = self.post(
+            self.payload(phone="0532 600 00 01", consents=[("whatsapp", "marketing", "denied")])
+        )
+        self.assertEqual(status, 200)
+        for partner in (self.customer, sibling):
+            self.assertEqual(self.decision(partner, "whatsapp").reason, "denied")
+
+    def test_only_what_the_preference_centre_offers_can_be_asked_for(self):
+        status, body = self.post(self.payload("v@example.com", consents=[("visit", "marketing", "denied")]))
+        self.assertEqual((status, body["field"]), (400, "consents"))
+        self.assertIn("Unknown channel 'visit'", body["error"])
+
     def test_a_phone_grant_needs_a_phone_in_the_post(self):
         status, body = self.post(
             self.payload("someone@example.com", consents=[("sms", "marketing", "granted")])
@@ -336,6 +436,27 @@ class TestApiDoor(JsonRpcMixin, HttpCase):
             cls.env, "door_admin", groups="base.group_user,crm_affinity.group_affinity_manager"
         )
         cls.customer = cls.env["res.partner"].create({"name": "RPC Kişi", "email": "rpc.kisi@example.com"})
+
+    def test_a_portal_user_learns_nothing_of_other_ids(self):
+        errors = {
+            self.rpc("door_portal", "affinity_check_contact", [pid], "email", "marketing")[1]
+            for pid in (self.customer.id, 99999999, 2**40)
+        }
+        self.assertEqual(errors, {"A portal user may ask only about themself."})
+        result, error = self.rpc(
+            "door_portal",
+            "affinity_record_consent",
+            self.portal.partner_id.id,
+            "visit",
+            "marketing",
+            "granted",
+            "web_form",
+        )
+        self.assertIn("Unknown channel 'visit'", error)
+        _result, error = self.rpc(
+            "door_api", "affinity_check_contact", [self.customer.id], "s\x00ms", "marketing"
+        )
+        self.assertIn("Unknown channel", error)
 
     def test_7_pending_is_not_a_state_a_caller_records(self):
         result, error = self.rpc(

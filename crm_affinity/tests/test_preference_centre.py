@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import AffinityCase
+from .common import AffinityCase, confirm_from_sms
 
 
 @tagged("post_install", "-at_install")
@@ -78,14 +78,17 @@ class TestPreferenceCentre(HttpCase, MockEmail):
     def test_grant_sms_and_withdraw_with_proof(self):
         path = self.token_path(self.ayse)
         self.save(path, turn_on=[self.key(self.sms)])
-        self.assertTrue(self.decision(self.ayse).allowed)
+        # Under double opt-in the number confirms itself: the SMS to it carries the link.
+        self.assertEqual(self.decision(self.ayse).reason, "pending_confirmation")
         self.assertEqual(len(self.logs(self.ayse)), 1, "only what the person changed is recorded")
         log = self.logs(self.ayse)
-        self.assertEqual((log.source, log.new_state), ("preference_centre", "granted"))
+        self.assertEqual((log.source, log.new_state), ("preference_centre", "pending"))
         self.assertEqual(log.ip_address, "127.0.0.1")
         self.assertEqual(log.user_agent, "TestBrowser/1.0")
         self.assertIn("Your communication preferences", log.text_id.body)
         self.assertEqual(log.text_hash, self.env["affinity.consent.text"]._hash(log.text_id.body))
+        self.assertIn("subscription is confirmed", confirm_from_sms(self, self.ayse))
+        self.assertTrue(self.decision(self.ayse).allowed)
         # Withdrawal takes effect at once.
         self.save(path, turn_off=[self.key(self.sms)])
         self.assertEqual(self.decision(self.ayse).reason, "denied")
@@ -186,6 +189,10 @@ class TestPreferenceCentre(HttpCase, MockEmail):
         self.assertIn("/my/affinity/preferences", self.page("/my"))
         html = self.save("/my/affinity/preferences", turn_on=[self.key(self.sms)])
         self.assertIn("Your choices are saved", html)
+        self.assertFalse(
+            self.decision(portal.partner_id).allowed, "the number typed on an account confirms first"
+        )
+        confirm_from_sms(self, portal.partner_id)
         self.assertTrue(self.decision(portal.partner_id).allowed)
 
     def test_mass_mailing_carries_the_personal_link(self):
@@ -302,7 +309,9 @@ class TestConsentCapture(HttpCase):
         self.assertFalse(self.env["res.partner"].search([("email_normalized", "=", "robot@example.com")]))
 
     def test_flood_is_refused_without_losing_the_first(self):
-        results = [self.post(self.payload(f"flood{i}@example.com"))[0] for i in range(7)]
+        results = [
+            self.post(self.payload(f"flood{i}@example.com", phone=f"0532 888 11 2{i}"))[0] for i in range(7)
+        ]
         self.assertEqual(results, [200] * 5 + [429] * 2)
         kept = self.env["res.partner"].search([("email", "like", "flood%@example.com")])
         self.assertEqual(len(kept), 5, "the legitimate posts before the limit are all kept")
