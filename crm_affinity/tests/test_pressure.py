@@ -578,6 +578,33 @@ class TestQuietDays(PressureMixin, AffinityCase):
             self.decide(self.partner, when=datetime.datetime(2026, 10, 28, 9, 0))[self.partner.id].allowed
         )
 
+    def test_a_holiday_west_of_utc(self):
+        """A company in New York closed on Friday 3 July 2026 (entered as time off in its calendar, New York
+        time, UTC-4 in summer): its holiday runs from 04:00 UTC on the 3rd to 04:00 UTC on the 4th. At
+        21:00 in New York (01:00 UTC on the 4th) it is still the holiday; the next allowed moment is
+        midnight in New York, not midnight in UTC (20:00 on the holiday there)."""
+        self.partner._affinity_set_consent("email", "marketing", "granted", source="paper")
+        self.partner.company_id = self.company
+        calendar = self.company.resource_calendar_id
+        calendar.tz = "America/New_York"
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Independence Day",
+                "calendar_id": calendar.id,
+                "date_from": datetime.datetime(2026, 7, 3, 4, 0),
+                "date_to": datetime.datetime(2026, 7, 4, 3, 59, 59),
+            }
+        )
+        midnight_in_new_york = datetime.datetime(2026, 7, 4, 4, 0)
+        for when in (datetime.datetime(2026, 7, 3, 15, 0), datetime.datetime(2026, 7, 4, 1, 0)):
+            decision = self.decide(self.partner, when=when)[self.partner.id]
+            self.assertEqual((decision.reason, decision.next_allowed), ("quiet_day", midnight_in_new_york))
+        self.assertTrue(self.decide(self.partner, when=midnight_in_new_york)[self.partner.id].allowed)
+        self.assertTrue(
+            self.decide(self.partner, when=datetime.datetime(2026, 7, 3, 3, 0))[self.partner.id].allowed,
+            "23:00 on Thursday in New York",
+        )
+
     def test_random_quiet_times_next_to_holidays(self):
         """Random quiet times and moments around Turkey's public holidays of 2026 (written by hand in
         ``common.py``) and a bridge day the company adds, against an oracle written from the texts a user
@@ -588,10 +615,12 @@ class TestQuietDays(PressureMixin, AffinityCase):
           the module's usage: the company's public holidays make commercial messages wait, the moment they
           may go is never on a holiday, greetings still go out on one; the eves are half days (working
           days); a day of the company's own time off counts as a holiday; a weekend is no quiet day;
-        - service messages never wait.
+        - service messages never wait;
+        - a day is the company's: read in its calendar's time zone, Istanbul (UTC+3 all year since 2016),
+          so 22:00 UTC on the eve is already the holiday, and 22:00 UTC on the holiday the day after.
 
-        The next allowed moment is the start of the first day the oracle allows, and the decision then
-        allows."""
+        The next allowed moment is the first moment of the first day the oracle allows, in Istanbul and in
+        UTC alike (follow-ups read its date in UTC), and the decision then allows."""
         rng = random.Random(33)
         quiet_help = self.Partner._fields["affinity_quiet_until"].help
         self.assertIn("no marketing or greeting before the day after", quiet_help)
@@ -619,7 +648,10 @@ class TestQuietDays(PressureMixin, AffinityCase):
             }
         )
         holidays = set(TURKISH_HOLIDAYS_2026) | {bridge}
-        day = datetime.timedelta(days=1)
+        day, istanbul = datetime.timedelta(days=1), datetime.timedelta(hours=3)
+
+        def local_date(when):
+            return (when + istanbul).date()
 
         def free(purpose, quiet_until, date):
             """May a message of this purpose go on this day, by the texts."""
@@ -630,12 +662,13 @@ class TestQuietDays(PressureMixin, AffinityCase):
             return purpose == "relationship" or date not in holidays
 
         def oracle(purpose, quiet_until, when):
-            date = when.date()
+            date = local_date(when)
             if free(purpose, quiet_until, date):
                 return True, None
             while not free(purpose, quiet_until, date):
                 date += day
-            return False, datetime.datetime.combine(date, datetime.time())
+            midnight = datetime.datetime.combine(date, datetime.time())
+            return False, max(midnight - istanbul, midnight)
 
         def off_run(date):
             """The days off (weekend or holiday) from ``date`` on."""
@@ -654,7 +687,7 @@ class TestQuietDays(PressureMixin, AffinityCase):
                     "company_id": self.company.id,
                     "tz": "Europe/Istanbul",
                 }
-                for i in range(40)
+                for i in range(30)
             ]
         )
         for channel in ("email", "sms"):
@@ -662,16 +695,18 @@ class TestQuietDays(PressureMixin, AffinityCase):
                 partners._affinity_set_consent(channel, purpose, "granted", source="paper")
         anchors = sorted(holidays | TURKISH_HALF_DAYS_2026)
         covered, compared = set(), 0
-        for _round in range(30):
-            # A moment near a holiday (or an eve), inside the Turkish day of the same date.
-            anchor = rng.choice(anchors)
+        # Twice round every holiday, eve and the bridge day, in a random order.
+        for anchor in rng.sample(anchors * 2, len(anchors) * 2):
+            # A moment near it, at any hour of the day in UTC, often after 21:00 UTC (the next day in
+            # Istanbul).
+            hour = rng.choice([rng.randint(0, 23), rng.randint(21, 23)])
             when = datetime.datetime.combine(
-                anchor + rng.randint(-4, 2) * day, datetime.time(rng.randint(6, 18), rng.choice([0, 30]))
+                anchor + rng.choice([0, rng.randint(-4, 2)]) * day, datetime.time(hour, rng.choice([0, 30]))
             )
             quiet = {}
             for partner in partners:
                 if rng.random() < 0.75:
-                    quiet[partner.id] = when.date() + rng.randint(-2, 6) * day
+                    quiet[partner.id] = local_date(when) + rng.randint(-2, 6) * day
             by_value = {}
             for partner in partners:
                 by_value.setdefault(quiet.get(partner.id, False), []).append(partner.id)
@@ -688,11 +723,11 @@ class TestQuietDays(PressureMixin, AffinityCase):
                     with self.subTest(when=when, purpose=purpose, quiet_until=quiet_until):
                         self.assertEqual((decision.allowed, decision.next_allowed), (allowed, next_allowed))
                         if not allowed:
-                            held_by_quiet = quiet_until and quiet_until >= when.date()
+                            held_by_quiet = quiet_until and quiet_until >= local_date(when)
                             self.assertEqual(decision.reason, "quiet_until" if held_by_quiet else "quiet_day")
                             again.setdefault(next_allowed, []).append(partner.id)
                     # What this case stands for.
-                    date, commercial = when.date(), purpose == "marketing"
+                    date, commercial = local_date(when), purpose == "marketing"
                     holding = quiet_until and quiet_until >= date
                     if holding and quiet_until + day in holidays:
                         covered.add(f"{purpose}: a quiet time ending the day before a holiday")
@@ -709,6 +744,11 @@ class TestQuietDays(PressureMixin, AffinityCase):
                         covered.add("marketing: may go on a weekend after a holiday")
                     if commercial and not holding and date in TURKISH_HALF_DAYS_2026:
                         covered.add("marketing: the eve of a holiday is a working day")
+                    if commercial and not holding and date != when.date():
+                        if date in holidays and when.date() not in holidays:
+                            covered.add("marketing: 22:00 UTC on the eve is the holiday in Istanbul")
+                        if when.date() in holidays and date not in holidays:
+                            covered.add("marketing: 22:00 UTC on the holiday is the day after in Istanbul")
                 # At the moment given, the decision allows.
                 for moment, ids in again.items():
                     later = self.decide(
@@ -728,6 +768,8 @@ class TestQuietDays(PressureMixin, AffinityCase):
             "marketing: waits out the company's own day off",
             "marketing: may go on a weekend after a holiday",
             "marketing: the eve of a holiday is a working day",
+            "marketing: 22:00 UTC on the eve is the holiday in Istanbul",
+            "marketing: 22:00 UTC on the holiday is the day after in Istanbul",
         }
         self.assertLessEqual(expected, covered, f"the draw covers each kind ({compared} cases)")
 
