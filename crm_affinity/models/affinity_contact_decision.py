@@ -54,7 +54,21 @@ class ConsentPolicy(NamedTuple):
 
 
 NO_CAPS = (0, 0, 0)
-NO_QUIET = (frozenset(), NO_CAPS)
+NO_QUIET = (frozenset(), NO_CAPS, None)
+
+
+def _zone(tz):
+    try:
+        return ZoneInfo(tz or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):  # a name this system's time zone data does not know
+        return ZoneInfo("UTC")
+
+
+def _local_date(when, tz):
+    """The day a naive UTC moment falls on in time zone ``tz`` (UTC without one)."""
+    if not tz or tz == "UTC":
+        return when.date()
+    return when.replace(tzinfo=datetime.UTC).astimezone(_zone(tz)).date()
 
 
 class AffinityContactDecision(models.AbstractModel):
@@ -121,9 +135,12 @@ class AffinityContactDecision(models.AbstractModel):
                     company_windows[company_id] = company._affinity_default_windows(channel)
                 decision, bucket = self._decide_one(policy, today, DecisionFacts(*key[:8])), None
                 if decision.allowed and pressure:
-                    company_holidays, company_caps = holidays.get(company_id or default_company_id, NO_QUIET)
-                    if key[9] or today in company_holidays:
-                        decision = self._check_quiet(decision, purpose, key[9], company_holidays, when)
+                    company_holidays, company_caps, tz = holidays.get(
+                        company_id or default_company_id, NO_QUIET
+                    )
+                    # The company's days are read in its time zone: 01:00 in Istanbul on a holiday is on it.
+                    if key[9] or _local_date(when, tz) in company_holidays:
+                        decision = self._check_quiet(decision, purpose, key[9], company_holidays, when, tz)
                     if decision.allowed and check_pressure:
                         # A partner's own cap, else its RFM segment's, else its company's (0: the next one up).
                         segment = segment_caps.get(key[13], NO_CAPS)
@@ -184,17 +201,25 @@ class AffinityContactDecision(models.AbstractModel):
         return len(partner_ids)
 
     @api.model
-    def _check_quiet(self, decision, purpose, quiet_until, holidays, when):
+    def _check_quiet(self, decision, purpose, quiet_until, holidays, when, tz=None):
         """Quiet days make commercial messages wait: the partner's own, and the company's public holidays
-        (a greeting is what a holiday is for, so greetings still go out on one)."""
-        today = when.date()
+        (a greeting is what a holiday is for, so greetings still go out on one), days read in the company's
+        time zone ``tz``."""
+        zone = _zone(tz)
+        today = _local_date(when, tz)
         # Public holidays hold back commercial messages; the next moment allowed is never on one.
         holidays = holidays if holidays and purpose.code != "relationship" else ()
 
         def after_holidays(day):
             while day in holidays:
                 day += datetime.timedelta(days=1)
-            return datetime.datetime.combine(day, datetime.time())
+            # The day's first moment both in the company's time zone and in UTC: on that day wherever it
+            # is read (east of UTC, its local midnight is still the day before in UTC).
+            local_midnight = datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
+            return max(
+                local_midnight.astimezone(datetime.UTC).replace(tzinfo=None),
+                datetime.datetime.combine(day, datetime.time()),
+            )
 
         if quiet_until and quiet_until >= today:
             return ContactDecision(

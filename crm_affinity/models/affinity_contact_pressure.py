@@ -304,7 +304,8 @@ class AffinityContactPressure(models.AbstractModel):
     @api.model
     def _quiet_facts(self):
         """In one statement: every company's public holidays (as ``res.company._affinity_public_holidays``
-        reads them) and budget (per day, week, month), and the RFM segments that carry a budget of their own."""
+        reads them), budget (per day, week, month) and time zone (its calendar's, where its days are read),
+        and the RFM segments that carry a budget of their own."""
         self.env["res.company"].flush_model()
         self.env["res.partner"].flush_model(["country_id"])
         for model in ("resource.calendar", "resource.calendar.attendance", "resource.calendar.leaves"):
@@ -349,6 +350,7 @@ class AffinityContactPressure(models.AbstractModel):
                     values["country"],
                 ),
                 tuple(values["caps"]),
+                values["tz"],
             )
             for company_id, values in (companies or {}).items()
         }

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 
 from odoo import api, fields, models
@@ -236,9 +237,12 @@ class AffinityFollowup(models.Model):
         )
         allowed = self.filtered(lambda f: decisions[f.partner_id.id].allowed)
         allowed._hand_over(activity_type, channel, now=now)
-        for followup in self - allowed:
-            # A quiet day or the budget only says "not now": the task waits, within the rule's limit.
-            decision = decisions[followup.partner_id.id]
+        waiting = self - allowed
+        working_days = waiting._working_days() if waiting else {}
+        for followup in waiting:
+            # A quiet day or the budget only says "not now": the task waits, within the rule's limit, for a
+            # moment its person works too.
+            decision = followup._on_working_day(decisions[followup.partner_id.id], working_days)
             if not followup._wait_for(decision):
                 followup._skip(channel, decision.reason)
 
@@ -328,6 +332,19 @@ class AffinityFollowup(models.Model):
             )
         return keep
 
+    def _on_working_day(self, decision, working_days):
+        """The decision for a task handed to a person: the customer's next free moment may fall on a day
+        its person does not work (a weekend after a holiday, their time off); the task's next free moment
+        is then the start of their next working day, and the rule's *Wait at Most* counts to that day."""
+        self.ensure_one()
+        if decision.allowed or decision.reason not in WAITING_REASONS or not decision.next_allowed:
+            return decision
+        moment = decision.next_allowed
+        day = working_days[self._person_key()].next_working_day(moment.date(), include=True)
+        if day == moment.date():
+            return decision
+        return dataclasses.replace(decision, next_allowed=datetime.datetime.combine(day, datetime.time()))
+
     def _wait_for(self, decision):
         """Put the follow-up off to the decision's next free moment, within the rule's limit: done or not."""
         self.ensure_one()
@@ -370,7 +387,7 @@ class AffinityFollowup(models.Model):
             )
             for channel in channels
         }
-        windows = {}
+        windows, working_days = {}, None
         for followup in self:
             partner = followup.partner_id
             order = partner.affinity_channel_ids.sorted("sequence").channel_id or channels.filtered(
@@ -387,8 +404,13 @@ class AffinityFollowup(models.Model):
                     break
                 reasons.append(f"{channel.code}:{decision.reason}")
             if not chosen:
+                if working_days is None:
+                    working_days = self._working_days()
+                # A channel a person works (a call, a visit) waits for a working day of theirs.
                 waits = [
                     decisions[channel][partner.id]
+                    if channel.code in AUTOMATED_CHANNELS
+                    else followup._on_working_day(decisions[channel][partner.id], working_days)
                     for channel in order
                     if decisions[channel][partner.id].reason in WAITING_REASONS
                 ]

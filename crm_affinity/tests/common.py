@@ -1,3 +1,4 @@
+import datetime
 import json
 import re
 
@@ -127,3 +128,25 @@ class AffinityCase(TransactionCase):
         cls.kind_birthday = cls.env.ref("crm_affinity.affinity_date_kind_birthday")
         cls.kind_wedding = cls.env.ref("crm_affinity.affinity_date_kind_wedding")
         cls.category_flowers = cls.env.ref("crm_affinity.affinity_preference_category_flowers")
+
+
+# Turkey's public holidays of 2026, written by hand from the law on national and public holidays (No. 2429)
+# and the Presidency of Religious Affairs' calendar, never read from the holidays library the code uses.
+# The afternoons before Ramazan Bayramı, Kurban Bayramı and Republic Day are half days: working days.
+TURKISH_HOLIDAYS_2026 = {
+    datetime.date(2026, 1, 1): "Yılbaşı",
+    datetime.date(2026, 3, 20): "Ramazan Bayramı 1",
+    datetime.date(2026, 3, 21): "Ramazan Bayramı 2",
+    datetime.date(2026, 3, 22): "Ramazan Bayramı 3",
+    datetime.date(2026, 4, 23): "Ulusal Egemenlik ve Çocuk Bayramı",
+    datetime.date(2026, 5, 1): "Emek ve Dayanışma Günü",
+    datetime.date(2026, 5, 19): "Atatürk'ü Anma, Gençlik ve Spor Bayramı",
+    datetime.date(2026, 5, 27): "Kurban Bayramı 1",
+    datetime.date(2026, 5, 28): "Kurban Bayramı 2",
+    datetime.date(2026, 5, 29): "Kurban Bayramı 3",
+    datetime.date(2026, 5, 30): "Kurban Bayramı 4",
+    datetime.date(2026, 7, 15): "Demokrasi ve Millî Birlik Günü",
+    datetime.date(2026, 8, 30): "Zafer Bayramı",
+    datetime.date(2026, 10, 29): "Cumhuriyet Bayramı",
+}
+TURKISH_HALF_DAYS_2026 = {datetime.date(2026, 3, 19), datetime.date(2026, 5, 26), datetime.date(2026, 10, 28)}

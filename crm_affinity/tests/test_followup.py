@@ -1,4 +1,5 @@
 import datetime
+import random
 import threading
 
 from dateutil.relativedelta import relativedelta
@@ -9,7 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from .common import AffinityCase
+from .common import TURKISH_HALF_DAYS_2026, TURKISH_HOLIDAYS_2026, AffinityCase
 
 
 class FollowupCase(AffinityCase):
@@ -612,6 +613,180 @@ class TestWorkingDays(FollowupCase):
         others = self.tasks(rule, datetime.date(2026, 12, 14), self.user_manager)
         others._dispatch(now=datetime.datetime(2026, 12, 14, 9, 0))
         self.assertEqual(set(others.mapped("state")), {"sent"})
+
+    def test_random_commercial_tasks_due_next_to_holidays(self):
+        """Marketing calls and visits due around Turkey's public holidays of 2026 (written by hand in
+        ``common.py``), a bridge day the company adds and customers' own quiet times, with random *Wait at
+        Most (days)*, run through the dispatcher as its cron would, against an oracle from the texts:
+
+        - a commercial task waits on the customer's quiet days (their *No Commercial Contact Until*, "not
+          before the day after", and the public holidays);
+        - *Wait at Most*: "A follow-up held back by the contact budget or a quiet day waits for the next
+          free moment, but no longer than this many days after it was due; then it is skipped with the
+          reason";
+        - a task is handed to its person on their working days only (the company's calendar, Monday to
+          Friday, without public holidays): its next free moment is the first day that is both;
+        - a task not held back (due on an ordinary weekend) waits for its person's next working day as a
+          fair day's work, which Wait at Most does not bound."""
+        rng = random.Random(33)
+        wait_help = self.Rule._fields["max_wait_days"].help
+        self.assertIn("no longer than this many days after it was due", wait_help)
+        self.assertIn("skipped with the reason", wait_help)
+        self.assertIn("0: no cap", self.env["res.company"]._fields["affinity_tasks_per_day"].help)
+        self.company.write(
+            {
+                "affinity_tasks_per_day": 0,
+                "affinity_pressure_day": 0,
+                "affinity_pressure_week": 0,
+                "affinity_pressure_month": 0,
+            }
+        )
+        bridge = datetime.date(2026, 5, 18)
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Köprü izni",
+                "calendar_id": self.company.resource_calendar_id.id,
+                "date_from": datetime.datetime(2026, 5, 17, 21, 0),
+                "date_to": datetime.datetime(2026, 5, 18, 20, 59, 59),
+            }
+        )
+        holidays = set(TURKISH_HOLIDAYS_2026) | {bridge}
+        day = datetime.timedelta(days=1)
+        activity_types = {"phone": "mail.mail_activity_data_call", "visit": "mail.mail_activity_data_meeting"}
+        rules = {}
+        for code, activity_type in activity_types.items():
+            for wait in range(6):
+                rule = rules[code, wait] = self.rule("marketing", activity_type)
+                rule.max_wait_days = wait
+        count = 120
+        partners = self.Partner.create(
+            [
+                {
+                    "name": f"Customer {i}",
+                    "phone": f"+90 212 555 {i // 100:02d} {i % 100:02d}",
+                    "street": f"Bağdat Cd. {i}",
+                    "city": "İstanbul",
+                    "company_id": self.company.id,
+                    "tz": "Europe/Istanbul",
+                }
+                for i in range(count)
+            ]
+        )
+        anchors = sorted(holidays | TURKISH_HALF_DAYS_2026)
+        cases, values = [], []
+        for partner in partners:
+            code, wait = rng.choice(list(activity_types)), rng.randint(0, 5)
+            due = rng.choice(anchors) + rng.randint(-2, 2) * day
+            quiet_until = due + rng.randint(-1, 3) * day if rng.random() < 0.2 else None
+            if quiet_until:
+                partner.affinity_quiet_until = quiet_until
+            cases.append((partner, code, wait, due, quiet_until))
+            values.append(
+                {
+                    "rule_id": rules[code, wait].id,
+                    "partner_id": partner.id,
+                    "company_id": self.company.id,
+                    "occurrence_date": due,
+                    "due_date": due,
+                    # The planner's moment: the rule's send hour (09:00) in the customer's time zone.
+                    "due_datetime": datetime.datetime.combine(due, datetime.time(6, 0)),
+                    "user_id": self.user_affinity.id,
+                }
+            )
+        followups = self.Followup.create(values)
+        # The dispatch cron, moment by moment: whatever is planned and due then.
+        for _step in range(100):
+            planned = followups.filtered(lambda f: f.state == "planned")
+            if not planned:
+                break
+            now = min(planned.mapped("due_datetime"))
+            planned.filtered(lambda f, now=now: f.due_datetime <= now)._dispatch(now=now)
+        self.assertFalse(followups.filtered(lambda f: f.state == "planned"), "every task settled")
+
+        def held(quiet_until, date):
+            return bool(quiet_until and date <= quiet_until) or date in holidays
+
+        def working(date):
+            return date.weekday() < 5 and date not in holidays
+
+        covered = set()
+        for followup, (partner, code, wait, due, quiet_until) in zip(followups, cases, strict=True):
+            date = due
+            while held(quiet_until, date) or not working(date):
+                date += day
+            with self.subTest(
+                partner=partner.name, due=due, wait=wait, quiet_until=quiet_until, channel=code
+            ):
+                if held(quiet_until, due) and date > due + wait * day:
+                    reason = "quiet_until" if quiet_until and due <= quiet_until else "quiet_day"
+                    self.assertEqual((followup.state, followup.reason), ("skipped", reason))
+                    self.assertFalse(followup.activity_id)
+                    covered.add(f"{reason}: skipped past the wait")
+                else:
+                    self.assertEqual(followup.state, "sent")
+                    self.assertEqual(followup.channel_id.code, code)
+                    self.assertEqual((followup.handed_on, followup.activity_id.date_deadline), (date, date))
+                    if due in holidays:
+                        covered.add("on a holiday: handed over within the wait")
+                        if date - due > day:
+                            covered.add("on a holiday: waits past a weekend or more holidays")
+                    elif quiet_until and due <= quiet_until:
+                        covered.add("quiet_until: handed over within the wait")
+                    elif due != date:
+                        covered.add("an ordinary weekend: the next working day")
+                if due in holidays:
+                    covered.add(code)
+                free = due
+                while held(quiet_until, free):
+                    free += day
+                if free != due and free.weekday() >= 5 and free <= due + wait * day < date:
+                    # The customer is free again within the wait, but on a weekend: no one calls then.
+                    covered.add("the customer's next free day is a weekend, the person's is past the wait")
+        self.assertLessEqual(
+            {
+                "phone",
+                "visit",
+                "quiet_day: skipped past the wait",
+                "quiet_until: skipped past the wait",
+                "on a holiday: handed over within the wait",
+                "on a holiday: waits past a weekend or more holidays",
+                "the customer's next free day is a weekend, the person's is past the wait",
+                "quiet_until: handed over within the wait",
+                "an ordinary weekend: the next working day",
+            },
+            covered,
+            "the random draw covers each kind",
+        )
+
+    def test_a_best_channel_call_waits_for_a_working_day(self):
+        """A greeting by the best permitted channel where only a call is allowed, due on Friday 29 May 2026
+        (Kurban Bayramı, to Saturday 30): the customer is free again on Sunday 31, but no one calls on a
+        Sunday, so the call's next free moment is Monday 1 June, three days after it was due. Waiting at
+        most two days, it is skipped with the reason; three, it is handed over on the Monday."""
+        self.partner.write({"phone": "+90 212 555 00 11", "tz": "Europe/Istanbul"})
+        self.partner._affinity_set_consent("email", "marketing", "denied", source="paper")
+        self.partner._affinity_set_consent("sms", "marketing", "denied", source="paper")
+        rule = self.rule("marketing", "mail.mail_activity_data_call")
+        rule.write(
+            {
+                "action": "best_channel",
+                "max_wait_days": 2,
+                "mail_template_id": self.birthday_rule.mail_template_id.id,
+            }
+        )
+        friday = datetime.date(2026, 5, 29)
+        call = self.tasks(rule, friday, self.user_affinity, self.partner)
+        call._dispatch(now=datetime.datetime(2026, 5, 29, 6, 0))
+        self.assertEqual(call.state, "skipped")
+        self.assertEqual(call.reason, "email:denied, phone:quiet_day")
+        rule.max_wait_days = 3
+        call.write({"state": "planned", "reason": False})
+        call._dispatch(now=datetime.datetime(2026, 5, 29, 6, 0))
+        self.assertEqual((call.state, call.reason), ("planned", "quiet_day"))
+        self.assertEqual(call.due_datetime, datetime.datetime(2026, 6, 1))
+        call._dispatch(now=call.due_datetime)
+        self.assertEqual((call.state, call.channel_id), ("sent", self.channel_phone))
+        self.assertEqual((call.handed_on, call.activity_id.date_deadline), (datetime.date(2026, 6, 1),) * 2)
 
 
 @tagged("post_install", "-at_install")

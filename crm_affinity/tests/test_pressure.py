@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from ..tools import sql as sql_tools
-from .common import AffinityCase
+from .common import TURKISH_HALF_DAYS_2026, TURKISH_HOLIDAYS_2026, AffinityCase
 from .test_followup import FollowupCase
 
 NOW = datetime.datetime(2026, 12, 2, 10, 0, 0)
@@ -577,6 +577,201 @@ class TestQuietDays(PressureMixin, AffinityCase):
         self.assertTrue(
             self.decide(self.partner, when=datetime.datetime(2026, 10, 28, 9, 0))[self.partner.id].allowed
         )
+
+    def test_a_holiday_west_of_utc(self):
+        """A company in New York closed on Friday 3 July 2026 (entered as time off in its calendar, New York
+        time, UTC-4 in summer): its holiday runs from 04:00 UTC on the 3rd to 04:00 UTC on the 4th. At
+        21:00 in New York (01:00 UTC on the 4th) it is still the holiday; the next allowed moment is
+        midnight in New York, not midnight in UTC (20:00 on the holiday there)."""
+        self.partner._affinity_set_consent("email", "marketing", "granted", source="paper")
+        self.partner.company_id = self.company
+        calendar = self.company.resource_calendar_id
+        calendar.tz = "America/New_York"
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Independence Day",
+                "calendar_id": calendar.id,
+                "date_from": datetime.datetime(2026, 7, 3, 4, 0),
+                "date_to": datetime.datetime(2026, 7, 4, 3, 59, 59),
+            }
+        )
+        midnight_in_new_york = datetime.datetime(2026, 7, 4, 4, 0)
+        for when in (datetime.datetime(2026, 7, 3, 15, 0), datetime.datetime(2026, 7, 4, 1, 0)):
+            decision = self.decide(self.partner, when=when)[self.partner.id]
+            self.assertEqual((decision.reason, decision.next_allowed), ("quiet_day", midnight_in_new_york))
+        self.assertTrue(self.decide(self.partner, when=midnight_in_new_york)[self.partner.id].allowed)
+        self.assertTrue(
+            self.decide(self.partner, when=datetime.datetime(2026, 7, 3, 3, 0))[self.partner.id].allowed,
+            "23:00 on Thursday in New York",
+        )
+
+    def test_random_quiet_times_next_to_holidays(self):
+        """Random quiet times and moments around Turkey's public holidays of 2026 (written by hand in
+        ``common.py``) and a bridge day the company adds, against an oracle written from the texts a user
+        reads, not from the code under test:
+
+        - *No Commercial Contact Until*: "no marketing or greeting before the day after";
+        - a purpose that *Counts Against the Contact Budget* (marketing, greetings) "waits on quiet days";
+          the module's usage: the company's public holidays make commercial messages wait, the moment they
+          may go is never on a holiday, greetings still go out on one; the eves are half days (working
+          days); a day of the company's own time off counts as a holiday; a weekend is no quiet day;
+        - service messages never wait;
+        - a day is the company's: read in its calendar's time zone, Istanbul (UTC+3 all year since 2016),
+          so 22:00 UTC on the eve is already the holiday, and 22:00 UTC on the holiday the day after.
+
+        The next allowed moment is the first moment of the first day the oracle allows, in Istanbul and in
+        UTC alike (follow-ups read its date in UTC), and the decision then allows."""
+        rng = random.Random(33)
+        quiet_help = self.Partner._fields["affinity_quiet_until"].help
+        self.assertIn("no marketing or greeting before the day after", quiet_help)
+        self.assertIn("wait on quiet days", self.env["affinity.purpose"]._fields["pressure"].help)
+        self.assertTrue(self.marketing.pressure and self.relationship.pressure and not self.service.pressure)
+        self.company.write(
+            {
+                "country_id": self.env.ref("base.tr").id,
+                "affinity_consent_mode": "opt_out",
+                "affinity_pressure_day": 0,
+                "affinity_pressure_week": 0,
+                "affinity_pressure_month": 0,
+            }
+        )
+        calendar = self.company.resource_calendar_id
+        calendar.tz = "Europe/Istanbul"
+        # A bridge day of the company's own: Monday 18 May 2026, in Istanbul time, before the 19 May holiday.
+        bridge = datetime.date(2026, 5, 18)
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Köprü izni",
+                "calendar_id": calendar.id,
+                "date_from": datetime.datetime(2026, 5, 17, 21, 0),
+                "date_to": datetime.datetime(2026, 5, 18, 20, 59, 59),
+            }
+        )
+        holidays = set(TURKISH_HOLIDAYS_2026) | {bridge}
+        day, istanbul = datetime.timedelta(days=1), datetime.timedelta(hours=3)
+
+        def local_date(when):
+            return (when + istanbul).date()
+
+        def free(purpose, quiet_until, date):
+            """May a message of this purpose go on this day, by the texts."""
+            if purpose == "service":
+                return True
+            if quiet_until and date <= quiet_until:  # not before the day after
+                return False
+            return purpose == "relationship" or date not in holidays
+
+        def oracle(purpose, quiet_until, when):
+            date = local_date(when)
+            if free(purpose, quiet_until, date):
+                return True, None
+            while not free(purpose, quiet_until, date):
+                date += day
+            midnight = datetime.datetime.combine(date, datetime.time())
+            return False, max(midnight - istanbul, midnight)
+
+        def off_run(date):
+            """The days off (weekend or holiday) from ``date`` on."""
+            run = []
+            while date.weekday() >= 5 or date in holidays:
+                run.append(date)
+                date += day
+            return run
+
+        partners = self.Partner.create(
+            [
+                {
+                    "name": f"Quiet {i}",
+                    "email": f"quiet{i}@example.com",
+                    "mobile": f"+90 532 100 {i:02d} 00",
+                    "company_id": self.company.id,
+                    "tz": "Europe/Istanbul",
+                }
+                for i in range(30)
+            ]
+        )
+        for channel in ("email", "sms"):
+            for purpose in ("marketing", "relationship"):
+                partners._affinity_set_consent(channel, purpose, "granted", source="paper")
+        anchors = sorted(holidays | TURKISH_HALF_DAYS_2026)
+        covered, compared = set(), 0
+        # Twice round every holiday, eve and the bridge day, in a random order.
+        for anchor in rng.sample(anchors * 2, len(anchors) * 2):
+            # A moment near it, at any hour of the day in UTC, often after 21:00 UTC (the next day in
+            # Istanbul).
+            hour = rng.choice([rng.randint(0, 23), rng.randint(21, 23)])
+            when = datetime.datetime.combine(
+                anchor + rng.choice([0, rng.randint(-4, 2)]) * day, datetime.time(hour, rng.choice([0, 30]))
+            )
+            quiet = {}
+            for partner in partners:
+                if rng.random() < 0.75:
+                    quiet[partner.id] = local_date(when) + rng.randint(-2, 6) * day
+            by_value = {}
+            for partner in partners:
+                by_value.setdefault(quiet.get(partner.id, False), []).append(partner.id)
+            for value, ids in by_value.items():
+                self.Partner.browse(ids).affinity_quiet_until = value
+            channel = rng.choice(["email", "sms"])
+            for purpose in ("marketing", "relationship", "service"):
+                decisions = self.decide(partners, channel=channel, purpose=purpose, when=when)
+                again = {}
+                for partner in partners:
+                    decision, quiet_until = decisions[partner.id], quiet.get(partner.id)
+                    allowed, next_allowed = oracle(purpose, quiet_until, when)
+                    compared += 1
+                    with self.subTest(when=when, purpose=purpose, quiet_until=quiet_until):
+                        self.assertEqual((decision.allowed, decision.next_allowed), (allowed, next_allowed))
+                        if not allowed:
+                            held_by_quiet = quiet_until and quiet_until >= local_date(when)
+                            self.assertEqual(decision.reason, "quiet_until" if held_by_quiet else "quiet_day")
+                            again.setdefault(next_allowed, []).append(partner.id)
+                    # What this case stands for.
+                    date, commercial = local_date(when), purpose == "marketing"
+                    holding = quiet_until and quiet_until >= date
+                    if holding and quiet_until + day in holidays:
+                        covered.add(f"{purpose}: a quiet time ending the day before a holiday")
+                    if holding and {d.weekday() >= 5 for d in off_run(quiet_until + day)} == {True, False}:
+                        covered.add(f"{purpose}: a quiet time ending before a weekend and holiday bridge")
+                    if not holding and date in holidays:
+                        covered.add(f"{purpose}: on a holiday")
+                    if commercial and not allowed and (next_allowed.date() - day) in holidays - {date}:
+                        if next_allowed.date() - 2 * day in holidays:
+                            covered.add("marketing: waits out a holiday of several days")
+                    if commercial and not allowed and bridge < next_allowed.date() and date <= bridge:
+                        covered.add("marketing: waits out the company's own day off")
+                    if commercial and not allowed and next_allowed.date().weekday() >= 5:
+                        covered.add("marketing: may go on a weekend after a holiday")
+                    if commercial and not holding and date in TURKISH_HALF_DAYS_2026:
+                        covered.add("marketing: the eve of a holiday is a working day")
+                    if commercial and not holding and date != when.date():
+                        if date in holidays and when.date() not in holidays:
+                            covered.add("marketing: 22:00 UTC on the eve is the holiday in Istanbul")
+                        if when.date() in holidays and date not in holidays:
+                            covered.add("marketing: 22:00 UTC on the holiday is the day after in Istanbul")
+                # At the moment given, the decision allows.
+                for moment, ids in again.items():
+                    later = self.decide(
+                        self.Partner.browse(ids), channel=channel, purpose=purpose, when=moment
+                    )
+                    self.assertTrue(all(later[pid].allowed for pid in ids), f"{purpose} at {moment}")
+        expected = {
+            f"{purpose}: {kind}"
+            for purpose in ("marketing", "relationship")
+            for kind in (
+                "a quiet time ending the day before a holiday",
+                "a quiet time ending before a weekend and holiday bridge",
+                "on a holiday",
+            )
+        } | {
+            "marketing: waits out a holiday of several days",
+            "marketing: waits out the company's own day off",
+            "marketing: may go on a weekend after a holiday",
+            "marketing: the eve of a holiday is a working day",
+            "marketing: 22:00 UTC on the eve is the holiday in Istanbul",
+            "marketing: 22:00 UTC on the holiday is the day after in Istanbul",
+        }
+        self.assertLessEqual(expected, covered, f"the draw covers each kind ({compared} cases)")
 
 
 @tagged("post_install", "-at_install")
