@@ -42,7 +42,7 @@ if ! db_exists "$BURST_DB"; then
 else
     odoo -c "$STATE/burst.conf" -d "$BURST_DB" -u crm_affinity --stop-after-init --log-level warn
 fi
-psql -q -d "$BURST_DB" -c "UPDATE res_company SET country_id = (SELECT id FROM res_country WHERE code = 'TR')"
+psql -q -d "$BURST_DB" -c "UPDATE res_partner SET country_id = (SELECT id FROM res_country WHERE code = 'TR') WHERE id IN (SELECT partner_id FROM res_company)"
 psql -q -d "$BURST_DB" -c "DELETE FROM sms_sms"
 say "== capture burst (--workers 2)"
 "$PY" "$ROOT/scripts/bench_burst.py" "$STATE/burst.conf" "$BURST_DB" 8090 "$ROOT/bench/results"
