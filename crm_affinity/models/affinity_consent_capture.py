@@ -36,7 +36,7 @@ class AffinityConsentCapture(models.AbstractModel):
 
     @api.model
     def _parse(self, payload):
-        """The post as (email, phone, name, lang, text, [(channel, purpose, state)]), or CaptureRefused."""
+        """The post as {email, phone, name, lang, text, lines: [(channel, purpose, state)]}, or CaptureRefused."""
         if not isinstance(payload, dict):
             raise CaptureRefused(self.env._("Send one JSON object."), "body")
         values = {}
