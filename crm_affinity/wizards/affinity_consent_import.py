@@ -299,24 +299,22 @@ class _Resolver:
 
     def unknown(self, column, value, vocabulary):
         """The refusal of a value a column does not know, naming the column and what it accepts."""
-        _ = self.env._
         args = {"value": value, "accepted": vocabulary.accepted()}
-        messages = {
-            "channel": lambda: _(
+        if column == "channel":
+            return self.env._(
                 "column 'channel': unknown channel '%(value)s'; use one of: %(accepted)s", **args
-            ),
-            "purpose": lambda: _(
+            )
+        if column == "purpose":
+            return self.env._(
                 "column 'purpose': unknown purpose '%(value)s'; use one of: %(accepted)s", **args
-            ),
-            "state": lambda: _("column 'state': unknown state '%(value)s'; use one of: %(accepted)s", **args),
-            "source": lambda: _(
-                "column 'source': unknown source '%(value)s'; use one of: %(accepted)s", **args
-            ),
-            "legal_basis": lambda: _(
-                "column 'legal_basis': unknown legal basis '%(value)s'; use one of: %(accepted)s", **args
-            ),
-        }
-        return messages[column]()
+            )
+        if column == "state":
+            return self.env._("column 'state': unknown state '%(value)s'; use one of: %(accepted)s", **args)
+        if column == "source":
+            return self.env._("column 'source': unknown source '%(value)s'; use one of: %(accepted)s", **args)
+        return self.env._(
+            "column 'legal_basis': unknown legal basis '%(value)s'; use one of: %(accepted)s", **args
+        )
 
     def not_a_date(self, column, value):
         return self.env._(
