@@ -53,6 +53,7 @@
         "report/affinity_contact_report_views.xml",
         "views/utm_campaign_views.xml",
         "views/res_partner_views.xml",
+        "views/webclient_templates.xml",
         "views/affinity_rfm_segment_views.xml",
         "views/affinity_review_flag_views.xml",
         "views/affinity_customer_value_views.xml",

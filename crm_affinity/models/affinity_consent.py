@@ -182,6 +182,7 @@ class AffinityConsent(models.Model):
         consents._apply_dates_given()
         consents._log_changes({})
         consents._sync_blacklists()
+        consents._greetings_follow_marketing({})
         return consents
 
     def write(self, vals):
@@ -195,6 +196,7 @@ class AffinityConsent(models.Model):
         self._log_changes(before)
         if "state" in vals:
             self._sync_blacklists()
+            self._greetings_follow_marketing(before)
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -333,6 +335,77 @@ class AffinityConsent(models.Model):
         if log_vals:
             logs = self.env["affinity.consent.log"].sudo().create(log_vals)
             self.env["affinity.iys.push"]._enqueue(logs)
+
+    def _greetings_follow_marketing(self, before):
+        """Where greetings need marketing consent (IYS counts them as commercial), a marketing change that
+        starts or stops the greetings over its channel says so in the greetings' own history: a greeting
+        switch never turns on or off without a row. Greetings the person refused themselves stay out of it;
+        the greetings' own consent is not touched, the decision reads marketing as it always did."""
+        moved = []
+        for consent in self:
+            company = consent.company_id or self.env.company
+            if consent.purpose_id.code != "marketing" or not company.affinity_relationship_commercial:
+                continue
+            old = (before.get(consent.id) or {}).get("state", "not_asked")
+            opt_out = company.affinity_consent_mode == "opt_out"
+            was, now = (
+                state == "granted" or (state == "not_asked" and opt_out) for state in (old, consent.state)
+            )
+            if was != now:
+                moved.append((consent, now))
+        greetings_purpose = (
+            self.env["affinity.purpose"].sudo().search([("code", "=", "relationship")], limit=1)
+        )
+        if not moved or not greetings_purpose:
+            return
+        partners = self.env["res.partner"].union(*(consent.partner_id for consent, _now in moved))
+        greetings = {
+            (greeting.partner_id.id, greeting.channel_id.id): greeting
+            for greeting in self.sudo().search(
+                [("partner_id", "in", partners.ids), ("purpose_id", "=", greetings_purpose.id)]
+            )
+        }
+        evidence = self.env.context.get("affinity_consent_evidence") or {}
+        evidence = {key: evidence.get(key) or False for key in ("ip_address", "user_agent", "text_id")}
+        logs = []
+        for consent, now in moved:
+            greeting = greetings.get((consent.partner_id.id, consent.channel_id.id), self.browse())
+            if greeting.state == "denied":
+                continue
+            partner, channel = consent.partner_id, consent.channel_id
+            note = (
+                self.env._(
+                    "Greetings over %(channel)s go out with the marketing consent: IYS counts them as "
+                    "commercial messages.",
+                    channel=channel.name,
+                )
+                if now
+                else self.env._(
+                    "Greetings over %(channel)s stop with the marketing consent: IYS counts them as "
+                    "commercial messages.",
+                    channel=channel.name,
+                )
+            )
+            logs.append(
+                {
+                    "consent_id": greeting.id,
+                    "partner_id": partner.id,
+                    "partner_name": partner.display_name,
+                    "partner_address": partner.email or partner.mobile or partner.phone,
+                    "company_id": consent.company_id.id,
+                    "channel_id": channel.id,
+                    "purpose_id": greetings_purpose.id,
+                    "old_state": greeting.state or "not_asked",
+                    "new_state": greeting.state or "not_asked",
+                    "source": consent.source,
+                    "consent_date": consent.date_given,
+                    "user_id": self.env.user.id,
+                    "note": note,
+                    **evidence,
+                }
+            )
+        if logs:
+            self.env["affinity.consent.log"].sudo().create(logs)
 
     def _sync_blacklists(self):
         """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.

@@ -82,12 +82,13 @@ class AffinityFollowup(models.Model):
 
     @api.model
     def _selection_source_ref(self):
+        # In the reader's language: the list shows these words as the kind of what a follow-up is about.
         return [
-            ("res.partner", "Contact"),
-            ("affinity.date", "Important date"),
-            ("sale.order", "Sale order"),
-            ("crm.lead", "Opportunity"),
-            ("affinity.complaint", "Complaint"),
+            ("res.partner", self.env._("Contact")),
+            ("affinity.date", self.env._("Important date")),
+            ("sale.order", self.env._("Sale order")),
+            ("crm.lead", self.env._("Opportunity")),
+            ("affinity.complaint", self.env._("Complaint")),
         ]
 
     @api.depends("res_model", "res_id")

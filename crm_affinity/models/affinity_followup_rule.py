@@ -6,6 +6,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
@@ -43,6 +44,12 @@ PLANNER_INDEXES = [
 GRACE_DAYS = 7
 # How far ahead follow-ups are planned, so "next 7 days" lists what is coming.
 LOOKAHEAD_DAYS = 7
+# What a rule may say, in days (documented in readme/CONFIGURE.md): an offset within ten years of the event
+# either way, a wait of at most a year, a fixed lapse and a repetition of one day to ten years.
+OFFSET_LIMIT_DAYS = 3660
+MAX_WAIT_LIMIT_DAYS = 366
+LAPSE_LIMIT_DAYS = 3660
+REPEAT_LIMIT_DAYS = 3660
 
 
 class AffinityFollowupRule(models.Model):
@@ -87,7 +94,10 @@ class AffinityFollowupRule(models.Model):
         ),
         help="What the consent decision is asked about before any message goes out.",
     )
-    activity_type_id = fields.Many2one("mail.activity.type")
+    activity_type_id = fields.Many2one(
+        "mail.activity.type",
+        default=lambda self: self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False),
+    )
     activity_summary = fields.Char(translate=True)
     activity_note = fields.Html(translate=True)
     assignee = fields.Selection(ASSIGNEES, default="owner", required=True)
@@ -121,6 +131,7 @@ class AffinityFollowupRule(models.Model):
             rule.followup_count = counts.get(rule, 0)
 
     @api.constrains(
+        "name",
         "trigger",
         "date_kind_id",
         "action",
@@ -131,11 +142,22 @@ class AffinityFollowupRule(models.Model):
         "user_id",
         "partner_domain",
         "send_hour",
+        "offset_days",
+        "max_wait_days",
         "repeat_days",
+        "lapse_mode",
         "lapse_days",
     )
     def _check_rule(self):
         for rule in self:
+            if not (rule.name or "").strip():
+                raise ValidationError(
+                    self.env._(
+                        "“%(field)s” is empty: give the follow-up rule a name that says what it does, "
+                        "e.g. “Birthday greeting”.",
+                        field=rule._label("name"),
+                    )
+                )
             if rule.trigger == "important_date" and not rule.date_kind_id:
                 raise ValidationError(self.env._("Rule %s: which kind of important date?", rule.name))
             if rule.action == "email" and not rule.mail_template_id:
@@ -146,6 +168,15 @@ class AffinityFollowupRule(models.Model):
                 raise ValidationError(
                     self.env._("Rule %s: the best channel needs an e-mail or an SMS template.", rule.name)
                 )
+            if rule.action == "activity" and not rule.activity_type_id:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: “%(field)s” is empty; choose what the person should do (a call, a "
+                        "meeting, a to-do…).",
+                        rule=rule.name,
+                        field=rule._label("activity_type_id"),
+                    )
+                )
             if rule.assignee == "fixed" and not rule.user_id:
                 raise ValidationError(
                     self.env._("Rule %s: choose the user who gets the activity.", rule.name)
@@ -154,9 +185,50 @@ class AffinityFollowupRule(models.Model):
                 raise ValidationError(
                     self.env._("Rule %s: the send hour lies between 00:00 and 24:00.", rule.name)
                 )
-            if rule.repeat_days < 0 or rule.lapse_days < 0:
-                raise ValidationError(self.env._("Rule %s: days and factors must be positive.", rule.name))
+            rule._check_days(
+                "offset_days",
+                -OFFSET_LIMIT_DAYS,
+                OFFSET_LIMIT_DAYS,
+                self.env._("negative: before the event; positive: after it; ten years either way at most"),
+            )
+            rule._check_days(
+                "max_wait_days",
+                0,
+                MAX_WAIT_LIMIT_DAYS,
+                self.env._("0: on the day it is due or not at all; a year at most"),
+            )
+            rule._check_days(
+                "repeat_days", 0, REPEAT_LIMIT_DAYS, self.env._("0: only once; every ten years at most")
+            )
+            if rule.trigger == "lapsing" and rule.lapse_mode == "fixed":
+                rule._check_days(
+                    "lapse_days",
+                    1,
+                    LAPSE_LIMIT_DAYS,
+                    self.env._("the days without a purchase after which a customer counts as lapsing"),
+                )
             rule._parsed_domain()
+
+    def _label(self, field_name):
+        """A field's label as the person reads it on the form, in their language."""
+        return self._fields[field_name]._description_string(self.env)
+
+    def _check_days(self, field_name, low, high, meaning):
+        self.ensure_one()
+        value = self[field_name]
+        if not low <= value <= high:
+            raise ValidationError(
+                self.env._(
+                    "Rule %(rule)s: “%(field)s” must lie between %(low)s and %(high)s days (%(meaning)s), "
+                    "not %(value)s.",
+                    rule=self.name,
+                    field=self._label(field_name),
+                    low=low,
+                    high=high,
+                    meaning=meaning,
+                    value=value,
+                )
+            )
 
     def _activity_type(self, channel=None):
         """The activity a person gets: the rule's own type, or for a channel the first type reaching by it."""
@@ -171,17 +243,79 @@ class AffinityFollowupRule(models.Model):
         return by_channel or todo
 
     def _parsed_domain(self):
-        """The partner filter as a domain, or a clear error where it is not one."""
+        """The partner filter as a domain, or an error a person can act on where it is not one."""
         self.ensure_one()
+        field = self._label("partner_domain")
         try:
-            domain = ast.literal_eval(self.partner_domain or "[]")
-            self.env["res.partner"]._search(domain)
-        except (ValueError, SyntaxError, TypeError, KeyError) as error:
+            domain = ast.literal_eval((self.partner_domain or "").strip() or "[]")
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            domain = None
+        if not isinstance(domain, (list, tuple)):
             raise ValidationError(
                 self.env._(
-                    "Rule %(rule)s: the customer filter is not valid (%(error)s).",
+                    "Rule %(rule)s: “%(field)s” cannot be read as a filter. Build it with the filter editor, "
+                    'or write a list of conditions such as [("city", "=", "İzmir")], with every text '
+                    "between quotes.",
                     rule=self.name,
-                    error=error,
+                    field=field,
+                )
+            )
+        domain = list(domain)
+        Partner = self.env["res.partner"]
+        for leaf in domain:
+            if leaf in (expression.AND_OPERATOR, expression.OR_OPERATOR, expression.NOT_OPERATOR):
+                continue
+            if isinstance(leaf, (list, tuple)) and tuple(leaf) in (
+                expression.TRUE_LEAF,
+                expression.FALSE_LEAF,
+            ):
+                continue
+            if not (isinstance(leaf, (list, tuple)) and len(leaf) == 3 and isinstance(leaf[0], str)):
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: “%(field)s” holds %(condition)s, which is not a condition: each "
+                        'condition names a field, an operator and a value, such as ("city", "=", '
+                        '"İzmir").',
+                        rule=self.name,
+                        field=field,
+                        condition=repr(leaf),
+                    )
+                )
+            path, operator = leaf[0], leaf[1]
+            model = Partner
+            for name in path.split("."):
+                if model is None or name not in model._fields:
+                    raise ValidationError(
+                        self.env._(
+                            "Rule %(rule)s: “%(field)s” names “%(name)s”, which contacts do not have.",
+                            rule=self.name,
+                            field=field,
+                            name=path,
+                        )
+                    )
+                target = model._fields[name]
+                model = self.env[target.comodel_name] if target.relational else None
+            if operator not in expression.TERM_OPERATORS:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s: “%(field)s” compares “%(name)s” with “%(operator)s”; use one of "
+                        "%(operators)s.",
+                        rule=self.name,
+                        field=field,
+                        name=path,
+                        operator=operator,
+                        operators=", ".join(expression.TERM_OPERATORS),
+                    )
+                )
+        try:
+            Partner._search(domain)
+        except (ValueError, TypeError, KeyError, AssertionError):
+            raise ValidationError(
+                self.env._(
+                    "Rule %(rule)s: “%(field)s” cannot be applied to contacts: check that each value suits "
+                    "its field (a number, a date, a list…) and that the conditions are joined correctly.",
+                    rule=self.name,
+                    field=field,
                 )
             ) from None
         return domain

@@ -63,8 +63,15 @@ class AffinityPreferenceCentre(models.AbstractModel):
             (c.channel_id.id, c.purpose_id.id): c
             for c in self.env["affinity.consent"].sudo().search([("partner_id", "=", partner.id)])
         }
+        company = partner.company_id or self.env.company
+        # Greetings that need marketing consent say so where the person chooses them.
+        follows = self.env._(
+            "Greetings are commercial messages (IYS): over each channel they go out only while its marketing "
+            "permission is on, and stop when it is switched off."
+        )
         offers = []
         for purpose in purposes:
+            policy = self.env["affinity.contact.decision"]._policy(purpose, company)
             for channel in channels:
                 consent = consents.get((channel.id, purpose.id))
                 state = consent.state if consent else "not_asked"
@@ -77,8 +84,13 @@ class AffinityPreferenceCentre(models.AbstractModel):
                         "channel": channel,
                         "purpose": purpose,
                         "state": state,
-                        "on": state in ("granted", "pending") or (state == "not_asked" and decision.allowed),
+                        # Greetings that follow marketing are on when they go out: a grant of their own
+                        # does not send them while marketing is off.
+                        "on": (decision.allowed or state == "pending")
+                        if policy.greetings_follow_marketing
+                        else state in ("granted", "pending") or (state == "not_asked" and decision.allowed),
                         "pending": state == "pending",
+                        "note": follows if policy.greetings_follow_marketing else False,
                     }
                 )
         return offers
@@ -99,6 +111,8 @@ class AffinityPreferenceCentre(models.AbstractModel):
             if purpose.id not in seen:
                 seen.add(purpose.id)
                 lines.append(f"{purpose.name}: {purpose.description or ''}".strip())
+                if offer.get("note"):
+                    lines.append(offer["note"])
             lines.append(f"{offer['channel'].name} — {purpose.name}")
         lines += [
             self.env._("Do not contact me at all (messages about orders and contracts still reach you)."),
@@ -136,6 +150,7 @@ class AffinityPreferenceCentre(models.AbstractModel):
                 evidence,
             )
             changes.append((None, "do_not_contact" if do_not_contact else "contact"))
+        changes += self._keep_greetings_off(partner, offers, wanted_keys, source, evidence)
         for offer in offers:
             want = offer["key"] in wanted_keys
             if want == offer["on"]:
@@ -151,6 +166,30 @@ class AffinityPreferenceCentre(models.AbstractModel):
                 partner._affinity_set_consent(channel, purpose, "granted", source=source, evidence=evidence)
                 changes.append((offer, "granted"))
         return changes
+
+    @api.model
+    def _keep_greetings_off(self, partner, offers, wanted_keys, source, evidence):
+        """Where greetings follow marketing, a marketing grant would carry the greetings over its channel
+        along; greetings the person leaves off in the same save are their word, recorded first, so the switch
+        they saw off stays off (and the marketing grant has no greetings to start)."""
+        company = partner.company_id or self.env.company
+        if not company.affinity_relationship_commercial:
+            return []
+        granting = {
+            offer["channel"].id
+            for offer in offers
+            if offer["purpose"].code == "marketing" and offer["key"] in wanted_keys and not offer["on"]
+        }
+        kept = []
+        Consent = self.env["affinity.consent"]
+        for offer in offers:
+            channel, purpose = offer["channel"], offer["purpose"]
+            if purpose.code != "relationship" or channel.id not in granting or offer["key"] in wanted_keys:
+                continue
+            if Consent._of(partner, channel, purpose).state != "denied":
+                partner._affinity_set_consent(channel, purpose, "denied", source=source, evidence=evidence)
+                kept.append((offer, "denied"))
+        return kept
 
     @api.model
     def _needs_confirmation(self, partner, channel, purpose):

@@ -239,10 +239,20 @@ class ResPartner(models.Model):
             partner.affinity_source_name = values.get("source") or False
             partner.affinity_consent_summary = values.get("consents") or False
             partner.affinity_owner_name = values.get("owner") or False
+            likes, dates, gifts = values.get("likes"), values.get("dates"), values.get("gifts")
+            # One of a kind is counted in the singular: "1 gift", never "1 gifts".
             parts = [
-                self.env._("%s likes and dislikes", values["likes"]) if values.get("likes") else "",
-                self.env._("%s important dates", values["dates"]) if values.get("dates") else "",
-                self.env._("%s gifts", values["gifts"]) if values.get("gifts") else "",
+                (
+                    self.env._("1 like or dislike")
+                    if likes == 1
+                    else self.env._("%s likes and dislikes", likes)
+                )
+                if likes
+                else "",
+                (self.env._("1 important date") if dates == 1 else self.env._("%s important dates", dates))
+                if dates
+                else "",
+                (self.env._("1 gift") if gifts == 1 else self.env._("%s gifts", gifts)) if gifts else "",
             ]
             if scoped and self.env.uid not in (partner.affinity_owner_id.id, partner.user_id.id):
                 # Another salesperson's customer: her file is not this reader's to count, nor empty.

@@ -1,12 +1,15 @@
 import base64
 import csv
+import datetime
 import io
 
 import openpyxl
+from freezegun import freeze_time
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..wizards.affinity_consent_import import fold
 from .common import AffinityCase
 
 
@@ -79,7 +82,7 @@ class TestConsentImport(AffinityCase):
         errors = {line.line_no: line.error for line in wizard.line_ids if line.error}
         self.assertIn("no partner matches", errors[3])
         self.assertIn("unknown channel", errors[4])
-        self.assertIn("state must be", errors[5])
+        self.assertIn("unknown state 'maybe'", errors[5])
         self.assertIn("is not a date", errors[5])
         with self.assertRaises(UserError) as error:
             wizard.action_import()
@@ -168,3 +171,189 @@ class TestConsentImport(AffinityCase):
         self.assertEqual({row[6] for row in history[1:]}, {"granted", "denied"})
         cell = book["History"]["I2"] if book["History"]["I2"].value else book["History"]["I3"]
         self.assertEqual(cell.data_type, "s")
+
+
+@tagged("post_install", "-at_install")
+class TestConsentImportTurkishExcel(AffinityCase):
+    """A Turkish admin's workbook: Turkish dates, the labels Odoo shows in Turkish, any casing."""
+
+    header = [
+        "partner",
+        "channel",
+        "purpose",
+        "state",
+        "date",
+        "source",
+        "proof_ref",
+        "legal_basis",
+        "expiry_date",
+    ]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("tr_TR")
+        cls.env["ir.module.module"]._load_module_terms(["crm_affinity"], ["tr_TR"], overwrite=True)
+        cls.user_affinity.write({"tz": "Europe/Istanbul", "lang": "tr_TR"})
+        cls.partner_third = cls.Partner.create({"name": "Mehmet Kaya", "email": "mehmet@example.com"})
+
+    def wizard(self, rows, user=None):
+        return (
+            self.env["affinity.consent.import"]
+            .with_user(user or self.user_affinity)
+            .with_context(lang="tr_TR")  # the reader's language, as their session gives it
+            .create({"file": xlsx_file(rows), "filename": "izinler.xlsx", "layout": "standard"})
+        )
+
+    def consent(self, partner, channel, purpose):
+        return partner.affinity_consent_ids.filtered(
+            lambda c: c.channel_id == channel and c.purpose_id == purpose
+        )
+
+    def test_fold_is_turkish_case_and_accent_blind(self):
+        self.assertEqual({fold("E-POSTA"), fold("e-posta"), fold("Eposta"), fold("E-posta")}, {"eposta"})
+        self.assertEqual({fold("İZİN"), fold("izin"), fold("IZIN"), fold("İzin")}, {"izin"})
+        self.assertEqual({fold("IŞIK"), fold("ışık"), fold("isik")}, {"isik"})
+        self.assertEqual(fold("ÇAĞRI MERKEZİ"), fold("çağrı merkezi"))
+        self.assertEqual(fold("Not asked"), fold("not_asked"))
+
+    @freeze_time("2026-12-01 09:00:00")
+    def test_turkish_workbook_is_imported(self):
+        wizard = self.wizard(
+            [
+                self.header,
+                # Turkish Excel's date-time as text, the labels as the Turkish screens show them.
+                [
+                    "ayse@example.com",
+                    "E-posta",
+                    "Pazarlama",
+                    "Verildi",
+                    "06.11.2026 14:30",
+                    "İmzalı kâğıt",
+                    "FORM-7",
+                    "Açık rıza",
+                    "06.11.2028",
+                ],
+                # Excel's own date-time cell; upper case with the Turkish dotted capital İ.
+                [
+                    "john@example.com",
+                    "SMS",
+                    "PAZARLAMA",
+                    "REDDEDİLDİ",
+                    datetime.datetime(2026, 11, 5, 9, 15),
+                    "WEB FORMU",
+                    "",
+                    "MEŞRU MENFAAT",
+                    "",
+                ],
+                # Lower case without Turkish letters; a day with slashes; English labels; an ISO date.
+                [
+                    "mehmet@example.com",
+                    "e-posta",
+                    "hizmet",
+                    "sorulmadi",
+                    "05/11/2026",
+                    "cagri merkezi",
+                    "",
+                    "",
+                    "2027-01-31",
+                ],
+                [
+                    "mehmet@example.com",
+                    "Phone call",
+                    "Relationship (greetings)",
+                    "Granted",
+                    "04.11.2026 08:05:09",
+                    "Call centre",
+                    "",
+                    "Legitimate interest",
+                    "",
+                ],
+            ]
+        )
+        wizard.action_preview()
+        self.assertEqual(wizard.line_ids.filtered("error").mapped("error"), [])
+        self.assertEqual(wizard.valid_count, 4)
+        wizard.action_import()
+        email = self.consent(self.partner, self.channel_email, self.marketing)
+        self.assertEqual(
+            (email.state, email.source, email.legal_basis, email.proof_ref),
+            ("granted", "paper", "consent", "FORM-7"),
+        )
+        # 14:30 in Istanbul (UTC+3 all year) is 11:30 UTC, the moment Odoo keeps.
+        self.assertEqual(email.date_given, datetime.datetime(2026, 11, 6, 11, 30))
+        self.assertEqual(email.expiry_date, datetime.date(2028, 11, 6))
+        sms = self.consent(self.partner_other, self.channel_sms, self.marketing)
+        self.assertEqual(
+            (sms.state, sms.source, sms.legal_basis), ("denied", "web_form", "legitimate_interest")
+        )
+        self.assertEqual(sms.date_given, datetime.datetime(2026, 11, 5, 6, 15))
+        service = self.consent(self.partner_third, self.channel_email, self.service)
+        self.assertEqual((service.state, service.source), ("not_asked", "call_centre"))
+        self.assertEqual(service.date_given, datetime.datetime(2026, 11, 4, 21, 0))
+        self.assertEqual(service.expiry_date, datetime.date(2027, 1, 31))
+        call = self.consent(self.partner_third, self.channel_phone, self.relationship)
+        self.assertEqual((call.state, call.legal_basis), ("granted", "legitimate_interest"))
+        self.assertEqual(call.date_given, datetime.datetime(2026, 11, 4, 5, 5, 9))
+
+    @freeze_time("2026-12-01 09:00:00")
+    def test_errors_name_line_column_and_what_is_accepted(self):
+        wizard = self.wizard(
+            [
+                self.header,
+                ["ayse@example.com", "e-p", "Pazarlama", "Verildi", "06.11.2026", "", "", "", ""],
+                [
+                    "ayse@example.com",
+                    "SMS",
+                    "Pazarlamaa",
+                    "belki",
+                    "32.13.2026 25:00",
+                    "güvercin",
+                    "",
+                    "",
+                    "",
+                ],
+            ]
+        )
+        wizard.action_preview()
+        errors = {line.line_no: line.error for line in wizard.line_ids if line.error}
+        self.assertEqual(set(errors), {2, 3})
+        # In the reader's Turkish: the column, the value, and every accepted label with its code.
+        self.assertIn("'channel'", errors[2])
+        self.assertIn("'e-p'", errors[2])
+        for accepted in (
+            "E-posta (email)",
+            "SMS (sms)",
+            "Telefon araması (phone)",
+            "WhatsApp",
+            "Posta (post)",
+        ):
+            self.assertIn(accepted, errors[2])
+        self.assertIn("'purpose'", errors[3])
+        self.assertIn("Pazarlama (marketing)", errors[3])
+        self.assertIn("'state'", errors[3])
+        self.assertIn("Verildi (granted), Reddedildi (denied), Sorulmadı (not_asked)", errors[3])
+        self.assertNotIn("pending", errors[3], "a grant awaiting confirmation is not a file's to set")
+        self.assertIn("'source'", errors[3])
+        self.assertIn("İmzalı kâğıt (paper)", errors[3])
+        self.assertIn("'date'", errors[3])
+        self.assertIn("06.11.2026 14:30", errors[3], "the refused date shows the formats accepted")
+        with self.assertRaises(UserError) as refused:
+            wizard.action_import()
+        message = str(refused.exception)
+        self.assertIn("2: 'channel'", message.replace("Satır ", "").replace("Line ", ""))
+        self.assertIn("Posta (post), Ziyaret (visit)", message, "the whole list, nothing cut off")
+        self.assertFalse(self.partner.affinity_consent_ids)
+        # The preview's error column wraps (a text cell) instead of cutting the message off.
+        self.assertEqual(wizard.line_ids._fields["error"].type, "text")
+
+    def test_the_dialog_keeps_its_title(self):
+        wizard = self.wizard([self.header, ["ayse@example.com", "email", "marketing", "granted"] + [""] * 5])
+        self.assertEqual(wizard.action_preview()["name"], "İzin İçe Aktar")
+        self.user_manager.lang = "en_US"
+        english = (
+            self.env["affinity.consent.import"]
+            .with_user(self.user_manager)
+            .create({"file": wizard.file, "filename": "consents.xlsx", "layout": "standard"})
+        )
+        self.assertEqual(english.action_preview()["name"], "Import Consents")

@@ -1,3 +1,5 @@
+import re
+
 from odoo.addons.mail.tests.common import MockEmail
 from odoo.tests import tagged
 
@@ -203,3 +205,37 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
                 self.assertEqual(service.mailing_domain, marketing.mailing_domain, "the domain as set")
                 self.assertNotIn(withdrew.id, marketing._get_recipients())
                 self.assertIn(withdrew.id, service._get_recipients())
+
+    def test_sms_preference_link_is_short(self):
+        """The preference link of a marketing SMS is one of Odoo's short links (link_tracker), as core SMS
+        mailings shorten theirs, so that text and link fit one SMS (160 GSM-7 characters)."""
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "name": "SMS short",
+                "subject": "SMS short",
+                "mailing_type": "sms",
+                "body_plaintext": "Autumn offers: 20% off everything in our shop until Sunday.",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", (self.granted | self.unasked).ids)]),
+                "sms_force_send": False,
+            }
+        )
+        mailing.action_send_sms()
+        sms = self.env["sms.sms"].search(
+            [("mailing_id", "=", mailing.id), ("partner_id", "=", self.granted.id)]
+        )
+        base = sms.get_base_url()
+        self.assertNotIn("/affinity/preferences/", sms.body)
+        short = re.search(re.escape(base) + r"/r/(\w+)/s/(\d+)", sms.body)
+        self.assertTrue(short, sms.body)
+        self.assertEqual(int(short.group(2)), sms.id, "the click is counted on this SMS's trace")
+        self.assertLessEqual(len(sms.body), 160, sms.body)
+        tracker = self.env["link.tracker.code"].search([("code", "=", short.group(1))]).link_id
+        self.assertEqual(tracker.mass_mailing_id, mailing)
+        token = tracker.url.rsplit("/", 1)[1]
+        partner, error = self.env["affinity.preference.centre"]._partner_of_token(token)
+        self.assertEqual((partner, error), (self.granted, None), "the short link opens the person's own page")
+        other = self.env["sms.sms"].search(
+            [("mailing_id", "=", mailing.id), ("partner_id", "=", self.unasked.id)]
+        )
+        self.assertNotEqual(re.search(r"/r/(\w+)", other.body).group(1), short.group(1), "a link per person")

@@ -542,6 +542,45 @@ class TestCustomerValue(AffinityCase):
             decision = self.e._affinity_contact_decision("email", purpose, check_window=False)[self.e.id]
             self.assertFalse(decision.allowed, purpose)
 
+    def test_offboarding_in_the_customers_language_by_their_people(self):
+        """A Turkish administrator offboards an English-speaking customer: the draft is English, and the
+        closing conversation goes to the customer's own people, not to the administrator."""
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.env["ir.module.module"]._load_module_terms(["crm_affinity"], ["tr_TR"], overwrite=True)
+        self.user_manager.lang = "tr_TR"
+        seller = self.user_affinity
+        self.e.write({"lang": "en_US", "user_id": seller.id})
+        self.d.write({"lang": "tr_TR", "affinity_owner_id": self.user_scoped.id, "user_id": seller.id})
+
+        def wizard_form(partner):
+            action = (
+                partner.with_user(self.user_manager).with_context(lang="tr_TR").action_affinity_offboard()
+            )
+            Wizard = self.env[action["res_model"]].with_user(self.user_manager)
+            form = Form(Wizard.with_context(lang="tr_TR", **action["context"]))
+            form.strategy = "price_review"
+            form.reason = "Fiyatlar gözden geçirilecek."
+            return form
+
+        english = wizard_form(self.e)
+        self.assertEqual(english.user_id, seller, "the salesperson, not the administrator")
+        # The template's English text, as data/mail_template_offboard_data.xml writes it.
+        self.assertIn("Thank you for the years you have worked with us.", english.preview)
+        self.assertNotIn("teşekkür", english.preview)
+        wizard = english.save()
+        wizard.action_confirm()
+        activity = self.e.activity_ids
+        self.assertEqual(activity.user_id, seller)
+        self.assertIn("Thank you for the years you have worked with us.", activity.note)
+        turkish = wizard_form(self.d)
+        self.assertEqual(turkish.user_id, self.user_scoped, "the relationship owner comes first")
+        # The Turkish of the same template, as i18n/tr.po writes it.
+        self.assertIn("Bizimle çalıştığınız yıllar için teşekkür ederiz.", turkish.preview)
+        # Without anyone of their own, the person offboarding is asked; a departed owner is passed over.
+        self.a.write({"affinity_owner_id": self.user_plain.id})
+        self.user_plain.active = False
+        self.assertEqual(wizard_form(self.a).user_id, self.user_manager)
+
     def test_fraud_needs_evidence(self):
         with self.assertRaises(ValidationError):
             self.Flag.create({"partner_id": self.a.id, "kind": "fraud"})

@@ -274,6 +274,89 @@ class TestPlanner(FollowupCase):
                 {"name": "Late hour", "trigger": "cadence", "action": "activity", "send_hour": 25}
             )
 
+    # Each piece of nonsense issue #34 saw saved, the field it is in, and the words of the field's label as the
+    # form shows it (written here by hand, not read from the model).
+    NONSENSE = [
+        ("offset far before", {"offset_days": -9999}, "Offset (days)"),
+        ("offset far after", {"offset_days": 100000}, "Offset (days)"),
+        ("negative wait", {"max_wait_days": -3}, "Wait at Most (days)"),
+        ("blank name", {"name": "   "}, "Name"),
+        ("activity without its type", {"activity_type_id": False}, "Activity Type"),
+        ("lapse of no days", {"trigger": "lapsing", "lapse_mode": "fixed", "lapse_days": 0}, "Lapse Days"),
+        ("negative repetition", {"trigger": "partner_domain", "repeat_days": -1}, "Repeat Days"),
+        ("filter with a bare word", {"partner_domain": "[('city', '=', Izmir)]"}, "Customers"),
+        ("filter that is no list", {"partner_domain": "city = Izmir"}, "Customers"),
+        ("filter on no field", {"partner_domain": "[('shoe_size', '=', 42)]"}, "Customers"),
+        ("filter with no operator", {"partner_domain": "[('city', 'equals', 'Izmir')]"}, "Customers"),
+        ("filter leaf that is no condition", {"partner_domain": "[('city', 'Izmir')]"}, "Customers"),
+    ]
+    SENSIBLE = {"name": "Call", "trigger": "cadence", "action": "activity"}
+
+    def assertRefusedInWords(self, message, label):
+        self.assertIn(label, message)
+        self.assertNotIn("object at 0x", message)
+        self.assertNotIn("ast.", message)
+
+    def test_rule_refuses_nonsense_on_create(self):
+        for case, vals, label in self.NONSENSE:
+            with self.subTest(case), self.assertRaises(ValidationError) as refused:
+                self.Rule.create(dict(self.SENSIBLE, **vals))
+            self.assertRefusedInWords(str(refused.exception), label)
+        # The limits themselves are sensible: ten years either way, a year's wait, a one-day lapse.
+        edge = self.Rule.create(
+            [
+                dict(self.SENSIBLE, offset_days=-3660, max_wait_days=0),
+                dict(self.SENSIBLE, offset_days=3660, max_wait_days=366),
+                dict(self.SENSIBLE, trigger="lapsing", lapse_mode="fixed", lapse_days=1),
+                dict(
+                    self.SENSIBLE,
+                    partner_domain="['|', ('city', '=', 'İzmir'), ('parent_id.city', 'ilike', 'x')]",
+                ),
+            ]
+        )
+        self.assertEqual(len(edge), 4)
+        # A new activity rule starts with a to-do, so leaving the type alone is never refused.
+        self.assertEqual(edge[0].activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        for case, vals in (("before", {"offset_days": -3661}), ("after", {"offset_days": 3661})):
+            with self.subTest(case), self.assertRaises(ValidationError):
+                self.Rule.create(dict(self.SENSIBLE, **vals))
+        with self.assertRaises(ValidationError):
+            self.Rule.create(dict(self.SENSIBLE, max_wait_days=367))
+        with self.assertRaises(ValidationError):
+            edge[0].write({"offset_days": 100000})
+
+    def test_rule_refuses_nonsense_in_the_form(self):
+        for case, vals, label in self.NONSENSE:
+            with self.subTest(case):
+                form = Form(self.Rule)
+                for name, value in self.SENSIBLE.items():
+                    setattr(form, name, value)
+                if case == "activity without its type":
+                    # The form itself marks the type required for an activity rule.
+                    form.activity_type_id = self.env["mail.activity.type"]
+                    with self.assertRaises(AssertionError):
+                        form.save()
+                    continue
+                for name, value in vals.items():
+                    setattr(form, name, value)
+                with self.assertRaises(ValidationError) as refused:
+                    form.save()
+                self.assertRefusedInWords(str(refused.exception), label)
+
+    def test_rule_refusal_speaks_turkish(self):
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.env["ir.module.module"]._load_module_terms(["crm_affinity"], ["tr_TR"], overwrite=True)
+        Rule = self.Rule.with_context(lang="tr_TR")
+        with self.assertRaises(ValidationError) as refused:
+            Rule.create(dict(self.SENSIBLE, offset_days=100000))
+        self.assertIn("Kaydırma (gün)", str(refused.exception))
+        self.assertIn("-3660", str(refused.exception))
+        self.assertNotIn("must lie", str(refused.exception))
+        with self.assertRaises(ValidationError) as refused:
+            Rule.create(dict(self.SENSIBLE, partner_domain="[('city', '=', Izmir)]"))
+        self.assertIn("filtre", str(refused.exception))
+        self.assertNotIn("object at", str(refused.exception))
+
     def test_planner_cost_follows_what_is_due(self):
         partners = self.Partner.create([{"name": f"N{i}"} for i in range(400)])
         self.env["affinity.date"].create(

@@ -239,7 +239,7 @@ class TestPartnerForm(GuestCase):
 
     def test_summary_reads_what_the_lists_hold(self):
         partner = self.partner.with_user(self.user_affinity)
-        self.assertEqual(partner.affinity_file_summary, "3 likes and dislikes · 1 important dates")
+        self.assertEqual(partner.affinity_file_summary, "3 likes and dislikes · 1 important date")
         self.assertEqual(partner.affinity_caution_text, "SMS: Her brother reads her SMS")
         self.assertEqual(
             partner.affinity_consent_summary, "E-mail / Marketing: Granted\nSMS / Marketing: Denied"
@@ -260,7 +260,7 @@ class TestPartnerForm(GuestCase):
         self.assertEqual(
             {line["name"]: line["value"] for line in lines},
             {
-                "affinity_file_summary": "3 likes and dislikes · 1 important dates",
+                "affinity_file_summary": "3 likes and dislikes · 1 important date",
                 "affinity_owner_name": self.partner.affinity_owner_id.partner_id.name,
             },
         )

@@ -62,8 +62,11 @@ class IysCase(AffinityCase):
         )
 
     def last_log(self, partner=None):
+        # The marketing history IYS mirrors (greetings that follow marketing write rows of their own).
         partner = partner or self.partner
-        return self.env["affinity.consent.log"].search([("partner_id", "=", partner.id)], limit=1)
+        return self.env["affinity.consent.log"].search(
+            [("partner_id", "=", partner.id), ("purpose_id.code", "=", "marketing")], limit=1
+        )
 
     def push(self):
         self.push_cron.method_direct_trigger()

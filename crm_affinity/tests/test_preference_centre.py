@@ -93,6 +93,49 @@ class TestPreferenceCentre(HttpCase, MockEmail):
         self.save(path, turn_off=[self.key(self.sms)])
         self.assertEqual(self.decision(self.ayse).reason, "denied")
 
+    def test_greetings_switch_is_honest_and_logged(self):
+        """Where greetings need marketing consent (IYS), the greetings switch shows whether greetings go out,
+        never turns on against what the person left off, and every move of it has a history row."""
+        self.company.affinity_relationship_commercial = True
+        greetings = self.env.ref("crm_affinity.affinity_purpose_relationship")
+        path = self.token_path(self.ayse)
+        sms_greetings = self.key(self.sms, greetings)
+        switched_on = rf'name="offer_{sms_greetings}"\s+checked'
+
+        def greeting_logs():
+            return self.logs(self.ayse).filtered(lambda log: log.purpose_id == greetings)
+
+        html = self.page(path)
+        self.assertNotRegex(html, switched_on, "nothing granted: greetings off")
+        self.assertIn("only while its marketing permission is on", html)
+        # Marketing on, greetings left off as the page showed them: they stay off, in the person's word.
+        self.save(path, turn_on=[self.key(self.sms)])
+        self.assertTrue(self.decision(self.ayse).allowed)
+        self.assertFalse(self.decision(self.ayse, "sms", "relationship").allowed)
+        self.assertNotRegex(self.page(path), switched_on)
+        self.assertEqual(greeting_logs().mapped("new_state"), ["denied"])
+        self.assertEqual(greeting_logs().source, "preference_centre")
+        # Greetings on; then marketing off with the greetings switch left on: they stop, and say why.
+        self.save(path, turn_on=[sms_greetings])
+        self.assertTrue(self.decision(self.ayse, "sms", "relationship").allowed)
+        self.assertRegex(self.page(path), switched_on)
+        self.save(path, turn_off=[self.key(self.sms)])
+        self.assertFalse(self.decision(self.ayse, "sms", "relationship").allowed)
+        self.assertNotRegex(self.page(path), switched_on, "a switch shows what goes out")
+        stop = greeting_logs()[0]
+        self.assertIn("stop with the marketing consent", stop.note)
+        self.assertEqual((stop.channel_id, stop.ip_address), (self.sms, "127.0.0.1"))
+        # Marketing on again from the page: the greetings the person granted go out again, said so.
+        self.save(path, turn_on=[self.key(self.sms), sms_greetings])
+        self.assertTrue(self.decision(self.ayse, "sms", "relationship").allowed)
+        self.assertIn("go out with the marketing consent", greeting_logs()[0].note)
+        # Outside the page too: marketing recorded by staff brings the greetings along, with a row.
+        self.bora._affinity_set_consent("email", "marketing", "granted", source="paper")
+        self.assertTrue(self.decision(self.bora, "email", "relationship").allowed)
+        row = self.logs(self.bora).filtered(lambda log: log.purpose_id == greetings)
+        self.assertEqual((row.channel_id, row.source), (self.email, "paper"))
+        self.assertIn("go out with the marketing consent", row.note)
+
     def test_email_grant_waits_for_confirmation(self):
         with freeze_time("2026-12-01 10:00:00"):
             self.save(self.token_path(self.ayse), turn_on=[self.key(self.email)])

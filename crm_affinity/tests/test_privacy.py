@@ -124,14 +124,22 @@ class TestPrivacy(AffinityCase):
         Contacts Due lists her customers; My follow-ups today her items of today only."""
         own = self.partner.with_user(self.user_scoped)
         other = self.partner_other.with_user(self.user_scoped)
-        self.assertEqual(own.affinity_file_summary, "1 likes and dislikes · 1 important dates")
+        self.assertEqual(own.affinity_file_summary, "1 like or dislike · 1 important date")
         self.assertEqual(other.affinity_file_summary, "Kept by their salesperson")
         self.partner_other.user_id = self.user_affinity
         self.env.invalidate_all()
         self.assertEqual(other.affinity_file_summary, f"Kept by their salesperson, {self.user_affinity.name}")
         self.assertEqual(
-            self.partner_other.with_user(self.user_affinity).affinity_file_summary, "1 likes and dislikes"
+            self.partner_other.with_user(self.user_affinity).affinity_file_summary, "1 like or dislike"
         )
+        # One gift is "1 gift", two are "2 gifts" (issue #34: "1 gifts").
+        reader = self.partner_other.with_user(self.user_affinity)
+        self.env["affinity.gift"].create({"partner_id": self.partner_other.id, "name": "Tea"})
+        self.env.invalidate_all()
+        self.assertEqual(reader.affinity_file_summary, "1 like or dislike · 1 gift")
+        self.env["affinity.gift"].create({"partner_id": self.partner_other.id, "name": "Coffee"})
+        self.env.invalidate_all()
+        self.assertEqual(reader.affinity_file_summary, "1 like or dislike · 2 gifts")
         # Contacts Due: both relationships are overdue; she sees hers, an administrator both.
         (self.partner | self.partner_other).write(
             {"affinity_cadence_days": 30, "affinity_last_interaction": datetime.datetime(2025, 1, 1)}

@@ -164,3 +164,16 @@ class TestTours(HttpCase):
         account = self.env["affinity.iys.account"].search([("company_id", "=", self.env.company.id)])
         self.assertEqual((account.base_url, account.brand_code), (iys.url, "654321"))
         self.assertTrue(iys.token_requests)
+
+    def test_turkish_capitals_tour(self):
+        """Uppercase section titles follow Turkish casing: the page is marked Turkish, the browser does the rest."""
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.env["ir.module.module"]._load_module_terms(["crm_affinity"], ["tr_TR"], overwrite=True)
+        admin = self.env.ref("base.user_admin")
+        admin.lang = "tr_TR"
+        partner = self.env["res.partner"].create({"name": "Tur Büyük Harf"})
+        self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_turkish_capitals_tour", login="admin")
+        # An English reader's page says English.
+        admin.lang = "en_US"
+        self.authenticate("admin", "admin")
+        self.assertIn('<html lang="en-US"', self.url_open("/odoo").text)

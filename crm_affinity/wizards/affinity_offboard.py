@@ -30,7 +30,11 @@ class AffinityOffboard(models.TransientModel):
         string="Closing Conversation By",
         required=True,
         domain=[("share", "=", False)],
-        default=lambda self: self.env.user,
+        compute="_compute_user_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+        help="Who knows the customer: their relationship owner, else their salesperson, else you.",
     )
     date_deadline = fields.Date(
         string="Talk to Them By",
@@ -47,6 +51,20 @@ class AffinityOffboard(models.TransientModel):
     )
     preview = fields.Html(compute="_compute_preview", sanitize_style=True)
 
+    @api.depends("partner_id")
+    def _compute_user_id(self):
+        for wizard in self:
+            partner = wizard.partner_id
+            people = (
+                partner.affinity_owner_id
+                | partner.user_id
+                | partner.commercial_partner_id.affinity_owner_id
+                | partner.commercial_partner_id.user_id
+            )
+            # In that order: the first of them still working here.
+            known = people.filtered(lambda user: user.active and not user.share)[:1]
+            wizard.user_id = known or wizard.user_id or self.env.user
+
     @api.depends("strategy")
     def _compute_template_id(self):
         for wizard in self:
@@ -58,9 +76,10 @@ class AffinityOffboard(models.TransientModel):
     def _compute_preview(self):
         for wizard in self:
             if wizard.template_id and wizard.partner_id:
-                wizard.preview = wizard.template_id._render_field("body_html", wizard.partner_id.ids)[
-                    wizard.partner_id.id
-                ]
+                # In the customer's language (the template's own {{ object.lang }}), not the reader's.
+                wizard.preview = wizard.template_id._render_field(
+                    "body_html", wizard.partner_id.ids, compute_lang=True
+                )[wizard.partner_id.id]
             else:
                 wizard.preview = False
 
@@ -110,10 +129,13 @@ class AffinityOffboard(models.TransientModel):
             }
         )
         body = self.preview or ""
+        # The task reads in the language of the person who does it; the draft stays in the customer's.
+        doer = self.with_context(lang=self.user_id.lang or self.env.lang)
+        doer_strategy = dict(self._fields["strategy"]._description_selection(doer.env))[self.strategy]
         partner.activity_schedule(
             "mail.mail_activity_data_email",
             date_deadline=self.date_deadline,
-            summary=self.env._("Courteous closing: %s", strategy_label),
+            summary=doer.env._("Courteous closing: %s", doer_strategy),
             note=body,
             user_id=self.user_id.id,
         )

@@ -46,14 +46,28 @@ class SmsComposer(models.TransientModel):
         return result
 
     def _affinity_add_preference_links(self, records, result):
-        """A marketing SMS carries the person's own link to their preferences, as the e-mails do."""
+        """A marketing SMS carries the person's own link to their preferences, as the e-mails do, shortened
+        by Odoo's link tracker as core SMS mailings shorten theirs (``/r/<code>``, then ``/s/<sms id>``
+        added for the click statistics): a full signed link would make one SMS two."""
         if records._name == "res.partner":
             partners = {record.id: record for record in records}
         else:
             partners = {res_id: found[:1] for res_id, found in records._mail_get_partners().items()}
         centre = self.env["affinity.preference.centre"].sudo()
         label = self.env._("Preferences")
-        for res_id, sms_values in result.items():
-            partner = partners.get(res_id)
-            if partner and sms_values.get("state") == "outgoing":
-                sms_values["body"] = f"{sms_values['body']}\n{label}: {centre._link(partner)}"
+        links = {
+            res_id: centre._link(partners[res_id])
+            for res_id, sms_values in result.items()
+            if partners.get(res_id) and sms_values.get("state") == "outgoing"
+        }
+        if not links:
+            return
+        # One batch for the whole mailing; a title given, so no tracker fetches its page to name it.
+        tracker_values = dict(self.mailing_id._get_link_tracker_values(), title=label)
+        trackers = (
+            self.env["link.tracker"]
+            .sudo()
+            .search_or_create([dict(tracker_values, url=url) for url in links.values()])
+        )
+        for res_id, tracker in zip(links, trackers, strict=True):
+            result[res_id]["body"] = f"{result[res_id]['body']}\n{label}: {tracker.short_url}"
