@@ -66,7 +66,7 @@ class AffinityIysAccount(models.Model):
         "and switches on in the same step.",
     )
     switched_on_at = fields.Datetime(readonly=True, copy=False)
-    switched_on_by_id = fields.Many2one("res.users", string="Switched On By", readonly=True, copy=False)
+    switched_on_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     base_url = fields.Char(
         string="Base URL",
         required=True,

@@ -246,7 +246,6 @@ class AffinityIysSwitchLine(models.TransientModel):
         string="Already at IYS", readonly=True, help="Of these grants, those IYS already holds an ONAY for."
     )
     to_register = fields.Integer(
-        string="To Register",
         readonly=True,
         help="Our consents IYS does not hold yet, within IYS's 3 business days: queued for IYS on switching on.",
     )
