@@ -42,13 +42,15 @@ class AffinityIysReconcile(models.TransientModel):
         client = self.account_id._client()
         pause = 1.0 / max(self.account_id.status_per_second, 1)
         lines, mirrors = [], []
-        for index, consent in enumerate(consents):
+        next_at = time.monotonic()
+        for consent in consents:
             recipient = consent.partner_id._affinity_iys_recipient(consent.channel_id)
             if not iys_holds(CHANNEL_TO_IYS[consent.channel_id.code], recipient):
                 # No address, or a number outside Turkey that IYS never holds: nothing to compare.
                 continue
-            if index:
-                time.sleep(pause)
+            # At most the account's pace: the time a request took counts towards the wait.
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            next_at = time.monotonic() + pause
             try:
                 current = client.status(
                     recipient,
