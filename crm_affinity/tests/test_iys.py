@@ -762,7 +762,10 @@ class TestIysSwitch(AffinityCase):
         super().setUp()
         self.iys.consents.clear()
         self.iys.changes.clear()
+        self.iys.failures.clear()
         self.iys.status_requests = 0
+        self.iys.token_requests = 0
+        self.iys.brand_names = {self.iys.brand_code: "Marka"}
 
     def new_account(self, **vals):
         """An account as an administrator saves it: no state given."""
@@ -941,3 +944,21 @@ class TestIysSwitch(AffinityCase):
         self.assertEqual(account.state, "on")
         self.assertFalse(self.consent(ayse, "sms").iys_push_ids)
         self.assertEqual(self.reason(ayse), "iys_not_approved")
+
+    def test_nothing_switches_on_when_iys_cannot_say(self):
+        """A brand IYS does not know answers 404 like a recipient it holds nothing for: the switch finds the
+        brand first, and neither a wrong brand nor an unreachable IYS switches anything on."""
+        ayse = self.person("Ayşe", "+90 532 000 00 01")
+        ayse._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        account = self.new_account(brand_code="999")
+        wizard = self.env["affinity.iys.switch"].browse(account.action_switch_on()["res_id"])
+        with self.assertRaisesRegex(UserError, "no brand 999"):
+            wizard.action_confirm()
+        self.assertEqual((account.state, self.iys.status_requests), ("draft", 0))
+        account.brand_code = self.iys.brand_code
+        self.iys.fail_next(503, after=2)  # the token and the brands answer, the first status fails
+        with self.assertRaisesRegex(UserError, "server error \\(HTTP 503\\).*Nothing was sent"):
+            wizard.action_confirm()
+        self.assertEqual(account.state, "draft")
+        self.assertEqual(self.reason(ayse), "granted")
+        self.assertFalse(self.consent(ayse, "sms").iys_push_ids)

@@ -59,7 +59,8 @@ class AffinityIysReconcile(models.TransientModel):
                 )
             except IysError as error:
                 self.account_id._handle_account_error(client, error)
-                raise UserError(self.account_id._error_text(error)) from None
+                # In plain words, saying what to do (as Test connection does): nothing was changed.
+                raise UserError(self.account_id._connection_error_text(error)) from None
             theirs = current.get("status") if current else "none"
             # What IYS said is kept on the consent as well (its status, moment and the time it was read),
             # agreeing or not: the decision reads it once IYS is switched on.
