@@ -381,6 +381,32 @@ class TestIysReconcile(IysCase):
         by_partner[self.partner].action_send_ours()
         self.assertEqual(len(self.consent().iys_push_ids), 2)
 
+    def test_compare_keeps_what_iys_says_and_knows_the_brand_first(self):
+        """The comparison keeps IYS's answer on every consent it asked about, agreeing or not; a brand IYS
+        does not know (404, like a recipient IYS holds nothing for) stops it before any question."""
+        self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.push()
+        self.push()
+        consent = self.consent()
+        self.assertEqual(consent.iys_status, "ONAY")
+        self.account.brand_code = "999"
+        wizard = self.env["affinity.iys.reconcile"].create(
+            {"account_id": self.account.id, "partner_ids": [(6, 0, self.partner.ids)]}
+        )
+        with self.assertRaisesRegex(UserError, "no brand 999"):
+            wizard.action_compare()
+        self.assertEqual((consent.iys_status, self.iys.status_requests), ("ONAY", 0))
+        self.account.brand_code = self.iys.brand_code
+        consent.iys_synced_at = False
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET")
+        wizard.action_compare()
+        self.assertEqual(self.iys.status_requests, 1)
+        self.assertEqual(
+            (consent.iys_status, consent.state), ("RET", "granted"), "IYS's word kept, ours shown"
+        )
+        self.assertTrue(consent.iys_synced_at)
+        self.assertEqual(self.decision().reason, "iys_not_approved")
+
 
 @tagged("post_install", "-at_install")
 class TestIysAccess(IysCase):

@@ -38,6 +38,9 @@ class AffinityIysReconcile(models.TransientModel):
     def action_compare(self):
         """Ask IYS for each recipient's status, at the account's pace, and keep the differences."""
         self.ensure_one()
+        # IYS answers 404 both for a recipient it holds nothing for and for a brand it does not know: the
+        # brand is found first (Test connection), or every recipient would look unregistered.
+        self.account_id.action_test_connection()
         consents = self._consents()
         client = self.account_id._client()
         pause = 1.0 / max(self.account_id.status_per_second, 1)

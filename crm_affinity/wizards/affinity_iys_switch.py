@@ -181,9 +181,6 @@ class AffinityIysSwitch(models.TransientModel):
     def action_ask(self):
         """Ask IYS about every consent through the reconciliation wizard, then count again."""
         self.ensure_one()
-        # IYS answers 404 both for a recipient it holds nothing for and for a brand it does not know: the
-        # brand is found first (Test connection), or every recipient would look unregistered.
-        self.account_id.action_test_connection()
         reconcile = self.env["affinity.iys.reconcile"].create({"account_id": self.account_id.id})
         reconcile.action_compare()
         self.write({"reconcile_id": reconcile.id, "asked": True})
