@@ -70,6 +70,7 @@
         "wizards/affinity_spend_import_views.xml",
         "wizards/affinity_offboard_views.xml",
         "wizards/affinity_value_export_views.xml",
+        "wizards/affinity_iys_switch_views.xml",
         "views/affinity_preference_templates.xml",
         "views/crm_affinity_menus.xml",
     ],

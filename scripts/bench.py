@@ -609,6 +609,7 @@ def iys_account(env, server):
             "password": server.password,
             "batch_size": 1000,
             "pull_limit": 1000,
+            "state": "on",
         }
     )
 

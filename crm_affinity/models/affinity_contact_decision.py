@@ -262,7 +262,7 @@ class AffinityContactDecision(models.AbstractModel):
             iys_status = SQL(
                 """CASE WHEN %(status)s = 'ONAY' THEN %(status)s
                         WHEN COALESCE(p.company_id, %(company)s) NOT IN (
-                             SELECT company_id FROM affinity_iys_account WHERE active) THEN %(status)s
+                             SELECT company_id FROM affinity_iys_account WHERE active AND state = 'on') THEN %(status)s
                         WHEN %(turkish)s THEN %(status)s
                         ELSE %(not_held)s END""",
                 status=iys_status,

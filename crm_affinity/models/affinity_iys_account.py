@@ -16,6 +16,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize
+from odoo.tools.sql import column_exists, create_column, table_exists
 
 from ..tools.batching import commit_unless_testing
 from ..tools.dates import TURKEY, turkish_to_utc
@@ -53,6 +54,19 @@ class AffinityIysAccount(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     active = fields.Boolean(default=True)
+    state = fields.Selection(
+        [("draft", "Not switched on"), ("on", "Switched on")],
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Not switched on: commercial messages do not wait for IYS's approval (ONAY) and nothing is sent "
+        "to IYS or read from it. Switch IYS on shows first what changes, then runs the first reconciliation "
+        "and switches on in the same step.",
+    )
+    switched_on_at = fields.Datetime(readonly=True, copy=False)
+    switched_on_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     base_url = fields.Char(
         string="Base URL",
         required=True,
@@ -111,6 +125,15 @@ class AffinityIysAccount(models.Model):
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "A company has one IYS account."),
     ]
+
+    def _auto_init(self):
+        # Accounts made before the switch existed already held every commercial message to IYS's ONAY: an
+        # upgrade keeps them switched on (a new column would otherwise take the default, not switched on).
+        cr = self.env.cr
+        if table_exists(cr, self._table) and not column_exists(cr, self._table, "state"):
+            create_column(cr, self._table, "state", "varchar")
+            cr.execute(SQL("UPDATE %s SET state = 'on'", SQL.identifier(self._table)))
+        return super()._auto_init()
 
     @api.depends("company_id", "brand_code")
     def _compute_name(self):
@@ -221,6 +244,15 @@ class AffinityIysAccount(models.Model):
             )
         return self._error_text(error)
 
+    def action_switch_on(self):
+        """The switch, one wizard: what changes first (counted here, then asked of IYS), then the first
+        reconciliation and the switch in one step."""
+        self.ensure_one()
+        if self.state == "on":
+            raise UserError(self.env._("IYS is already switched on for %s.", self.company_id.name))
+        wizard = self.env["affinity.iys.switch"].create({"account_id": self.id})
+        return wizard._reopen()
+
     def action_push_now(self):
         self._push()
 
@@ -284,19 +316,24 @@ class AffinityIysAccount(models.Model):
     # --- crons -----------------------------------------------------------------------------------------
 
     @api.model
+    def _switched_on(self):
+        """The accounts that are switched on: the only ones the crons and the decision work for."""
+        return self.search([("active", "=", True), ("state", "=", "on")])
+
+    @api.model
     def _cron_push(self):
-        self.search([("active", "=", True)])._push()
+        self._switched_on()._push()
 
     @api.model
     def _cron_pull(self):
         now = fields.Datetime.now()
-        self.search([("active", "=", True)]).filtered(
+        self._switched_on().filtered(
             lambda a: not a.last_pull or a.last_pull + datetime.timedelta(minutes=a.pull_minutes) <= now
         )._pull()
 
     @api.model
     def _cron_deadlines(self):
-        self.search([("active", "=", True)])._warn_overdue()
+        self._switched_on()._warn_overdue()
 
     def _push(self):
         for account in self._available().filtered(lambda a: a.mode == "ours"):
@@ -374,7 +411,7 @@ class AffinityIysAccount(models.Model):
 
     @api.model
     def _cron_reconcile(self):
-        self.search([("active", "=", True)])._reconcile_from_change_files()
+        self._switched_on()._reconcile_from_change_files()
 
     def _reconcile_from_change_files(self):
         """The nightly reconciliation: every day's change file (Günlük İzin Hareket Dosyası) since the last
@@ -440,7 +477,7 @@ class AffinityIysAccount(models.Model):
             return 0
         asked = 0
         purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
-        for account in self.sudo().search([("active", "=", True)])._available():
+        for account in self.sudo()._switched_on()._available():
             stale_before = fields.Datetime.now() - datetime.timedelta(hours=account.status_max_age)
             consents = (
                 self.env["affinity.consent"]

@@ -65,7 +65,8 @@ class AffinityIysPush(models.Model):
 
     @api.model
     def _enqueue(self, logs):
-        """Queue the commercial changes a company with an IYS account must register (we are master)."""
+        """Queue the commercial changes a company with a switched-on IYS account must register (we are
+        master)."""
         self, logs = self.sudo(), logs.sudo()
         logs = logs.filtered(
             lambda log: (
@@ -80,7 +81,10 @@ class AffinityIysPush(models.Model):
             return self
         accounts = {
             account.company_id.id: account
-            for account in self.env["affinity.iys.account"].sudo().search([("mode", "=", "ours")])
+            # Only a switched-on account registers: switching on registers what was given before.
+            for account in self.env["affinity.iys.account"]
+            .sudo()
+            .search([("mode", "=", "ours"), ("state", "=", "on")])
         }
         default = self.env.company.id
         vals_list = []

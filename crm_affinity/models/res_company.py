@@ -193,9 +193,13 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("A contact budget is a number of messages: 0 or more."))
 
     def _affinity_iys_account(self):
-        """This company's active IYS account, if it has one."""
+        """This company's IYS account if it is switched on: until then IYS's approval is not required."""
         self.ensure_one()
-        return self.env["affinity.iys.account"].sudo().search([("company_id", "=", self.id)], limit=1)
+        return (
+            self.env["affinity.iys.account"]
+            .sudo()
+            .search([("company_id", "=", self.id), ("state", "=", "on")], limit=1)
+        )
 
     def _affinity_public_holidays(self):
         """The company's days off (``day in days_off``): for a Turkish company Turkey's public holidays of

@@ -8,6 +8,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
+from odoo.tools.misc import format_date
 
 from ..tools.dates import add_business_days
 from ..tools.iys import iys_holds, turkish_number_sql
@@ -32,6 +33,8 @@ class IysCase(AffinityCase):
                 "username": cls.iys.username,
                 "password": cls.iys.password,
                 "batch_size": 2,
+                # Switched on as it is made: the switch itself is TestIysSwitch's.
+                "state": "on",
             }
         )
         cls.partner.company_id = cls.company
@@ -380,6 +383,32 @@ class TestIysReconcile(IysCase):
         )
         by_partner[self.partner].action_send_ours()
         self.assertEqual(len(self.consent().iys_push_ids), 2)
+
+    def test_compare_keeps_what_iys_says_and_knows_the_brand_first(self):
+        """The comparison keeps IYS's answer on every consent it asked about, agreeing or not; a brand IYS
+        does not know (404, like a recipient IYS holds nothing for) stops it before any question."""
+        self.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.push()
+        self.push()
+        consent = self.consent()
+        self.assertEqual(consent.iys_status, "ONAY")
+        self.account.brand_code = "999"
+        wizard = self.env["affinity.iys.reconcile"].create(
+            {"account_id": self.account.id, "partner_ids": [(6, 0, self.partner.ids)]}
+        )
+        with self.assertRaisesRegex(UserError, "no brand 999"):
+            wizard.action_compare()
+        self.assertEqual((consent.iys_status, self.iys.status_requests), ("ONAY", 0))
+        self.account.brand_code = self.iys.brand_code
+        consent.iys_synced_at = False
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET")
+        wizard.action_compare()
+        self.assertEqual(self.iys.status_requests, 1)
+        self.assertEqual(
+            (consent.iys_status, consent.state), ("RET", "granted"), "IYS's word kept, ours shown"
+        )
+        self.assertTrue(consent.iys_synced_at)
+        self.assertEqual(self.decision().reason, "iys_not_approved")
 
 
 @tagged("post_install", "-at_install")
@@ -744,3 +773,221 @@ class TestIysStandInByThePages(IysCase):
             with self.subTest(day=day), self.assertRaises(Exception) as caught:
                 client.change_file(day)
             self.assertEqual(caught.exception.http_status, 422)
+
+
+@tagged("post_install", "-at_install")
+class TestIysSwitch(AffinityCase):
+    """Issue #35 item 8: an account blocks nothing until it is switched on, and the switch shows first what
+    changes, then runs the first reconciliation in the same step."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.iys = IysStandIn().start()
+        cls.addClassCleanup(cls.iys.stop)
+        cls.company.write({"affinity_consent_mode": "opt_in", "affinity_relationship_commercial": True})
+
+    def setUp(self):
+        super().setUp()
+        self.iys.consents.clear()
+        self.iys.changes.clear()
+        self.iys.failures.clear()
+        self.iys.status_requests = 0
+        self.iys.token_requests = 0
+        self.iys.brand_names = {self.iys.brand_code: "Marka"}
+
+    def new_account(self, **vals):
+        """An account as an administrator saves it: no state given."""
+        return self.env["affinity.iys.account"].create(
+            {
+                "company_id": self.company.id,
+                "base_url": self.iys.url,
+                "iys_code": self.iys.iys_code,
+                "brand_code": self.iys.brand_code,
+                "username": self.iys.username,
+                "password": self.iys.password,
+                "status_per_second": 1000,
+                **vals,
+            }
+        )
+
+    def person(self, name, number=None, email=None):
+        return self.Partner.create(
+            {"name": name, "mobile": number, "email": email, "company_id": self.company.id}
+        )
+
+    def reason(self, partner, channel="sms"):
+        return partner._affinity_contact_decision(channel, "marketing", check_window=False)[partner.id].reason
+
+    def consent(self, partner, channel):
+        return partner.affinity_consent_ids.filtered(
+            lambda c: c.channel_id.code == channel and c.purpose_id.code == "marketing"
+        )
+
+    def test_saving_an_account_blocks_nothing(self):
+        ayse = self.person("Ayşe", "+90 532 000 00 01")
+        ayse._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.assertEqual(self.reason(ayse), "granted")
+        account = self.new_account()
+        self.assertEqual(account.state, "draft")
+        self.assertEqual(self.reason(ayse), "granted", "saving the account does not start blocking")
+        self.assertFalse(self.company._affinity_iys_account())
+        # Nothing goes to IYS before the switch either: the switch registers what was given meanwhile.
+        mehmet = self.person("Mehmet", "+90 532 000 00 02")
+        mehmet._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        self.assertFalse(self.consent(mehmet, "sms").iys_push_ids)
+        calls = len(self.iys.calls)
+        self.env.ref("crm_affinity.ir_cron_affinity_iys_push").method_direct_trigger()
+        self.env.ref("crm_affinity.ir_cron_affinity_iys_pull").method_direct_trigger()
+        self.assertEqual(
+            len(self.iys.calls), calls, "the crons leave an account that is not switched on alone"
+        )
+        account.state = "on"
+        self.assertEqual(self.reason(ayse), "iys_not_approved", "switched on, IYS's ONAY is required")
+
+    @freeze_time("2026-12-07 09:00:00")  # Monday, 12:00 in Turkey; no public holiday until January
+    def test_switch_shows_what_changes_then_switches_on(self):
+        fri = datetime.datetime(2026, 12, 4, 10, 0)  # due Wednesday 9 December
+        mon = datetime.datetime(2026, 12, 7, 8, 0)  # due Thursday 10 December
+        old = datetime.datetime(2026, 11, 2, 10, 0)  # was due 5 November
+        p1 = self.person("P1 register", "+90 532 000 00 01")
+        p1._affinity_set_consent("sms", "marketing", "granted", source="paper", date_given=fri)
+        p2 = self.person("P2 held", "+90 532 000 00 02")
+        p2._affinity_set_consent("sms", "marketing", "granted", source="paper", date_given=mon)
+        p2._affinity_set_consent("phone", "marketing", "granted", source="paper", date_given=mon)
+        self.iys.citizen_says("+905320000002", "MESAJ", "ONAY", moment=datetime.datetime(2026, 12, 7, 10, 0))
+        p3 = self.person("P3 late", "+90 532 000 00 03")
+        p3._affinity_set_consent("sms", "marketing", "granted", source="paper", date_given=old)
+        p4 = self.person("P4 abroad", "+31 6 12345678")
+        p4._affinity_set_consent("sms", "marketing", "granted", source="paper", date_given=mon)
+        p5 = self.person("P5 e-mail", email="p5@example.com")
+        p5._affinity_set_consent("email", "marketing", "granted", source="web_form", date_given=mon)
+        p6 = self.person("P6 said no at IYS", email="p6@example.com")
+        p6._affinity_set_consent(
+            "email", "marketing", "granted", source="paper", date_given=datetime.datetime(2026, 12, 1, 9, 0)
+        )
+        self.iys.citizen_says("p6@example.com", "EPOSTA", "RET", moment=datetime.datetime(2026, 12, 5, 11, 0))
+        p7 = self.person("P7 said yes at IYS", email="p7@example.com")
+        p7._affinity_set_consent(
+            "email", "marketing", "denied", source="paper", date_given=datetime.datetime(2026, 11, 20, 9, 0)
+        )
+        self.iys.citizen_says(
+            "p7@example.com", "EPOSTA", "ONAY", moment=datetime.datetime(2026, 12, 3, 11, 0)
+        )
+        p8 = self.person("P8 no", "+90 532 000 00 08")
+        p8._affinity_set_consent("sms", "marketing", "denied", source="paper", date_given=mon)
+
+        account = self.new_account()
+        action = account.action_switch_on()
+        wizard = self.env[action["res_model"]].browse(action["res_id"])
+        lines = {line.iys_type: line for line in wizard.line_ids}
+        self.assertEqual(set(lines), {"MESAJ", "ARAMA", "EPOSTA"})
+        # Counted before IYS is asked: the grants that will need an ONAY (P1, P2, P3 | P2 | P5, P6) and the
+        # number abroad (P4); IYS is asked about every consent it can hold: 8 (not P4).
+        self.assertEqual(
+            {t: (lines[t].grants, lines[t].not_concerned) for t in lines},
+            {"MESAJ": (3, 1), "ARAMA": (1, 0), "EPOSTA": (2, 0)},
+        )
+        self.assertIn(" 8 ", wizard.ask_note)
+        self.assertEqual(self.iys.status_requests, 0, "nothing asked before Ask IYS")
+
+        wizard.action_ask()
+        self.assertEqual(self.iys.status_requests, 8)
+        self.assertEqual(account.state, "draft", "asking switches nothing on")
+        self.assertEqual(self.reason(p1), "granted")
+        figures = {
+            t: (
+                line.grants,
+                line.held,
+                line.to_register,
+                line.deadline,
+                line.late,
+                line.taken,
+                line.not_concerned,
+            )
+            for t, line in ((line.iys_type, line) for line in wizard.line_ids)
+        }
+        self.assertEqual(
+            figures,
+            {
+                # P1 P2 P3 granted; IYS holds P2; P1 to register by 9 Dec; P3 past its days; P4 abroad
+                "MESAJ": (3, 1, 1, datetime.date(2026, 12, 9), 1, 0, 1),
+                # P2 by phone: IYS holds only the SMS approval
+                "ARAMA": (1, 0, 1, datetime.date(2026, 12, 10), 0, 0, 0),
+                # P5 to register; IYS's newer word for P6 (RET) and P7 (ONAY)
+                "EPOSTA": (2, 0, 1, datetime.date(2026, 12, 10), 0, 2, 0),
+            },
+        )
+        self.assertFalse(sum(wizard.line_ids.mapped("waiting")))
+        self.assertIn(format_date(self.env, datetime.date(2026, 12, 9)), wizard.summary)
+
+        wizard.action_confirm()
+        self.assertEqual((account.state, account.switched_on_by_id), ("on", self.env.user))
+        self.assertIn("IYS switched on", account.message_ids[:1].body)
+        # The decision now requires IYS's ONAY: those IYS holds are allowed, the others wait for it.
+        self.assertEqual(self.reason(p2), "granted")
+        self.assertEqual(self.reason(p4), "granted", "a number abroad is not concerned")
+        for partner, channel in ((p1, "sms"), (p2, "phone"), (p3, "sms"), (p5, "email")):
+            with self.subTest(partner=partner.name):
+                self.assertEqual(self.reason(partner, channel), "iys_not_approved")
+        # IYS's newer word taken: P6's RET, P7's ONAY.
+        self.assertEqual((self.consent(p6, "email").state, self.reason(p6, "email")), ("denied", "denied"))
+        self.assertEqual((self.consent(p7, "email").state, self.reason(p7, "email")), ("granted", "granted"))
+        self.assertEqual(self.consent(p7, "email").log_ids.sorted("id")[-1].source, "iys")
+        # Ours queued for registration, with the deadline each consent carries; the late one is not sent.
+        for partner, channel, due in (
+            (p1, "sms", datetime.date(2026, 12, 9)),
+            (p2, "phone", datetime.date(2026, 12, 10)),
+            (p5, "email", datetime.date(2026, 12, 10)),
+        ):
+            with self.subTest(partner=partner.name, channel=channel):
+                consent = self.consent(partner, channel)
+                self.assertEqual(consent.iys_deadline, due)
+                self.assertEqual(consent.iys_push_ids.mapped("state"), ["queued"])
+        self.assertFalse(self.consent(p3, "sms").iys_push_ids, "IYS refuses it: more than 3 business days")
+        self.assertIn(
+            self.consent(p3, "sms"),
+            self.env["affinity.consent"].search(self.company._affinity_iys_overdue_domain()),
+        )
+        for partner, channel in ((p2, "sms"), (p4, "sms"), (p6, "email"), (p7, "email"), (p8, "sms")):
+            self.assertFalse(self.consent(partner, channel).iys_push_ids, partner.name)
+        # The push registers them at IYS, which opens the decision.
+        push = self.env.ref("crm_affinity.ir_cron_affinity_iys_push")
+        push.method_direct_trigger()
+        push.method_direct_trigger()
+        self.assertEqual(self.reason(p1), "granted")
+        self.assertEqual(self.reason(p5, "email"), "granted")
+        # Switched on once.
+        with self.assertRaises(UserError):
+            account.action_switch_on()
+
+    def test_registry_master_registers_nothing(self):
+        ayse = self.person("Ayşe", "+90 532 000 00 01")
+        ayse._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        account = self.new_account(mode="registry")
+        wizard = self.env["affinity.iys.switch"].browse(account.action_switch_on()["res_id"])
+        wizard.action_confirm()  # asks IYS first
+        self.assertEqual(self.iys.status_requests, 1)
+        line = wizard.line_ids.filtered(lambda line: line.iys_type == "MESAJ")
+        self.assertEqual((line.grants, line.to_register, line.waiting), (1, 0, 1))
+        self.assertEqual(account.state, "on")
+        self.assertFalse(self.consent(ayse, "sms").iys_push_ids)
+        self.assertEqual(self.reason(ayse), "iys_not_approved")
+
+    def test_nothing_switches_on_when_iys_cannot_say(self):
+        """A brand IYS does not know answers 404 like a recipient it holds nothing for: the switch finds the
+        brand first, and neither a wrong brand nor an unreachable IYS switches anything on."""
+        ayse = self.person("Ayşe", "+90 532 000 00 01")
+        ayse._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        account = self.new_account(brand_code="999")
+        wizard = self.env["affinity.iys.switch"].browse(account.action_switch_on()["res_id"])
+        with self.assertRaisesRegex(UserError, "no brand 999"):
+            wizard.action_confirm()
+        self.assertEqual((account.state, self.iys.status_requests), ("draft", 0))
+        account.brand_code = self.iys.brand_code
+        self.iys.fail_next(503, after=2)  # the token and the brands answer, the first status fails
+        with self.assertRaisesRegex(UserError, "server error \\(HTTP 503\\).*Nothing was sent"):
+            wizard.action_confirm()
+        self.assertEqual(account.state, "draft")
+        self.assertEqual(self.reason(ayse), "granted")
+        self.assertFalse(self.consent(ayse, "sms").iys_push_ids)

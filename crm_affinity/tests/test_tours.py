@@ -156,6 +156,9 @@ class TestTours(HttpCase):
         iys = IysStandIn().start()
         self.addCleanup(iys.stop)
         self.env["ir.config_parameter"].set_param("crm_affinity.iys_base_url", iys.url)
+        # A grant given before the account: saving the account does not block it, switching on registers it.
+        partner = self.env["res.partner"].create({"name": "Tur IYS", "mobile": "+90 532 444 55 66"})
+        partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
         self.start_tour(
             "/odoo/action-crm_affinity.affinity_iys_account_action",
             "crm_affinity_iys_account_tour",
@@ -164,6 +167,9 @@ class TestTours(HttpCase):
         account = self.env["affinity.iys.account"].search([("company_id", "=", self.env.company.id)])
         self.assertEqual((account.base_url, account.brand_code), (iys.url, "654321"))
         self.assertTrue(iys.token_requests)
+        self.assertEqual((account.state, iys.status_requests), ("on", 1))
+        consent = partner.affinity_consent_ids.filtered(lambda c: c.channel_id.code == "sms")
+        self.assertEqual(consent.iys_push_ids.status, "ONAY")
 
     def test_turkish_capitals_tour(self):
         """Uppercase section titles follow Turkish casing: the page is marked Turkish, the browser does the rest."""

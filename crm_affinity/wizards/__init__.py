@@ -9,3 +9,4 @@ from . import affinity_iys_reconcile
 from . import mail_compose_message
 from . import sms_composer
 from . import mail_activity_schedule
+from . import affinity_iys_switch

@@ -38,17 +38,22 @@ class AffinityIysReconcile(models.TransientModel):
     def action_compare(self):
         """Ask IYS for each recipient's status, at the account's pace, and keep the differences."""
         self.ensure_one()
+        # IYS answers 404 both for a recipient it holds nothing for and for a brand it does not know: the
+        # brand is found first (Test connection), or every recipient would look unregistered.
+        self.account_id.action_test_connection()
         consents = self._consents()
         client = self.account_id._client()
         pause = 1.0 / max(self.account_id.status_per_second, 1)
-        lines = []
-        for index, consent in enumerate(consents):
+        lines, mirrors = [], []
+        next_at = time.monotonic()
+        for consent in consents:
             recipient = consent.partner_id._affinity_iys_recipient(consent.channel_id)
             if not iys_holds(CHANNEL_TO_IYS[consent.channel_id.code], recipient):
                 # No address, or a number outside Turkey that IYS never holds: nothing to compare.
                 continue
-            if index:
-                time.sleep(pause)
+            # At most the account's pace: the time a request took counts towards the wait.
+            time.sleep(max(0.0, next_at - time.monotonic()))
+            next_at = time.monotonic() + pause
             try:
                 current = client.status(
                     recipient,
@@ -57,8 +62,20 @@ class AffinityIysReconcile(models.TransientModel):
                 )
             except IysError as error:
                 self.account_id._handle_account_error(client, error)
-                raise UserError(self.account_id._error_text(error)) from None
+                # In plain words, saying what to do (as Test connection does): nothing was changed.
+                raise UserError(self.account_id._connection_error_text(error)) from None
             theirs = current.get("status") if current else "none"
+            # What IYS said is kept on the consent as well (its status, moment and the time it was read),
+            # agreeing or not: the decision reads it once IYS is switched on.
+            mirrors.append(
+                (
+                    consent.partner_id.id,
+                    consent.channel_id.id,
+                    current.get("status") if current else None,
+                    turkish_to_utc((current or {}).get("consentDate")),
+                    (current or {}).get("transactionId"),
+                )
+            )
             ours = STATE_TO_IYS.get(consent.state, "none")
             if theirs != ours and not (ours == "none" and theirs == "RET"):
                 lines.append(
@@ -71,6 +88,8 @@ class AffinityIysReconcile(models.TransientModel):
                     }
                 )
         self.account_id._save_tokens(client)
+        purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
+        self.account_id._mirror_statuses(purpose, mirrors, confirmed=True)
         self.line_ids.unlink()
         self.write({"line_ids": [(0, 0, vals) for vals in lines], "compared": len(consents)})
         return self._reopen()
@@ -129,18 +148,29 @@ class AffinityIysReconcileLine(models.TransientModel):
         return self.wizard_id._reopen()
 
     def action_send_ours(self):
-        """Ours goes to IYS: a queue row for the newest history row of the consent."""
-        for line in self.filtered(lambda line: not line.done):
+        """Ours goes to IYS: a queue row for the newest history row of each consent, queued together."""
+        lines = self.filtered(lambda line: not line.done)
+        logs = self.env["affinity.consent.log"]
+        for line in lines:
             log = line.consent_id.log_ids.sorted("id")[-1:]
             if not log:
                 raise UserError(self.env._("The consent of %s has no history to send.", line.partner_id.name))
-            pushes = self.env["affinity.iys.push"]._enqueue(log)
-            if not pushes:
+            logs |= log
+        queued = set(self.env["affinity.iys.push"]._enqueue(logs).consent_id.ids)
+        for line in lines:
+            if line.consent_id.id not in queued:
+                if line.wizard_id.account_id.state != "on":
+                    raise UserError(
+                        self.env._(
+                            "Nothing is sent to IYS before it is switched on: Switch IYS on registers "
+                            "our consents in the same step."
+                        )
+                    )
                 raise UserError(
                     self.env._(
                         "Nothing to send for %s: IYS needs no rejection for a recipient it never approved.",
                         line.partner_id.name,
                     )
                 )
-            line.done = True
-        return self.wizard_id._reopen()
+        lines.done = True
+        return self.wizard_id[:1]._reopen()

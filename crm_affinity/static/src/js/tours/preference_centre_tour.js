@@ -99,5 +99,36 @@ registry.category("web_tour.tours").add("crm_affinity_iys_account_tour", {
             content: "IYS answered",
             trigger: ".o_notification:contains(Connected to IYS as brand 654321)",
         },
+        {
+            content: "Saved, the account is not switched on yet: switch it on",
+            trigger: "button[name=action_switch_on]",
+            run: "click",
+        },
+        {
+            content: "What changes, counted before anything does: one SMS grant needs an ONAY",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row:contains(MESAJ) .o_data_cell[name=grants]:contains(1)",
+        },
+        {
+            content: "Ask IYS how many it already holds",
+            trigger: ".modal button[name=action_ask]",
+            run: "click",
+        },
+        {
+            content: "IYS holds none: one to register",
+            trigger: ".modal .o_data_row:contains(MESAJ) .o_data_cell[name=to_register]:contains(1)",
+        },
+        {
+            content: "Switch on: the first reconciliation runs in the same step",
+            trigger: ".modal-footer button[name=action_confirm].btn-primary",
+            run: "click",
+        },
+        {
+            content: "The form says what happened",
+            trigger: ".o_notification:contains(IYS switched on)",
+        },
+        {
+            content: "Switched on",
+            trigger: ".o_form_view .o_field_widget[name=switched_on_at]",
+        },
     ],
 });
