@@ -13,7 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
 from ..tools.inputs import clean_text
-from ..tools.phone import phone_key, phone_key_sql
+from ..tools.phone import partner_ids_on_lines, phone_key
 
 # Bounds of every field a post may carry (characters); the body itself is bounded by the controller.
 MAX_LENGTHS = {"email": 254, "phone": 32, "name": 128, "lang": 16, "text": 10000}
@@ -175,17 +175,7 @@ class AffinityConsentCapture(models.AbstractModel):
                 [("email_normalized", "=", email_normalize(values["email"]))], order="id"
             )
         else:
-            Partner.flush_model(["phone", "mobile"])
-            key = phone_key(values["phone"])
-            rows = self.env.execute_query(
-                SQL(
-                    "SELECT id FROM res_partner WHERE %(mobile)s = %(key)s OR %(phone)s = %(key)s ORDER BY id",
-                    mobile=phone_key_sql(SQL("mobile")),
-                    phone=phone_key_sql(SQL("phone")),
-                    key=key,
-                )
-            )
-            partners = Partner.browse([row[0] for row in rows])
+            partners = Partner.browse(partner_ids_on_lines(self.env, [phone_key(values["phone"])]))
         revived = partners.filtered(lambda partner: partner.affinity_captured and not partner.active)
         if revived:
             revived.active = True

@@ -1,7 +1,6 @@
 from odoo import models
-from odoo.tools import SQL
 
-from ..tools.phone import phone_key, phone_key_sql
+from ..tools.phone import partner_ids_on_lines, phone_key
 
 
 class PhoneBlacklist(models.Model):
@@ -10,19 +9,8 @@ class PhoneBlacklist(models.Model):
 
     def _affinity_blacklisted_partners(self):
         """Every number of a partner counts: its mobile and its phone."""
-        keys = [key for key in (phone_key(number) for number in self.mapped("number")) if key]
-        if not keys:
-            return self.env["res.partner"]
-        self.env["res.partner"].flush_model(["phone", "mobile"])
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id FROM res_partner WHERE %(mobile)s = ANY(%(keys)s) OR %(phone)s = ANY(%(keys)s)",
-                mobile=phone_key_sql(SQL("mobile")),
-                phone=phone_key_sql(SQL("phone")),
-                keys=keys,
-            )
-        )
-        return self.env["res.partner"].sudo().browse([row[0] for row in rows])
+        keys = [phone_key(number) for number in self.mapped("number")]
+        return self.env["res.partner"].sudo().browse(partner_ids_on_lines(self.env, keys))
 
     def _affinity_channel_and_note(self, blacklisted):
         note = (

@@ -116,13 +116,13 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
         )
         self.assertEqual((sms.state, sms.failure_type), ("canceled", "affinity_denied"))
 
-    def _sms_mailing(self, partners, purpose=None):
+    def _sms_mailing(self, partners, purpose=None, body="Your order is ready"):
         return self.env["mailing.mailing"].create(
             {
                 "name": "SMS",
                 "subject": "SMS",
                 "mailing_type": "sms",
-                "body_plaintext": "Your order is ready",
+                "body_plaintext": body,
                 "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
                 "mailing_domain": repr([("id", "in", partners.ids)]),
                 "sms_force_send": False,
@@ -209,16 +209,8 @@ class TestMassMailingConsent(MockEmail, AffinityCase):
     def test_sms_preference_link_is_short(self):
         """The preference link of a marketing SMS is one of Odoo's short links (link_tracker), as core SMS
         mailings shorten theirs, so that text and link fit one SMS (160 GSM-7 characters)."""
-        mailing = self.env["mailing.mailing"].create(
-            {
-                "name": "SMS short",
-                "subject": "SMS short",
-                "mailing_type": "sms",
-                "body_plaintext": "Autumn offers: 20% off everything in our shop until Sunday.",
-                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-                "mailing_domain": repr([("id", "in", (self.granted | self.unasked).ids)]),
-                "sms_force_send": False,
-            }
+        mailing = self._sms_mailing(
+            self.granted | self.unasked, body="Autumn offers: 20% off everything in our shop until Sunday."
         )
         mailing.action_send_sms()
         sms = self.env["sms.sms"].search(

@@ -56,3 +56,20 @@ def partner_ids_by_phone_key(env, keys):
         )
     )
     return dict(rows)
+
+
+def partner_ids_on_lines(env, keys):
+    """Every partner id whose mobile or phone is one of these lines, in id order, in one statement."""
+    keys = [key for key in keys if key]
+    if not keys:
+        return []
+    env["res.partner"].flush_model(["phone", "mobile"])
+    rows = env.execute_query(
+        SQL(
+            "SELECT id FROM res_partner WHERE %(mobile)s = ANY(%(keys)s) OR %(phone)s = ANY(%(keys)s) ORDER BY id",
+            mobile=phone_key_sql(SQL("mobile")),
+            phone=phone_key_sql(SQL("phone")),
+            keys=keys,
+        )
+    )
+    return [row[0] for row in rows]
