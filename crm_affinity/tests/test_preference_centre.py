@@ -97,6 +97,8 @@ class TestPreferenceCentre(HttpCase, MockEmail):
         """Where greetings need marketing consent (IYS), the greetings switch shows whether greetings go out,
         never turns on against what the person left off, and every move of it has a history row."""
         self.company.affinity_relationship_commercial = True
+        # The switches themselves, without the number's double opt-in (its own tests are above and below).
+        self.company.affinity_double_optin = False
         greetings = self.env.ref("crm_affinity.affinity_purpose_relationship")
         path = self.token_path(self.ayse)
         sms_greetings = self.key(self.sms, greetings)

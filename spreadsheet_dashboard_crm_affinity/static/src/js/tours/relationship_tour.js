@@ -10,7 +10,7 @@ registry.category("web_tour.tours").add("crm_affinity_turkish_tour", {
         },
         {
             content: "Dosyanın özeti Türkçe",
-            trigger: ".o_affinity_summary [data-name=affinity_file_summary]:contains(sevdiği ve sevmediği şey)",
+            trigger: ".o_affinity_summary [data-name=affinity_file_summary]:contains(sevmediği şey)",
         },
         {
             content: "İletişim sekmesini açın",
