@@ -140,7 +140,9 @@ class AffinityPreferences(http.Controller):
         """What a link shows once its signature held; a forged, foreign or unknown one shows the neutral page."""
         if error == "invalid":
             return self._render_invalid("invalid", 404)
-        self._centre(consent.partner_id)
+        centre = self._centre(consent.partner_id)
+        # The channel and the purpose are named in the person's language, as the page around them.
+        consent = consent.with_env(centre.env)
         return request.render(
             "crm_affinity.preference_confirm_page",
             {"token": token, "consent": consent, "done": done, "error": error},

@@ -255,6 +255,12 @@ class AffinityPreferenceCentre(models.AbstractModel):
         return False
 
     @api.model
+    def _confirm_what(self, consent):
+        """What a confirmation is for, "E-posta — Pazarlama", in the language of the person it goes to."""
+        consent = consent.with_context(lang=consent.partner_id.lang or self.env.lang)
+        return f"{consent.channel_id.name} — {consent.purpose_id.name}"
+
+    @api.model
     def _send_confirmation_mail(self, consent):
         partner = consent.partner_id
         sender = self._optin_sender(partner.company_id or self.env.company)
@@ -264,7 +270,7 @@ class AffinityPreferenceCentre(models.AbstractModel):
         template = self.env.ref("crm_affinity.mail_template_affinity_optin_confirm").sudo()
         template.with_context(
             affinity_confirm_url=self._confirm_link(consent),
-            affinity_confirm_what=f"{consent.channel_id.name} — {consent.purpose_id.name}",
+            affinity_confirm_what=self._confirm_what(consent),
             lang=partner.lang,
         ).send_mail(partner.id, email_values={"email_from": sender})
         return True
@@ -277,7 +283,7 @@ class AffinityPreferenceCentre(models.AbstractModel):
         number = partner._affinity_iys_recipient(consent.channel_id)
         if not decision.allowed or not number:
             return False
-        what = f"{consent.channel_id.name} — {consent.purpose_id.name}"
+        what = self._confirm_what(consent)
         body = self.with_context(lang=partner.lang).env._(
             "%(company)s: to confirm %(what)s, open %(link)s (ignore this message if you did not ask).",
             company=(partner.company_id or self.env.company).name,

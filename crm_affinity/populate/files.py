@@ -110,11 +110,10 @@ class FilesMixin:
             dates,
         )
         by_id = {customer["id"]: customer for customer in self.customers}
-        for partner_id, kind_id, name, _day, _month, _year, _recurring, _lead, next_date in dates:
+        for partner_id, _kind_id, _name, _day, _month, _year, _recurring, _lead, next_date in dates:
             customer = by_id[partner_id]
             if next_date and (not customer.get("next_date") or next_date < customer["next_date"]):
                 customer["next_date"] = next_date
-                customer["next_label"] = name or self.kind_names[kind_id]
 
     # ------------------------------------------------------------------
     # consents

@@ -6,6 +6,7 @@ same data. Bulk tables are written with PostgreSQL COPY and ids reserved from th
 ``large`` set (100 000 customers, ~1 000 000 order lines) builds in minutes.
 """
 
+import base64
 import datetime
 import io
 import logging
@@ -13,6 +14,7 @@ import random
 import time
 
 import psycopg2
+from PIL import Image, ImageDraw
 
 from odoo import fields
 from odoo.tools import SQL
@@ -25,6 +27,24 @@ from .sales import SalesMixin
 from .spend import SpendMixin
 
 _logger = logging.getLogger(__name__)
+
+# The demo company: a Turkish business in Istanbul, writing from a domain reserved for examples.
+DEMO_TZ = "Europe/Istanbul"
+DEMO_MAIL_DOMAIN = "affinity-demo.example.com"
+DEMO_COMPANY_EMAIL = f"iletisim@{DEMO_MAIL_DOMAIN}"
+
+
+def demo_logo():
+    """The demo company's logo, drawn here (base64 PNG): two overlapping rings on a white square."""
+    size = 256
+    image = Image.new("RGBA", (size, size), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=48, fill=(255, 255, 255, 255))
+    draw.ellipse((28, 60, 164, 196), outline=(200, 16, 46, 255), width=22)
+    draw.ellipse((92, 60, 228, 196), outline=(0, 128, 128, 255), width=22)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue())
 
 
 def copy_escape(value):
@@ -145,7 +165,24 @@ class Generator(CustomersMixin, FilesMixin, CrmMixin, SalesMixin, SpendMixin):
         turkey = self.env.ref("base.tr")
         lira = self.env.ref("base.TRY")
         lira.active = True
-        self.company.write({"name": "Affinity Demo A.Ş.", "country_id": turkey.id, "city": "İstanbul"})
+        self.company.write(
+            {
+                "name": "Affinity Demo A.Ş.",
+                "country_id": turkey.id,
+                "street": "Büyükdere Caddesi No: 185",
+                "street2": "Levent",
+                "zip": "34394",
+                "city": "İstanbul",
+                "state_id": self.env["res.country.state"]
+                .search([("country_id", "=", turkey.id), ("code", "=", "34")], limit=1)
+                .id,
+                "phone": "+90 212 555 01 00",
+                "email": DEMO_COMPANY_EMAIL,
+                "website": f"https://www.{DEMO_MAIL_DOMAIN}",
+                "logo": demo_logo(),
+            }
+        )
+        self.ensure_mail()
         if self.company.currency_id != lira and not self.env["account.move.line"].search_count([], limit=1):
             self.company.currency_id = lira
         self.env["product.pricelist"].search(
@@ -160,6 +197,47 @@ class Generator(CustomersMixin, FilesMixin, CrmMixin, SalesMixin, SpendMixin):
             activity_type = self.env.ref(xmlid, raise_if_not_found=False)
             if activity_type:
                 activity_type.affinity_unit_cost = cost
+
+    def ensure_mail(self):
+        """The demo company sends from its own domain and delivers nowhere.
+
+        A demo has no mail server and its customers' addresses are invented: each message would fail with
+        "connection refused" and be listed in exception. The company has a sender address and an alias
+        domain (catchall, bounce, default sender), and the outgoing queue is not processed: messages wait
+        in Settings > Technical > Emails, outgoing, to be read. Odoo's periodic digest is not sent either.
+        """
+        domain = self.env["mail.alias.domain"].search([("name", "=", DEMO_MAIL_DOMAIN)], limit=1)
+        if not domain:
+            domain = self.env["mail.alias.domain"].create(
+                {
+                    "name": DEMO_MAIL_DOMAIN,
+                    "bounce_alias": "bounce",
+                    "catchall_alias": "catchall",
+                    "default_from": "bildirim",
+                }
+            )
+        self.company.alias_domain_id = domain
+        for xmlid in ("mail.ir_cron_mail_scheduler_action", "digest.ir_cron_digest_scheduler_action"):
+            cron = self.env.ref(xmlid, raise_if_not_found=False)
+            if cron:
+                cron.active = False
+        if "digest.digest" in self.env:
+            self.env["digest.digest"].search([]).state = "deactivated"
+
+    def ensure_users(self):
+        """The administrator and the salespeople work in Istanbul, in Turkish; one of them in English."""
+        if not self.setup_company:
+            return
+        admin = self.env.ref("base.user_admin")
+        admin.write({"tz": DEMO_TZ, "lang": self.lang_tr})
+        # On the partner: a user's new address would mail a security notice to the old one.
+        admin.partner_id.email = f"yonetici@{DEMO_MAIL_DOMAIN}"
+        salespeople = self.env["res.users"].browse(self.salespeople)
+        for user in salespeople:
+            user.write({"tz": DEMO_TZ, "lang": "en_US" if user.login == "john.sales" else self.lang_tr})
+        self.company.partner_id.tz = DEMO_TZ
+        if self.company.resource_calendar_id:
+            self.company.resource_calendar_id.tz = DEMO_TZ
 
     def ensure_pilot(self, Campaign):
         """Last year's pilot of one source's campaign: it takes that source's customers of its months."""
@@ -203,6 +281,10 @@ class Generator(CustomersMixin, FilesMixin, CrmMixin, SalesMixin, SpendMixin):
         self.ensure_pilot(Campaign)
 
         users = self.env["res.users"].with_context(active_test=False)
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        self.lang_tr = "tr_TR" if "tr_TR" in installed else "en_US"
+        # The demo's salespeople write from the company's domain.
+        domain = DEMO_MAIL_DOMAIN if self.setup_company else "example.com"
         self.salespeople = []
         for login, name in [
             ("ayse.satis", "Ayşe Satış"),
@@ -216,7 +298,7 @@ class Generator(CustomersMixin, FilesMixin, CrmMixin, SalesMixin, SpendMixin):
                 {
                     "name": name,
                     "login": login,
-                    "email": f"{login}@example.com",
+                    "email": f"{login}@{domain}",
                     "groups_id": [
                         (
                             6,
@@ -258,12 +340,9 @@ class Generator(CustomersMixin, FilesMixin, CrmMixin, SalesMixin, SpendMixin):
             or None
         )
         self.currency = self.company.currency_id.id
-        installed = {code for code, _name in self.env["res.lang"].get_installed()}
-        self.lang_tr = "tr_TR" if "tr_TR" in installed else "en_US"
         self.categories = {c.code: c.id for c in self.env["affinity.preference.category"].search([])}
         kinds = self.env["affinity.date.kind"].search([])
         self.kinds = {kind.code: kind.id for kind in kinds}
-        self.kind_names = {kind.id: kind.with_context(lang="en_US").name for kind in kinds}
         self.channels = {c.code: c.id for c in self.env["affinity.channel"].search([])}
         self.purposes = {p.code: p.id for p in self.env["affinity.purpose"].search([])}
         journal = self.env["account.journal"].search(
@@ -294,6 +373,7 @@ class Generator(CustomersMixin, FilesMixin, CrmMixin, SalesMixin, SpendMixin):
         steps = (
             self.ensure_company,
             self.ensure_reference_data,
+            self.ensure_users,
             self.make_customers,
             self.make_affinity_files,
             self.make_consents,

@@ -103,7 +103,8 @@ class AffinityCampaignScore(models.TransientModel):
         ]
         formats = {index: getattr(book, fmt) for index, (_key, _title, fmt) in enumerate(columns) if fmt}
         summary = None
-        for dimension, label in DIMENSIONS:
+        labels = self._dimension_labels()
+        for dimension, label in labels.items():
             score = self.new(
                 {
                     "date_from": self.date_from,
@@ -135,9 +136,7 @@ class AffinityCampaignScore(models.TransientModel):
                     "values": [name, 1, 10, max(count, 1), 10],
                 }
             )
-            chart.set_title(
-                {"name": self.env._("Return on investment by %s", dict(DIMENSIONS)[self.dimension])}
-            )
+            chart.set_title({"name": self.env._("Return on investment by %s", labels[self.dimension])})
             chart.set_legend({"none": True})
             sheet.insert_chart(1, len(columns) + 1, chart)
             sheet.activate()
@@ -193,6 +192,10 @@ class AffinityCampaignScore(models.TransientModel):
         total.update(rank=None, name=self.env._("Total"))
         return total
 
+    def _dimension_labels(self):
+        """{dimension: its label in the reader's language}, in the order of the selection."""
+        return dict(self._fields["dimension"]._description_selection(self.env))
+
     def _summary_sheet_name(self):
         return {
             "roi": self.env._("Summary by ROI"),
@@ -230,7 +233,7 @@ class AffinityCampaignScore(models.TransientModel):
         )
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Campaign scoring: %s", dict(DIMENSIONS)[self.dimension]),
+            "name": self.env._("Campaign scoring: %s", self._dimension_labels()[self.dimension]),
             "res_model": "affinity.campaign.score.line",
             "view_mode": "list,graph,pivot",
             "domain": [("score_id", "=", self.id)],

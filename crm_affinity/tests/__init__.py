@@ -19,3 +19,4 @@ from . import test_translations
 from . import test_preference_centre
 from . import test_iys
 from . import test_pressure
+from . import test_turkish_names

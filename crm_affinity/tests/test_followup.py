@@ -4,6 +4,7 @@ import threading
 
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import AccessError, ValidationError
@@ -549,14 +550,15 @@ class TestDispatcher(FollowupCase):
         self.assertEqual(dict(groups), {"successful": 2, "no_answer": 1, "unsuccessful": 1})
         [[rate]] = self.Followup._read_group([("id", "in", followups.ids)], [], ["success_rate:avg"])
         self.assertEqual(rate, 50.0)
-        # The saved "done last week" view, opened the following week, finds them all.
-        saved = self.env.ref("crm_affinity.affinity_followup_filter_done_last_week")
+        # The search filter "Done last week", used the following week, finds them all.
+        arch = self.Followup.get_views([(False, "search")])["views"]["search"]["arch"]
+        [saved] = etree.fromstring(arch).xpath("//filter[@name='done_last_week']")
         context = {"context_today": lambda: datetime.date(2027, 1, 19), "relativedelta": relativedelta}
-        domain = safe_eval(saved.domain, context)
+        domain = safe_eval(saved.get("domain"), context)
         self.assertEqual(self.Followup.search([("id", "in", followups.ids), *domain]), followups)
         context["context_today"] = lambda: datetime.date(2027, 1, 26)
         self.assertFalse(
-            self.Followup.search([("id", "in", followups.ids), *safe_eval(saved.domain, context)])
+            self.Followup.search([("id", "in", followups.ids), *safe_eval(saved.get("domain"), context)])
         )
 
     def test_reschedule(self):

@@ -1,3 +1,4 @@
+import base64
 import datetime
 import hashlib
 
@@ -155,3 +156,40 @@ class TestGenerator(AffinityCase):
         self.assertEqual(self.env.company.country_id.code, "TR")
         self.assertEqual(self.env.company.affinity_consent_mode, "opt_in")
         self.assertIn(scope, employees.implied_ids)
+
+    def test_demo_is_a_turkish_company(self):
+        """#34 item 8: the demo's company looks like the seeds' Turkish business, and its mail does not fail."""
+        self.env["res.lang"]._activate_lang("tr_TR")
+        mails_before = self.env["mail.mail"].search([]).ids
+        generate(self.env, size="small", seed=7, today=ANCHOR, setup_company=True)
+        company = self.env.company
+        self.assertEqual(company.name, "Affinity Demo A.Ş.")
+        self.assertEqual(company.country_id.code, "TR")
+        self.assertEqual(company.currency_id.name, "TRY")
+        self.assertEqual(
+            (company.street, company.zip, company.city, company.state_id.name),
+            ("Büyükdere Caddesi No: 185", "34394", "İstanbul", "İstanbul"),
+        )
+        self.assertEqual(company.email, "iletisim@affinity-demo.example.com")
+        self.assertEqual(base64.b64decode(company.logo)[:8], b"\x89PNG\r\n\x1a\n")
+        # Odoo's own mails leave from the company's domain: a sender, a catchall and a bounce address.
+        self.assertEqual(company.default_from_email, "bildirim@affinity-demo.example.com")
+        self.assertEqual(company.catchall_email, "catchall@affinity-demo.example.com")
+        # The administrator and the salespeople work in Istanbul; all in Turkish but one, in English.
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual((admin.tz, admin.lang), ("Europe/Istanbul", "tr_TR"))
+        users = self.env["res.users"].search(
+            [("login", "in", ["ayse.satis", "mehmet.satis", "elif.satis", "john.sales"])]
+        )
+        self.assertEqual(set(users.mapped("tz")), {"Europe/Istanbul"})
+        self.assertEqual(
+            {user.login: user.lang for user in users},
+            {"ayse.satis": "tr_TR", "mehmet.satis": "tr_TR", "elif.satis": "tr_TR", "john.sales": "en_US"},
+        )
+        self.assertTrue(all(user.email.endswith("@affinity-demo.example.com") for user in users))
+        # No mail waits to fail: the seed queued none, and a demo without a mail server keeps what its
+        # follow-ups send in the outgoing queue instead of trying to deliver to invented addresses.
+        self.assertFalse(self.env["mail.mail"].search([("id", "not in", mails_before)]))
+        self.assertFalse(self.env.ref("mail.ir_cron_mail_scheduler_action").active)
+        self.env["affinity.followup.rule"]._cron_plan()
+        self.assertFalse(self.env["mail.mail"].search([("state", "=", "exception")]))

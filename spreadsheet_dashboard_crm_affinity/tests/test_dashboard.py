@@ -1,5 +1,7 @@
 import json
 
+from babel.messages.pofile import read_po
+
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import file_open
 
@@ -84,6 +86,28 @@ class TestRelationshipDashboard(TransactionCase):
         self.assertIn(dashboard, Dashboard.with_user(manager).search([]))
         data = dashboard.with_user(manager).get_readonly_dashboard()
         self.assertTrue(data)
+
+    def test_pivot_names_in_the_readers_language(self):
+        """The corner of each pivot table shows its name, "(#1) Customers per RFM segme…" before: short, and
+        in the reader's language (the expected Turkish is the catalog's)."""
+        self.env["res.lang"]._activate_lang("tr_TR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["spreadsheet_dashboard_crm_affinity"], ["tr_TR"], overwrite=True
+        )
+        with file_open("spreadsheet_dashboard_crm_affinity/i18n/tr.po", "rb") as po_file:
+            po = {message.id: message.string for message in read_po(po_file) if message.id}
+        dashboard = self.env.ref("spreadsheet_dashboard_crm_affinity.spreadsheet_dashboard_affinity")
+        english = {key: pivot["name"] for key, pivot in dashboard_data()["pivots"].items()}
+        data = dashboard.with_context(lang="tr_TR").get_readonly_dashboard()
+        turkish = {key: pivot["name"] for key, pivot in data["snapshot"]["pivots"].items()}
+        for key, name in english.items():
+            with self.subTest(pivot=name):
+                self.assertTrue(po.get(name), f"no Turkish for the pivot name {name!r}")
+                self.assertEqual(turkish[key], po[name])
+                # "(#1) " and the name fit the narrowest column the tables start in.
+                self.assertLessEqual(len(f"(#{key}) {turkish[key]}"), 18)
+        english_read = dashboard.with_context(lang="en_US").get_readonly_dashboard()
+        self.assertEqual({k: p["name"] for k, p in english_read["snapshot"]["pivots"].items()}, english)
 
 
 @tagged("post_install", "-at_install")
