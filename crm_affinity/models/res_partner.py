@@ -85,8 +85,12 @@ class ResPartner(models.Model):
         index=True,
         groups=AFFINITY_USER,
     )
+    # Not stored: an occasion without a label of its own is named by its kind, in the reader's language.
     affinity_next_date_label = fields.Char(
-        string="Next Occasion", compute="_compute_affinity_next_date", store=True, groups=AFFINITY_USER
+        string="Next Occasion",
+        compute="_compute_affinity_next_date_label",
+        compute_sudo=True,
+        groups=AFFINITY_USER,
     )
 
     # The relationship.
@@ -179,6 +183,12 @@ class ResPartner(models.Model):
         for partner in self:
             upcoming = partner.affinity_date_ids.filtered("next_date").sorted("next_date")[:1]
             partner.affinity_next_date = upcoming.next_date
+
+    @api.depends("affinity_date_ids.next_date", "affinity_date_ids.kind_id", "affinity_date_ids.name")
+    @api.depends_context("lang")
+    def _compute_affinity_next_date_label(self):
+        for partner in self:
+            upcoming = partner.affinity_date_ids.filtered("next_date").sorted("next_date")[:1]
             partner.affinity_next_date_label = upcoming.name or upcoming.kind_id.name or False
 
     @api.depends("affinity_cadence_days", "affinity_last_interaction")

@@ -148,7 +148,6 @@ class CustomersMixin:
                 "affinity_cadence_days",
                 "affinity_do_not_contact",
                 "affinity_next_date",
-                "affinity_next_date_label",
                 "affinity_last_interaction",
                 "affinity_next_contact_due",
                 "affinity_source_id",
@@ -169,7 +168,6 @@ class CustomersMixin:
             yield (
                 *row,
                 customer.get("next_date"),
-                customer.get("next_label"),
                 last,
                 last.date() + datetime.timedelta(days=cadence) if last and cadence else None,
                 source["source"],
