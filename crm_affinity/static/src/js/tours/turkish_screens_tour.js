@@ -30,14 +30,21 @@ function loadEnglish() {
     };
 }
 
-/** The visible text of `selector`, without code (column names of a file's header, such as `recipient`). */
+/** The visible text of `selector`, without code (column names of a file's header, such as `recipient`), and
+ * the placeholders its empty fields show. */
 function visibleText(selector) {
+    const roots = [...document.querySelectorAll(selector)];
+    const placeholders = roots.flatMap((root) =>
+        [...root.querySelectorAll("[placeholder]")]
+            .filter((field) => !field.value && field.checkVisibility())
+            .map((field) => field.getAttribute("placeholder"))
+    );
     // innerText leaves out what is not visible: code is hidden for the time of one synchronous read.
     const style = document.createElement("style");
     style.textContent = "code { visibility: hidden !important; }";
     document.head.appendChild(style);
     try {
-        return [...document.querySelectorAll(selector)].map((element) => element.innerText).join("\n");
+        return [...roots.map((root) => root.innerText), ...placeholders].join("\n");
     } finally {
         style.remove();
     }
