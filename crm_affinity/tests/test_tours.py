@@ -206,8 +206,9 @@ class TestTours(HttpCase):
         english, turkish = set(), set()
 
         def words_of(text):
-            # Placeholders, markup, paths and addresses are not words of a language.
-            return set(WORDS.findall(re.sub(r"\S*[/@]\S*", " ", NOT_WORDS.sub(" ", text or "")).lower()))
+            # Placeholders, markup, addresses, links and paths are not words of a language.
+            text = re.sub(r"\S+@\S+|\S*://\S+|(?<!\S)/\S+", " ", NOT_WORDS.sub(" ", text or ""))
+            return set(WORDS.findall(text.lower()))
 
         for module in MODULES:
             for source, translation in catalog(module).items():

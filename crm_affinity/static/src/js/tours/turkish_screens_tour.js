@@ -56,8 +56,8 @@ function englishOn(selector, codes) {
     const text = codes ? visibleText(selector).replace(codes, " ") : visibleText(selector);
     const found = new Map();
     for (const line of text.split("\n")) {
-        // Addresses and paths (/affinity/consent/capture) are not words of a language.
-        const words = line.replace(/\S*[@/]\S*/g, " ").match(/\p{L}+/gu) || [];
+        // Addresses, links and paths (/affinity/consent/capture) are not words of a language.
+        const words = line.replace(/\S+@\S+|\S*:\/\/\S+|(?<!\S)\/\S+/g, " ").match(/\p{L}+/gu) || [];
         for (const word of words) {
             // Turkish casing (I → ı) and English casing (I → i) both: an uppercased title may be either.
             for (const lower of [word.toLocaleLowerCase("tr-TR"), word.toLowerCase().replace(/\u0307/g, "")]) {
