@@ -595,6 +595,9 @@ def standin():
     server.changes.clear()
     server.requests.clear()
     server.calls.clear()
+    server.serve_citizen_changes = False
+    server.status_delay = 0
+    server.status_requests = 0
     return server
 
 
@@ -652,33 +655,57 @@ def iys_push_ours(env, state):
     return env.cr.fetchone()[0]
 
 
-def iys_pull_setup(env):
-    """100 000 changes waiting at IYS: citizens' rejections and approvals for the database's own people."""
-    server = standin()
-    account = iys_account(env, server)
+# What the stand-in takes to answer one status query: a realistic round trip to IYS over the internet.
+STATUS_DELAY = 0.05
+# The pace of the status checks in the bench (the account's Status Queries per Second; 5 by default).
+STATUS_PACE = 20
+# Recipients of the SMS mailing; those of them whose approval was confirmed longer ago than the account's
+# Ask IYS Again After (48 hours), each asked again before the message goes.
+MAILING_RECIPIENTS = 100000
+STATUS_STALE = 100
+
+
+def _citizen_changes(env, moments):
+    """Citizens' changes for the database's own people, as IYS lists them: one per customer with an e-mail
+    address, a rejection for every third, an approval for the others; ``moments(index)`` gives each its
+    consentDate (Turkish time) and the moment IYS registered it."""
     env.cr.execute(
         """SELECT email_normalized FROM res_partner
             WHERE customer_rank > 0 AND email_normalized IS NOT NULL ORDER BY id LIMIT 100000"""
     )
     visible = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(hours=2)
-    moment = (datetime.datetime.now() - datetime.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
+    changes = []
     for index, (email,) in enumerate(env.cr.fetchall()):
-        server.changes.append(
+        moment = moments(index)
+        changes.append(
             {
                 "index": index,
                 "kind": "IYS",
                 "visible_at": visible,
+                "created": moment,
                 "change": {
                     "recipient": email,
                     "recipientType": "BIREYSEL",
                     "type": "EPOSTA",
                     "status": "RET" if index % 3 == 0 else "ONAY",
                     "source": "IYS_MOBIL",
-                    "consentDate": moment,
+                    "consentDate": moment.strftime("%Y-%m-%d %H:%M:%S"),
+                    "creationDate": moment.strftime("%Y-%m-%d %H:%M:%S"),
                     "transactionId": f"B{index:08d}",
                 },
             }
         )
+    return changes
+
+
+def iys_pull_setup(env):
+    """100 000 changes waiting at IYS: citizens' rejections and approvals for the database's own people,
+    served by ``changes?source=IYS`` as on the day it goes live (today it answers empty)."""
+    server = standin()
+    server.serve_citizen_changes = True
+    account = iys_account(env, server)
+    moment = datetime.datetime.now() - datetime.timedelta(hours=2)
+    server.changes.extend(_citizen_changes(env, lambda _index: moment))
     return {"server": server, "account": account}
 
 
@@ -686,6 +713,124 @@ def iys_pull_ours(env, state):
     state["account"]._pull()
     LAST["requests"] = len(state["server"].calls)
     return len(state["server"].changes)
+
+
+def iys_pull_floor(env, state):
+    """The floor of the pull: the same client reading the same pages from the stand-in, and nothing else."""
+    account = state["account"]
+    client = account._client()
+    read = 0
+    for source in ("HS", "IYS"):
+        after = None
+        while True:
+            page = client.changes(source, after=after, limit=account.pull_limit)
+            changes = page.get("list") or []
+            read += len(changes)
+            after = page.get("after") or after
+            if len(changes) < account.pull_limit:
+                break
+    LAST["floor_requests"] = client.requests
+    return read
+
+
+def iys_reconcile_setup(env):
+    """The nightly reconciliation's 7 days: 100 000 lines in the change files of the 7 days before today
+    (about 14 300 a day), the last file read the day before them, so every approval is confirmed after."""
+    server = standin()
+    account = iys_account(env, server)
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=3))).replace(tzinfo=None).date()
+    first = datetime.datetime.combine(today - datetime.timedelta(days=7), datetime.time())
+    step = 7 * 86400 / 100000
+    server.changes.extend(
+        _citizen_changes(env, lambda index: first + datetime.timedelta(seconds=int(index * step)))
+    )
+    account.changes_file_date = today - datetime.timedelta(days=8)
+    return {"server": server, "account": account, "today": today}
+
+
+def iys_reconcile_ours(env, state):
+    state["account"]._reconcile_from_change_files()
+    LAST["requests"] = len(state["server"].calls)
+    return len(state["server"].changes)
+
+
+def iys_reconcile_floor(env, state):
+    """The floor of the reconciliation: the same client reading the same 7 files, and nothing else."""
+    client = state["account"]._client()
+    read = 0
+    for days in range(7, 0, -1):
+        read += len(client.change_file(state["today"] - datetime.timedelta(days=days)))
+    return read
+
+
+def iys_status_setup(stale):
+    """An SMS mailing to 100 000 customers with an SMS marketing grant IYS approved: last night's change file
+    confirmed every approval but ``stale`` of them, confirmed three days ago, which IYS (the stand-in,
+    answering in STATUS_DELAY) still holds."""
+
+    def setup(env):
+        server = standin()
+        server.status_delay = STATUS_DELAY
+        account = iys_account(env, server)
+        account.status_per_second = STATUS_PACE
+        sms = env.ref("crm_affinity.affinity_channel_sms")
+        marketing = env["affinity.purpose"]._get_by_code("marketing")
+        env.flush_all()
+        env.cr.execute(
+            """
+            WITH recipients AS (
+                SELECT id FROM res_partner
+                 WHERE customer_rank > 0 AND active AND COALESCE(mobile, phone) IS NOT NULL
+                 ORDER BY id LIMIT %(count)s)
+            INSERT INTO affinity_consent (partner_id, channel_id, purpose_id, state, source, date_given,
+                                          iys_status, iys_date, iys_synced_at, iys_in_sync,
+                                          create_uid, write_uid, create_date, write_date)
+            SELECT r.id, %(sms)s, %(marketing)s, 'granted', 'web_form', now() - interval '30 days',
+                   'ONAY', now() - interval '30 days', now() - interval '1 day', true, 1, 1, now(), now()
+              FROM recipients r
+            ON CONFLICT (partner_id, channel_id, purpose_id) DO UPDATE
+               SET state = 'granted', iys_status = 'ONAY', iys_synced_at = now() - interval '1 day',
+                   iys_in_sync = true
+            RETURNING partner_id
+            """,
+            {"count": MAILING_RECIPIENTS, "sms": sms.id, "marketing": marketing.id},
+        )
+        partners = env["res.partner"].browse(sorted(row[0] for row in env.cr.fetchall()))
+        # The stale ones among the Turkish numbers (IYS holds no other: a foreign number is never asked).
+        env.cr.execute(
+            """SELECT id FROM res_partner WHERE id = ANY(%s)
+                  AND regexp_replace(COALESCE(mobile, phone), '[^0-9]', '', 'g') ~ '^(90)?0?5[0-9]{9}$'
+                ORDER BY id LIMIT %s""",
+            (partners.ids, stale),
+        )
+        stale_partners = env["res.partner"].browse([row[0] for row in env.cr.fetchall()])
+        env.cr.execute(
+            """UPDATE affinity_consent SET iys_synced_at = now() - interval '3 days'
+                WHERE channel_id = %s AND purpose_id = %s AND partner_id = ANY(%s)""",
+            (sms.id, marketing.id, stale_partners.ids),
+        )
+        for partner in stale_partners:
+            recipient = partner._affinity_iys_recipient(sms)
+            server.consents[(recipient, "BIREYSEL", "MESAJ")] = {
+                "recipient": recipient,
+                "recipientType": "BIREYSEL",
+                "type": "MESAJ",
+                "status": "ONAY",
+                "source": "HS_WEB",
+                "consentDate": datetime.datetime.now() - datetime.timedelta(days=30),
+                "creationDate": "2026-01-01 00:00:00",
+            }
+        env.invalidate_all()
+        return {"server": server, "partners": partners}
+
+    return setup
+
+
+def iys_status_ours(env, state):
+    asked = env["affinity.iys.account"]._confirm_before_sending(state["partners"], "sms")
+    LAST["requests"] = state["server"].status_requests
+    LAST["recipients"] = len(state["partners"])
+    return asked
 
 
 def machine():
@@ -824,7 +969,39 @@ def measure(size, registry):
     pushed = run(registry, iys_push_ours, iys_push_setup, heavy)
     add("IYS push: 100 000 queued changes", pushed, None, f"{LAST.get('requests', 0)} requests to IYS")
     pulled = run(registry, iys_pull_ours, iys_pull_setup, heavy)
-    add("IYS pull: 100 000 changes from IYS", pulled, None, f"{LAST.get('requests', 0)} requests to IYS")
+    requests = LAST.get("requests", 0)
+    pull_floor = run(registry, iys_pull_floor, iys_pull_setup, heavy)[0]
+    add(
+        "IYS pull: 100 000 changes from IYS",
+        pulled,
+        pull_floor,
+        f"<= 2x reading the same pages: {requests} requests to IYS",
+    )
+    reconciled = run(registry, iys_reconcile_ours, iys_reconcile_setup, heavy)
+    requests = LAST.get("requests", 0)
+    reconcile_floor = run(registry, iys_reconcile_floor, iys_reconcile_setup, heavy)[0]
+    add(
+        "IYS nightly reconciliation: 7 change files, 100 000 lines",
+        reconciled,
+        reconcile_floor,
+        f"floor: reading the same files; {requests} requests to IYS",
+    )
+    fresh_status = run(registry, iys_status_ours, iys_status_setup(0), heavy)
+    add(
+        "IYS status checks: SMS mailing to every customer with a number, all confirmed last night",
+        fresh_status,
+        None,
+        f"{LAST.get('recipients', 0)} recipients, {LAST.get('requests', 0)} requests to IYS",
+    )
+    stale_status = run(registry, iys_status_ours, iys_status_setup(STATUS_STALE), heavy)
+    each = (stale_status[0] - fresh_status[0]) / max(LAST.get("requests", 0), 1)
+    add(
+        f"IYS status checks: SMS mailing to every customer with a number, {STATUS_STALE} asked again",
+        stale_status,
+        None,
+        f"{LAST.get('requests', 0)} requests to IYS at {STATUS_PACE} a second, {STATUS_DELAY * 1000:.0f} ms "
+        f"an answer: {each * 1000:.0f} ms each; all {MAILING_RECIPIENTS} asked: {each * MAILING_RECIPIENTS / 3600:.1f} h",
+    )
     form_full, form_core = run_pair(registry, form_ours, form_setup, form_core_setup, REPS * 20)
     add("partner form: web_read", form_full)
     add("partner form: web_read, without affinity fields", form_core)

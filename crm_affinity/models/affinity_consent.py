@@ -333,7 +333,7 @@ class AffinityConsent(models.Model):
                 }
             )
         if log_vals:
-            logs = self.env["affinity.consent.log"].sudo().create(log_vals)
+            logs = self.env["affinity.consent.log"].sudo()._append(log_vals)
             self.env["affinity.iys.push"]._enqueue(logs)
 
     def _greetings_follow_marketing(self, before):
@@ -405,7 +405,7 @@ class AffinityConsent(models.Model):
                 }
             )
         if logs:
-            self.env["affinity.consent.log"].sudo().create(logs)
+            self.env["affinity.consent.log"].sudo()._append(logs)
 
     def _sync_blacklists(self):
         """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.
@@ -444,7 +444,8 @@ class AffinityConsent(models.Model):
                 to_lift.action_archive()
             new = [address for address, block in wanted.items() if block and address not in existing]
             if new:
-                created = blacklist.create([{field: address} for address in new])
-                created.with_context(mail_create_nosubscribe=True)._message_log_batch(
-                    bodies=dict.fromkeys(created.ids, denied_note)
+                # The entry's chatter says why it was made, once: no "created" line and no follower beside it.
+                created = blacklist.with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
+                    [{field: address} for address in new]
                 )
+                created._message_log_batch(bodies=dict.fromkeys(created.ids, denied_note))

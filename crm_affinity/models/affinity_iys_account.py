@@ -561,10 +561,14 @@ class AffinityIysAccount(models.Model):
         the change file): then they also count as the moment each approval was last confirmed."""
         self.ensure_one()
         Partner = self.env["res.partner"].sudo()
-        emails = [email_normalize(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"]
+        # Each address normalised once: a page repeats recipients, and normalising parses the address.
+        emails = {
+            c["recipient"]: email_normalize(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
+        }
         by_email = {}
         for row in Partner.search_read(
-            [("email_normalized", "in", [e for e in emails if e])], ["email_normalized", "company_id"]
+            [("email_normalized", "in", [e for e in set(emails.values()) if e])],
+            ["email_normalized", "company_id"],
         ):
             by_email.setdefault(row["email_normalized"], (row["id"], row["company_id"]))
         by_phone = partner_ids_by_phone_key(
@@ -577,7 +581,7 @@ class AffinityIysAccount(models.Model):
         latest, unmatched = {}, []
         for change in changes:
             if change.get("type") == "EPOSTA":
-                partner_id, company = by_email.get(email_normalize(change["recipient"]), (None, False))
+                partner_id, company = by_email.get(emails[change["recipient"]], (None, False))
             else:
                 partner_id = by_phone.get(phone_key(change["recipient"]))
                 company = phone_companies.get(partner_id, False)

@@ -447,10 +447,18 @@ class IysStandIn:
             return self._json({"list": [], "after": str(after) if after >= 0 else None})
         horizon = self._clock() - self.hold_back
         oldest = self._clock() - self.keep
-        selected = [
-            entry
-            for entry in self.changes
-            if entry["index"] > after and entry["kind"] == source and oldest <= entry["visible_at"] <= horizon
-        ][:limit]
+        # Each change's index is its place in the list: a page is read from the cursor on, not from the start.
+        selected = list(
+            itertools.islice(
+                (
+                    entry
+                    for entry in itertools.islice(self.changes, max(after + 1, 0), None)
+                    if entry["index"] > after
+                    and entry["kind"] == source
+                    and oldest <= entry["visible_at"] <= horizon
+                ),
+                limit,
+            )
+        )
         cursor = str(selected[-1]["index"]) if selected else (str(after) if after >= 0 else None)
         return self._json({"list": [entry["change"] for entry in selected], "after": cursor})

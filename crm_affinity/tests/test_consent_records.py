@@ -35,6 +35,15 @@ class TestConsentHistory(AffinityCase):
         )
         consent.write({"state": "denied"})  # no change, no row
         self.assertEqual(len(consent.log_ids), 2)
+        # Who and when on each row, as the database's clock and the user who changed it say.
+        self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC'")
+        now = self.env.cr.fetchone()[0]
+        self.assertEqual(
+            {moment.replace(microsecond=0) for moment in consent.log_ids.mapped("create_date")},
+            {now.replace(microsecond=0)},
+        )
+        self.assertEqual(consent.log_ids.create_uid, self.user_affinity)
+        self.assertEqual(latest, consent.log_ids[0], "the newest row is listed first")
 
     def test_history_cannot_be_changed_or_deleted_by_anyone(self):
         self.partner._affinity_set_consent("sms", "marketing", "granted", source="event")
@@ -126,6 +135,27 @@ class TestBlacklistSync(AffinityCase):
         self.assertTrue(blacklist.active)
         self.env["mail.blacklist"]._remove("ayse@example.com")
         self.assertEqual(consent.state, "not_asked")
+
+    def test_denial_blacklists_with_one_line_saying_why(self):
+        # A marketing denial makes the blacklist entry; its chatter says why, once (no "created" line beside
+        # it, nobody made a follower of it), for an e-mail address and a number alike.
+        self.partner.mobile = "+905321112233"
+        # As a user works: without the tests' quiet mail context, and as a user who could follow a record.
+        partner = self.partner.with_user(self.user_affinity).with_context(
+            tracking_disable=False, mail_create_nolog=False, mail_create_nosubscribe=False
+        )
+        partner._affinity_set_consent("email", "marketing", "denied", source="call_centre")
+        partner._affinity_set_consent("sms", "marketing", "denied", source="call_centre")
+        for model, field, address in (
+            ("mail.blacklist", "email", "ayse@example.com"),
+            ("phone.blacklist", "number", "+905321112233"),
+        ):
+            entry = self.env[model].search([(field, "=", address)])
+            self.assertTrue(entry.active, model)
+            self.assertEqual(
+                [message.body for message in entry.message_ids], ["<p>Marketing consent denied</p>"], model
+            )
+            self.assertFalse(entry.message_follower_ids, model)
 
     def test_phone_blacklist_checks_every_number(self):
         self.partner_other.mobile = "+44 7911 555555"
