@@ -24,6 +24,21 @@ class AffinityBlacklistSync(models.AbstractModel):
             self._affinity_sync_consent(blacklisted=vals["active"])
         return result
 
+    def _affinity_marketing_denials(self, partners, channels):
+        """The marketing denials these partners hold over the channels a domain leaf names."""
+        return (
+            self.env["affinity.consent"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    channels,
+                    ("purpose_id.code", "=", "marketing"),
+                    ("state", "=", "denied"),
+                ]
+            )
+        )
+
     def _affinity_still_denied(self, kind, granting):
         """The entries a grant may not lift: someone else at that address still says no to marketing.
 
@@ -33,18 +48,7 @@ class AffinityBlacklistSync(models.AbstractModel):
         if not self:
             return self
         partners = self._affinity_blacklisted_partners() - granting
-        denials = (
-            self.env["affinity.consent"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "in", partners.ids),
-                    ("channel_id.blacklist_kind", "=", kind),
-                    ("purpose_id.code", "=", "marketing"),
-                    ("state", "=", "denied"),
-                ]
-            )
-        )
+        denials = self._affinity_marketing_denials(partners, ("channel_id.blacklist_kind", "=", kind))
         closed = {
             address
             for partner in denials.partner_id
@@ -61,19 +65,9 @@ class AffinityBlacklistSync(models.AbstractModel):
         partners = self._affinity_blacklisted_partners()
         channel, note = self._affinity_channel_and_note(blacklisted)
         if not blacklisted:
-            partners = (
-                self.env["affinity.consent"]
-                .sudo()
-                .search(
-                    [
-                        ("partner_id", "in", partners.ids),
-                        ("channel_id.code", "=", channel),
-                        ("purpose_id.code", "=", "marketing"),
-                        ("state", "=", "denied"),
-                    ]
-                )
-                .partner_id
-            )
+            partners = self._affinity_marketing_denials(
+                partners, ("channel_id.code", "=", channel)
+            ).partner_id
         partners._affinity_set_consent(
             channel, "marketing", "denied" if blacklisted else "not_asked", source="blacklist", note=note
         )
