@@ -191,16 +191,17 @@ class TestReachability(AffinityCase):
         )
 
     def test_a_late_answer_marks_the_hour_it_was_read(self):
-        # Sent Monday 9:00 London, opened at 21:00: a contact without answer at 9, one answered at 21.
+        # Sent Monday 9:00 London, opened at 21:00: a contact without prompt answer at 9, a later answer at 21.
         sent = datetime.datetime(2026, 6, 1, 8, 0)
         self.trace(self.partner_other, sent, sent + datetime.timedelta(hours=12), trace_type="mail")
         self.learn()
         rows = self.Reach.search([("partner_id", "=", self.partner_other.id)])
         self.assertEqual(sorted(rows.mapped("slot")), [9, 21])
         by_slot = {row.slot: row for row in rows}
-        self.assertEqual(by_slot[9].weight_k, 0.0)
+        self.assertEqual((by_slot[9].weight_k, by_slot[9].weight_a), (0.0, 0.0))
         self.assertGreater(by_slot[9].weight_n, 0.0)
-        self.assertAlmostEqual(by_slot[21].weight_k, by_slot[21].weight_n)
+        self.assertEqual((by_slot[21].weight_n, by_slot[21].weight_k), (0.0, 0.0))
+        self.assertGreater(by_slot[21].weight_a, 0.0)
 
     def test_followup_outcomes_and_incoming_mail(self):
         rule = self.env["affinity.followup.rule"].search([], limit=1)
@@ -243,8 +244,10 @@ class TestReachability(AffinityCase):
         email = self.Reach.search(
             [("partner_id", "=", self.partner.id), ("channel_id", "=", self.channel_email.id)]
         )
+        # The message the person wrote in: a later answer by e-mail, no contact.
         self.assertEqual(len(email), 1)
-        self.assertAlmostEqual(email.weight_n, email.weight_k)
+        self.assertEqual((email.weight_n, email.weight_k), (0.0, 0.0))
+        self.assertGreater(email.weight_a, 0.0)
 
     def test_private_file_is_never_read(self):
         self.nine_tuesday_evenings(self.partner)
