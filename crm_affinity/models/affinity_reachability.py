@@ -288,16 +288,47 @@ class AffinityReachability(models.Model):
     @api.model
     def _best_moment(self, partner_id, when, channel, profile, tz):
         """The BestMoment of one partner's chosen moment and channel, with the reason a person reads."""
-        rates, n, k, learned = profile
+        rates, _n, _k, learned = profile
         slot = local_slot(when, tz)
+        observations, responses, reason = self._slot_counts_reason(channel, slot, profile)
+        return BestMoment(
+            when, channel.id, float(rates[slot]), observations, responses, bool(learned), reason
+        )
+
+    @api.model
+    def _slot_counts_reason(self, channel, slot, profile):
+        """(observations, responses, reason) of one slot of the week in a learned profile."""
+        rates, n, k, learned = profile
         days, hour_from, hour_to = best_block(rates, n, slot)
         block = [d * 24 + h for d in days for h in range(hour_from, hour_to)]
         observations, responses = round(float(n[block].sum())), round(float(k[block].sum()))
         seen = n[slot] > 0
         reason = self._reason(channel, learned, seen, days, hour_from, hour_to, observations, responses, n, k)
-        return BestMoment(
-            when, channel.id, float(rates[slot]), observations, responses, bool(learned), reason
-        )
+        return observations, responses, reason
+
+    @api.model
+    def _slot_reason(self, channel, slot, profile):
+        """The sentence for one slot of the week in a learned profile."""
+        return self._slot_counts_reason(channel, slot, profile)[2]
+
+    @api.model
+    def _window_masks(self, partners, channel):
+        """{partner_id: bool[168]}: the hours of the week inside each partner's contact windows for
+        ``channel`` (their own, else their company's; none: every hour), in their time zone."""
+        own = self.env["affinity.contact.decision"]._windows_by_partner(partners.ids, channel)
+        company_windows, masks = {}, {}
+        for partner in partners:
+            company = partner.company_id or self.env.company
+            if company.id not in company_windows:
+                company_windows[company.id] = company._affinity_default_windows(channel)
+            windows = own.get(partner.id) or company_windows[company.id]
+            mask = np.zeros(SLOTS, dtype=bool) if windows else np.ones(SLOTS, dtype=bool)
+            for day, start, end in windows or ():
+                for hour in range(24):
+                    if start < hour + 1 and end > hour:
+                        mask[day * 24 + hour] = True
+            masks[partner.id] = mask
+        return masks
 
     @api.model
     def _reason(self, channel, learned, seen, days, hour_from, hour_to, observations, responses, n, k):
@@ -328,10 +359,9 @@ class AffinityReachability(models.Model):
         )
 
     @api.model
-    def _days_label(self, days):
-        """Weekdays as a person writes them: a run as 'Tue–Thu', else a list."""
+    def _day_names(self):
         env = self.env
-        names = [
+        return [
             env._("Mon"),
             env._("Tue"),
             env._("Wed"),
@@ -340,6 +370,11 @@ class AffinityReachability(models.Model):
             env._("Sat"),
             env._("Sun"),
         ]
+
+    @api.model
+    def _days_label(self, days):
+        """Weekdays as a person writes them: a run as 'Tue–Thu', else a list."""
+        names = self._day_names()
         if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
             return f"{names[days[0]]}–{names[days[-1]]}"
         return ", ".join(names[d] for d in days)

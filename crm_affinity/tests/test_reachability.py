@@ -342,3 +342,37 @@ class TestReachability(AffinityCase):
                 channel, purpose, when=moment.when
             )
             self.assertTrue(decision[partner_id].allowed, moment)
+
+    def test_seen_on_the_communication_tab_and_page(self):
+        self.nine_tuesday_evenings(self.partner)
+        self.learn()
+        partner = self.partner.with_user(self.user_affinity)
+        with freeze_time(NOW):
+            lines = {line["name"]: line["value"] for line in partner.affinity_summary_lines("communication")}
+            self.assertIn("Best reached Tue", lines["affinity_reach_summary"])
+            self.assertIn("by SMS", lines["affinity_reach_summary"])
+            strip = str(partner.affinity_reach_strip)
+        # One row per channel shown and weekday, one cell per hour.
+        channels = self.env["affinity.channel"].search(
+            [("code", "in", ("email", "sms", "phone", "whatsapp"))]
+        )
+        self.assertEqual(strip.count("<tr>"), 7 * len(channels))
+        self.assertEqual(strip.count("<td "), 7 * 24 * len(channels))
+        self.assertIn("Tue 19:00", strip)
+        # A plain employee sees neither.
+        plain = {
+            line["name"]
+            for line in self.partner.with_user(self.user_plain).affinity_summary_lines("communication")
+        }
+        self.assertNotIn("affinity_reach_summary", plain)
+
+    def test_strip_greys_the_hours_outside_the_windows(self):
+        self.env["affinity.contact.window"].create(
+            {"partner_id": self.partner.id, "weekday": "0", "hour_from": 9.0, "hour_to": 10.0}
+        )
+        with freeze_time(NOW):
+            strip = str(self.partner.affinity_reach_strip)
+        channels = self.env["affinity.channel"].search(
+            [("code", "in", ("email", "sms", "phone", "whatsapp"))]
+        )
+        self.assertEqual(strip.count("repeating-linear-gradient"), (7 * 24 - 1) * len(channels))
