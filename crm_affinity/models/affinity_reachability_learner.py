@@ -52,7 +52,7 @@ class AffinityReachabilityLearner(models.Model):
     def _forget(self):
         """Drop every learned count and the watermark: the next run learns from nothing."""
         self.flush_model()
-        self.env.execute_query(SQL("DELETE FROM affinity_reachability"))
+        self.env.execute_query(SQL("TRUNCATE affinity_reachability"))
         params = self.env["ir.config_parameter"].sudo()
         params.set_param(WATERMARK_PARAM, False)
         params.set_param(EPOCH_PARAM, False)
@@ -220,27 +220,29 @@ class AffinityReachabilityLearner(models.Model):
         pattern = self.env["affinity.reachability.pattern"]
         epoch = self._epoch()
         self.env.execute_query(SQL("DELETE FROM affinity_reachability_pattern"))
+        # Summed at the epoch's scale first, brought to ``at`` once per company and slot afterwards.
         self.env.execute_query(
             SQL(
                 """
-                WITH decayed AS (
+                WITH summed AS (
                     SELECT COALESCE(r.company_id, %(company)s) AS company_id, p.affinity_segment_id AS segment_id,
-                           r.channel_id, r.slot,
-                           r.weight_n * f.factor AS n, r.weight_k * f.factor AS k, r.weight_a * f.factor AS a
+                           r.channel_id, r.slot, SUM(r.weight_n) AS n, SUM(r.weight_k) AS k, SUM(r.weight_a) AS a
                       FROM affinity_reachability r
                       JOIN res_partner p ON p.id = r.partner_id
-                      JOIN (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
-                                   AS factor FROM res_company c) f ON f.id = COALESCE(r.company_id, %(company)s)
+                     GROUP BY 1, 2, 3, 4
+                ),
+                grouped AS (
+                    SELECT company_id, segment_id, channel_id, slot, n, k, a FROM summed WHERE segment_id IS NOT NULL
+                    UNION ALL
+                    SELECT company_id, NULL, channel_id, slot, SUM(n), SUM(k), SUM(a) FROM summed GROUP BY 1, 3, 4
                 )
                 INSERT INTO affinity_reachability_pattern
                        (company_id, segment_id, channel_id, slot, weekday, hour, contacts, answers, later)
-                SELECT company_id, segment_id, channel_id, slot, (slot / 24)::varchar, mod(slot, 24),
-                       SUM(n), SUM(k), SUM(a)
-                  FROM decayed WHERE segment_id IS NOT NULL GROUP BY 1, 2, 3, 4
-                UNION ALL
-                SELECT company_id, NULL, channel_id, slot, (slot / 24)::varchar, mod(slot, 24),
-                       SUM(n), SUM(k), SUM(a)
-                  FROM decayed GROUP BY 1, 3, 4
+                SELECT g.company_id, g.segment_id, g.channel_id, g.slot, (g.slot / 24)::varchar, mod(g.slot, 24),
+                       g.n * f.factor, g.k * f.factor, g.a * f.factor
+                  FROM grouped g
+                  JOIN (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
+                               AS factor FROM res_company c) f ON f.id = g.company_id
                 """,
                 company=self.env.company.id,
                 days=(at - epoch).total_seconds() / 86400.0,
