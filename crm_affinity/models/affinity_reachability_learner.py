@@ -9,7 +9,10 @@ they answered in where they were; new evidence lands in the new zone's hours):
 - messages the partner wrote in (e-mail or portal comment, never an internal user's): a later answer by
   e-mail in the hour it came (it shows when the person is about);
 - follow-ups a person carried out over another channel (a call, a visit) with their outcome: a contact,
-  answered unless *No answer*; follow-ups sent as an e-mail or SMS: a contact.
+  answered unless *No answer*; follow-ups sent as an e-mail or SMS: a contact;
+- activities marked done whose type reaches the customer by a channel (a call made, a meeting held), on the
+  partner, their opportunity or their sale order: a contact answered, unless a follow-up done over that channel
+  within five minutes already said how it went.
 
 Nothing of the information file (profile, preferences, gifts, dates) is read.
 """
@@ -73,7 +76,15 @@ class AffinityReachabilityLearner(models.Model):
             params.set_param(EPOCH_PARAM, fields.Datetime.to_string(epoch))
         elif (until - epoch).days > REBASE_HALF_LIVES * self._min_half_life():
             epoch = self._rebase(epoch, until)
-        for model in ("mailing.trace", "mail.message", "affinity.followup", "res.partner", "res.company"):
+        for model in (
+            "mailing.trace",
+            "mail.message",
+            "affinity.followup",
+            "res.partner",
+            "res.company",
+            "crm.lead",
+            "sale.order",
+        ):
             self.env[model].flush_model()
         self.flush_model()
         touched = self.env.execute_query(self._fold_query(since, until, epoch))
@@ -150,6 +161,21 @@ class AffinityReachabilityLearner(models.Model):
              WHERE f.state = 'done' AND f.outcome IN ('successful', 'unsuccessful', 'no_answer')
                AND ch.code NOT IN ('email', 'sms')
                AND f.done_date > %(since)s AND f.done_date <= %(until)s
+            UNION ALL
+            SELECT COALESCE(l.partner_id, so.partner_id, CASE WHEN m.model = 'res.partner' THEN m.res_id END),
+                   ty.affinity_channel_id, m.date, 1.0, 1.0, 0.0
+              FROM mail_message m
+              JOIN mail_activity_type ty ON ty.id = m.mail_activity_type_id AND ty.affinity_channel_id IS NOT NULL
+              LEFT JOIN crm_lead l ON m.model = 'crm.lead' AND l.id = m.res_id
+              LEFT JOIN sale_order so ON m.model = 'sale.order' AND so.id = m.res_id
+             WHERE m.model IN ('res.partner', 'crm.lead', 'sale.order')
+               AND m.date > %(since)s AND m.date <= %(until)s
+               AND NOT EXISTS (
+                   SELECT 1 FROM affinity_followup f
+                    WHERE f.state = 'done' AND f.channel_id = ty.affinity_channel_id
+                      AND f.partner_id = COALESCE(l.partner_id, so.partner_id,
+                                                  CASE WHEN m.model = 'res.partner' THEN m.res_id END)
+                      AND f.done_date BETWEEN m.date - interval '5 minutes' AND m.date + interval '5 minutes')
             UNION ALL
             SELECT f.partner_id, f.channel_id, m.date, 1.0, 0.0, 0.0
               FROM affinity_followup f

@@ -376,3 +376,20 @@ class TestReachability(AffinityCase):
             [("code", "in", ("email", "sms", "phone", "whatsapp"))]
         )
         self.assertEqual(strip.count("repeating-linear-gradient"), (7 * 24 - 1) * len(channels))
+
+    def test_a_call_done_on_an_opportunity_counts(self):
+        call = self.env["mail.activity.type"].create(
+            {"name": "Reach call", "affinity_channel_id": self.channel_phone.id}
+        )
+        lead = self.env["crm.lead"].create({"name": "Reach deal", "partner_id": self.partner.id})
+        # Wednesday 15:xx Istanbul (12:xx UTC).
+        with freeze_time(datetime.datetime(2026, 6, 3, 12, 20)):
+            activity = lead.activity_schedule(activity_type_id=call.id, user_id=self.env.uid)
+            activity.action_feedback(feedback="Picked up")
+        self.learn()
+        rows = self.Reach.search(
+            [("partner_id", "=", self.partner.id), ("channel_id", "=", self.channel_phone.id)]
+        )
+        self.assertEqual(rows.mapped("slot"), [2 * 24 + 15])
+        self.assertGreater(rows.weight_n, 0)
+        self.assertAlmostEqual(rows.weight_n, rows.weight_k)
