@@ -24,8 +24,8 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools.batching import commit_unless_testing
-from ..tools.sql import at_least_work_mem, local_settings
 from ..tools.reachability import PROMPT_HOURS, pattern_rates
+from ..tools.sql import at_least_work_mem, local_settings
 from .affinity_reachability import DEFAULT_HALF_LIFE, EPOCH_PARAM
 from .mailing_trace import WENT_OUT_STATUSES
 
