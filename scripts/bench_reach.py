@@ -174,6 +174,8 @@ def train(shape, rng, truth, allowed, week):
 def learn(n, k, a, activity, segment):
     """Propensities (people, channels, 168) from the evidence, pooled as the product pools them."""
     rates = np.zeros_like(n)
+    # As the product reads it: later answers, and prompt answers for a share (``PROMPT_ACTIVITY``).
+    activity = activity + reach.PROMPT_ACTIVITY * k.sum(axis=1)
     for c in range(n.shape[1]):
         company = reach.company_pattern(
             n[:, c].sum(axis=0), k[:, c].sum(axis=0), a[:, c].sum(axis=0), activity.sum(axis=0)

@@ -17,6 +17,7 @@ from odoo.tools import SQL
 
 from ..tools.reachability import (
     LEARNED_MIN,
+    PROMPT_ACTIVITY,
     SLOTS,
     BestMoment,
     best_block,
@@ -129,7 +130,8 @@ class AffinityReachability(models.Model):
     def _evidence(self, partner_ids, channel_ids, at):
         """The evidence of these partners decayed to ``at``, read in one statement, as arrays:
         ``(nka, activity)``, ``nka[p, c]`` the contacts, prompt answers and later answers (3, 168) of
-        ``partner_ids[p]`` over ``channel_ids[c]``, ``activity[p]`` their later answers over every channel."""
+        ``partner_ids[p]`` over ``channel_ids[c]``, ``activity[p]`` their answers over every channel at the hour
+        they came (a prompt one for ``PROMPT_ACTIVITY``)."""
         self.flush_model()
         rows = self.env.execute_query(
             SQL(
@@ -158,7 +160,7 @@ class AffinityReachability(models.Model):
         factor = np.ones(len(table))
         for half_life in np.unique(table[:, 6]):
             factor[table[:, 6] == half_life] = self._decay(int(half_life), at)
-        np.add.at(activity, (row, slot), table[:, 5] * factor)
+        np.add.at(activity, (row, slot), (table[:, 5] + PROMPT_ACTIVITY * table[:, 4]) * factor)
         for column, channel_id in enumerate(channel_ids):
             mine = table[:, 1] == channel_id
             for measure in range(3):
@@ -182,7 +184,9 @@ class AffinityReachability(models.Model):
         for company_id, segment_id, channel_id, slot, contacts, answers, later in rows:
             nka = counts.setdefault((company_id, segment_id, channel_id), np.zeros((3, SLOTS)))
             nka[:, slot] = contacts, answers, later or 0.0
-            activity.setdefault((company_id, segment_id), np.zeros(SLOTS))[slot] += later or 0.0
+            activity.setdefault((company_id, segment_id), np.zeros(SLOTS))[slot] += (
+                later or 0.0
+            ) + PROMPT_ACTIVITY * answers
         patterns = {}
         empty = np.zeros((3, SLOTS))
         for company_id, segment_id in keys:

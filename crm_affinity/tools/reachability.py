@@ -13,7 +13,7 @@ slot's own prompt answers; every part is a Beta or Dirichlet posterior shrunk to
 itself shrunk toward the company, in proportion to how much was shown:
 
 - *shape*: when the person is active, a Dirichlet posterior over the 168 slots from their activity on every
-  channel, with ``SHAPE_STRENGTH`` pseudo-answers spread as their segment's shape (``SEGMENT_STRENGTH`` toward
+  channel (later answers, and prompt answers for ``PROMPT_ACTIVITY``), with ``SHAPE_STRENGTH`` pseudo-answers spread as their segment's shape (``SEGMENT_STRENGTH`` toward
   the company's, the company's ``COMPANY_STRENGTH`` toward a flat week);
 - *level*: how often they answer this channel, a Beta posterior with ``LEVEL_STRENGTH`` pseudo-contacts at
   their segment's level;
@@ -42,8 +42,11 @@ FLAT_RATE = 0.1
 # Kernel: weight of the hour before and after, and of the same hour on another day of the same kind.
 NEIGHBOUR_HOUR = 0.3
 SAME_KIND_DAY = 0.3
-# An answer within this delay of the contact is the contact's answer; any answer is activity at its own hour.
+# An answer within this delay of the contact is the contact's answer; a later one is activity at its own hour.
 PROMPT_HOURS = 2
+# A prompt answer also shows the person about at that hour, counted for this much in their shape (less than a
+# later answer: it happened where the company chose to send).
+PROMPT_ACTIVITY = 0.5
 # A person has a learned profile on a channel once this much recency-weighted evidence is behind it.
 LEARNED_MIN = 0.5
 # A slot the person was seen in joins the block the reason names when its propensity stands this share of the
@@ -165,14 +168,20 @@ def person_rates(n, k, a, activity, patterns):
     # The level was measured where contacts went: a slot's rate is the level scaled by how much more active
     # the person is then than there.
     where_contacted = np.sum(person_shape * exposure, axis=-1)
-    rates = np.clip(person_level[:, None] * person_shape / where_contacted[:, None], 0.0, 1.0)
+    rates = saturate(person_level[:, None] * person_shape / where_contacted[:, None])
     return (smooth(k) + PRIOR_STRENGTH * rates) / (smooth(n) + PRIOR_STRENGTH)
+
+
+def saturate(expected):
+    """A chance from an expected number of answers: about the same while small, below 1 however large, and
+    still ordered (clipping at 1 would tie every hour above it)."""
+    return 1.0 - np.exp(-np.maximum(expected, 0.0))
 
 
 def pattern_rates(pattern):
     """A pattern's own propensity per slot: what the report shows."""
     scaled = pattern.level * pattern.prompt_share * pattern.shape / np.sum(pattern.shape * pattern.exposure)
-    return np.clip(scaled, 0.0, 1.0)
+    return saturate(scaled)
 
 
 def best_block(rates, n, slot):
