@@ -441,3 +441,31 @@ class TestReachability(AffinityCase):
         self.assertTrue(
             self.env["affinity.reachability.pattern"].search([("company_id", "=", other_company.id)])
         )
+
+    def test_weights_are_rebased_before_they_grow_too_large(self):
+        self.company.affinity_reach_half_life = 7
+        self.nine_tuesday_evenings(self.partner)
+        # An epoch 3 000 days back: 428 half-lives of 7 days, past the 400 that call for a rebase.
+        old_epoch = NOW - datetime.timedelta(days=3000)
+        self.env["ir.config_parameter"].set_param("crm_affinity.reach_epoch", str(old_epoch))
+        with freeze_time(NOW - datetime.timedelta(days=3)):
+            self.Reach._learn()
+        before = self._decayed(self.channel_sms)
+        self.learn()
+        self.assertEqual(self.env["ir.config_parameter"].get_param("crm_affinity.reach_epoch"), str(NOW))
+        after = self._decayed(self.channel_sms)
+        # The same evidence read at the same moment, whichever epoch it is stored at.
+        self.assertEqual(set(before), set(after))
+        for slot, (n, k) in before.items():
+            self.assertAlmostEqual(n, after[slot][0], places=9)
+            self.assertAlmostEqual(k, after[slot][1], places=9)
+        self.assertAlmostEqual(
+            after[24 + 19][0],
+            sum(2 ** (-(NOW - t.replace(hour=16, minute=10)).total_seconds() / 86400 / 7) for t in TUESDAYS),
+            places=2,
+        )
+
+    def _decayed(self, channel):
+        """{slot: (n, k)} of the partner on ``channel``, read at NOW."""
+        nka, _activity = self.Reach._evidence([self.partner.id], [channel.id], NOW)
+        return {slot: (nka[0, 0, 0, slot], nka[0, 0, 1, slot]) for slot in range(168) if nka[0, 0, 0, slot]}
