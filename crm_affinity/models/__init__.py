@@ -9,6 +9,7 @@ from . import affinity_preference
 from . import affinity_gift
 from . import affinity_date
 from . import affinity_consent
+from . import affinity_consent_bulk
 from . import affinity_consent_text
 from . import affinity_consent_log
 from . import affinity_capture_attempt

@@ -407,12 +407,13 @@ class AffinityConsent(models.Model):
         if logs:
             self.env["affinity.consent.log"].sudo()._append(logs)
 
-    def _sync_blacklists(self):
+    def _sync_blacklists(self, bulk=False):
         """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.
 
         A consent whose source is the blacklist came from there and is not sent back; the blacklist side
         (``affinity.blacklist.sync.mixin``) in turn only changes consents that are out of step. Only the
         entries that are out of step are touched, in a few statements whatever the number of consents.
+        ``bulk``: new entries and their notes are inserted in one statement each (``_blacklist_insert``).
         """
         marketing = self.filtered(lambda c: c.purpose_id.code == "marketing" and c.source != "blacklist")
         for kind, model, field in (
@@ -443,7 +444,9 @@ class AffinityConsent(models.Model):
                 to_lift._track_set_log_message(granted_note)
                 to_lift.action_archive()
             new = [address for address, block in wanted.items() if block and address not in existing]
-            if new:
+            if new and bulk:
+                self._blacklist_insert(model, field, new, denied_note)
+            elif new:
                 # The entry's chatter says why it was made, once: no "created" line and no follower beside it.
                 created = blacklist.with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
                     [{field: address} for address in new]

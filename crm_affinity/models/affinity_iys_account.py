@@ -647,30 +647,60 @@ class AffinityIysAccount(models.Model):
         self._mirror_statuses(purpose, mirrors, confirmed)
 
     def _mirror_statuses(self, purpose, mirrors, confirmed=False):
-        """The registry's status, moment and transaction on each consent, in one statement."""
+        """The registry's status, moment and transaction on each consent, in one statement; *Registered at
+        IYS* recomputed in it where no number decides it (``_compute_iys_in_sync``), as its recompute would
+        write it (who and when included)."""
         if not mirrors:
             return
         Consent = self.env["affinity.consent"]
         Consent.flush_model()
-        rows = SQL(", ").join(
-            SQL("(%s, %s, %s, %s::timestamp, %s)", partner_id, channel_id, status, moment, transaction)
-            for partner_id, channel_id, status, moment, transaction in mirrors
+        partner_ids, channel_ids, statuses, moments, transactions = (
+            list(column) for column in zip(*mirrors, strict=True)
         )
         updated = self.env.execute_query(
             SQL(
                 """UPDATE affinity_consent c
                       SET iys_status = v.status, iys_date = v.moment, iys_transaction_id = v.transaction,
-                          iys_synced_at = CASE WHEN %(confirmed)s THEN %(now)s ELSE c.iys_synced_at END
-                     FROM (VALUES %(rows)s) AS v(partner_id, channel_id, status, moment, transaction)
+                          iys_synced_at = CASE WHEN %(confirmed)s THEN %(now)s ELSE c.iys_synced_at END,
+                          iys_in_sync = CASE WHEN ch.address_kind IN ('phone', 'mobile') AND ch.iys_type IS NOT NULL
+                                             THEN c.iys_in_sync
+                                             ELSE COALESCE(c.state = 'granted' AND v.status = 'ONAY'
+                                                  OR c.state = 'denied' AND v.status IS DISTINCT FROM 'ONAY'
+                                                  OR c.state NOT IN ('granted', 'denied'), FALSE) END,
+                          write_uid = %(uid)s, write_date = %(written)s
+                     FROM unnest(%(partners)s::int[], %(channels)s::int[], %(statuses)s::varchar[],
+                                 %(moments)s::timestamp[], %(transactions)s::varchar[])
+                          AS v(partner_id, channel_id, status, moment, transaction),
+                          affinity_channel ch
                     WHERE c.partner_id = v.partner_id AND c.channel_id = v.channel_id AND c.purpose_id = %(purpose)s
-                RETURNING c.id""",
-                rows=rows,
+                      AND ch.id = c.channel_id
+                RETURNING c.id, ch.address_kind IN ('phone', 'mobile') AND ch.iys_type IS NOT NULL""",
+                partners=partner_ids,
+                channels=channel_ids,
+                statuses=statuses,
+                moments=moments,
+                transactions=transactions,
                 purpose=purpose.id,
                 now=fields.Datetime.now(),
                 confirmed=confirmed,
+                uid=self.env.uid,
+                written=self.env.cr.now(),
             )
         )
         consents = Consent.browse([row[0] for row in updated])
-        consents.invalidate_recordset(["iys_status", "iys_date", "iys_transaction_id", "iys_synced_at"])
+        consents.invalidate_recordset(
+            [
+                "iys_status",
+                "iys_date",
+                "iys_transaction_id",
+                "iys_synced_at",
+                "iys_in_sync",
+                "write_uid",
+                "write_date",
+            ]
+        )
         consents.modified(["iys_status"])
+        self.env.remove_to_compute(
+            Consent._fields["iys_in_sync"], Consent.browse([row[0] for row in updated if not row[1]])
+        )
         consents.flush_recordset()

@@ -235,9 +235,6 @@ class ResPartner(models.Model):
                 affinity_consent_note=note, affinity_consent_evidence=evidence, affinity_consent_dates=dates
             )
         )
-        existing = consents.search(
-            [("partner_id", "in", self.ids), ("channel_id", "=", channel.id), ("purpose_id", "=", purpose.id)]
-        )
         # A new word replaces the old one with all it said: an expiry belonged to the old grant, so a
         # withdrawal of a lapsed grant never fails on it, and a fresh grant renews a lapsed one.
         vals = {
@@ -251,6 +248,11 @@ class ResPartner(models.Model):
         }
         if state != "pending":
             vals["pending_from_state"] = False
+        if consents._bulk_applies(self, state, evidence):
+            return consents._set_many(self, channel, purpose, vals, dates)
+        existing = consents.search(
+            [("partner_id", "in", self.ids), ("channel_id", "=", channel.id), ("purpose_id", "=", purpose.id)]
+        )
         today = fields.Date.context_today(self)
         changed = existing.filtered(
             lambda consent: (
