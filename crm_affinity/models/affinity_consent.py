@@ -407,6 +407,31 @@ class AffinityConsent(models.Model):
         if logs:
             self.env["affinity.consent.log"].sudo()._append(logs)
 
+    def _blacklist_wanted(self, kind):
+        """{address: blocked} as these consents' grants and denials ask it of the blacklist of ``kind``; the
+        later consent of an address has the last word. E-mail addresses are read in one statement."""
+        if kind != "email":
+            wanted = {}
+            for consent in self:
+                if consent.state in ("denied", "granted"):
+                    for address in consent.partner_id._affinity_blacklist_addresses(kind):
+                        wanted[address] = consent.state == "denied"
+            return wanted
+        self.flush_recordset(["state", "partner_id"])
+        self.env["res.partner"].flush_model(["email_normalized"])
+        addresses = {
+            consent_id: (address, state == "denied")
+            for consent_id, state, address in self.env.execute_query(
+                SQL(
+                    """SELECT c.id, c.state, p.email_normalized
+                         FROM affinity_consent c JOIN res_partner p ON p.id = c.partner_id
+                        WHERE c.id = ANY(%s) AND c.state IN ('denied', 'granted') AND COALESCE(p.email_normalized, '') != ''""",
+                    self.ids,
+                )
+            )
+        }
+        return dict(addresses[consent_id] for consent_id in self.ids if consent_id in addresses)
+
     def _sync_blacklists(self, bulk=False):
         """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.
 
@@ -415,19 +440,29 @@ class AffinityConsent(models.Model):
         entries that are out of step are touched, in a few statements whatever the number of consents.
         ``bulk``: new entries and their notes are inserted in one statement each (``_blacklist_insert``).
         """
-        marketing = self.filtered(lambda c: c.purpose_id.code == "marketing" and c.source != "blacklist")
+        self.flush_recordset(["purpose_id", "source", "channel_id"])
+        self.env["affinity.purpose"].flush_model(["code"])
+        self.env["affinity.channel"].flush_model(["blacklist_kind"])
+        kinds = dict(
+            self.env.execute_query(
+                SQL(
+                    """SELECT c.id, ch.blacklist_kind
+                         FROM affinity_consent c
+                         JOIN affinity_purpose pu ON pu.id = c.purpose_id
+                         JOIN affinity_channel ch ON ch.id = c.channel_id
+                        WHERE c.id = ANY(%s) AND pu.code = 'marketing' AND c.source IS DISTINCT FROM 'blacklist'""",
+                    self.ids,
+                )
+            )
+        )
         for kind, model, field in (
             ("email", "mail.blacklist", "email"),
             ("phone", "phone.blacklist", "number"),
         ):
-            consents = marketing.filtered(lambda c, kind=kind: c.channel_id.blacklist_kind == kind)
+            consents = self.browse(consent_id for consent_id in self.ids if kinds.get(consent_id) == kind)
             if not consents:
                 continue
-            wanted = {}
-            for consent in consents:
-                if consent.state in ("denied", "granted"):
-                    for address in consent.partner_id._affinity_blacklist_addresses(kind):
-                        wanted[address] = consent.state == "denied"
+            wanted = consents._blacklist_wanted(kind)
             if not wanted:
                 continue
             blacklist = self.env[model].sudo().with_context(active_test=False)

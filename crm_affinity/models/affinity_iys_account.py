@@ -11,15 +11,16 @@ import datetime
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, table_exists
 
 from ..tools.batching import commit_unless_testing
 from ..tools.dates import TURKEY, turkish_to_utc
+from ..tools.inputs import normalize_email
 from ..tools.iys import (
     CHANNEL_TO_IYS,
     IYS_PURPOSE,
@@ -36,6 +37,10 @@ _logger = logging.getLogger(__name__)
 MANAGER = "crm_affinity.group_affinity_manager"
 # A paused account (H084, 429) asks again after this long, unless IYS said when.
 PAUSE = datetime.timedelta(hours=1)
+
+
+# A consent as the pull weighs a change against it.
+Mirrored = namedtuple("Mirrored", "iys_date source date_given state")
 
 
 def _moment(change):
@@ -563,7 +568,7 @@ class AffinityIysAccount(models.Model):
         Partner = self.env["res.partner"].sudo()
         # Each address normalised once: a page repeats recipients, and normalising parses the address.
         emails = {
-            c["recipient"]: email_normalize(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
+            c["recipient"]: normalize_email(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
         }
         by_email = {}
         for row in Partner.search_read(
@@ -601,16 +606,22 @@ class AffinityIysAccount(models.Model):
     def _apply_latest(self, latest, source, confirmed=False):
         purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
         channels = {code: self.env["affinity.channel"]._get_by_code(IYS_TYPES[code]) for code in IYS_TYPES}
+        Consent = self.env["affinity.consent"]
+        Consent.flush_model(
+            ["partner_id", "channel_id", "purpose_id", "iys_date", "source", "date_given", "state"]
+        )
+        # What each recipient's consent says now, read raw: a page reads a thousand of them.
         consents = {
-            (consent.partner_id.id, consent.channel_id.id): consent
-            for consent in self.env["affinity.consent"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "in", list({partner_id for partner_id, _type in latest})),
-                    ("channel_id", "in", [channel.id for channel in channels.values()]),
-                    ("purpose_id", "=", purpose.id),
-                ]
+            (row[0], row[1]): Mirrored(*row[2:])
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT partner_id, channel_id, iys_date, source, date_given, state
+                         FROM affinity_consent
+                        WHERE partner_id = ANY(%s) AND channel_id = ANY(%s) AND purpose_id = %s""",
+                    list({partner_id for partner_id, _type in latest}),
+                    [channel.id for channel in channels.values()],
+                    purpose.id,
+                )
             )
         }
         to_set = defaultdict(dict)
