@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, add_business_days, turkish_date
 from ..tools.iys import iys_holds
+from ..tools.sql import id_array
 
 CONSENT_STATES = [
     ("granted", "Granted"),
@@ -425,8 +426,8 @@ class AffinityConsent(models.Model):
                 SQL(
                     """SELECT c.id, c.state, p.email_normalized
                          FROM affinity_consent c JOIN res_partner p ON p.id = c.partner_id
-                        WHERE c.id = ANY(%s) AND c.state IN ('denied', 'granted') AND COALESCE(p.email_normalized, '') != ''""",
-                    self.ids,
+                        WHERE c.id = ANY(%s::int[]) AND c.state IN ('denied', 'granted') AND COALESCE(p.email_normalized, '') != ''""",
+                    id_array(self.ids),
                 )
             )
         }
@@ -450,8 +451,8 @@ class AffinityConsent(models.Model):
                          FROM affinity_consent c
                          JOIN affinity_purpose pu ON pu.id = c.purpose_id
                          JOIN affinity_channel ch ON ch.id = c.channel_id
-                        WHERE c.id = ANY(%s) AND pu.code = 'marketing' AND c.source IS DISTINCT FROM 'blacklist'""",
-                    self.ids,
+                        WHERE c.id = ANY(%s::int[]) AND pu.code = 'marketing' AND c.source IS DISTINCT FROM 'blacklist'""",
+                    id_array(self.ids),
                 )
             )
         )

@@ -14,6 +14,7 @@ from odoo.tools.mail import generate_tracking_message_id
 
 from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, add_business_days, turkish_date
 from ..tools.iys import iys_holds
+from ..tools.sql import array_literal, id_array
 from .affinity_consent import IYS_BUSINESS_DAYS, LOGGED_FIELDS
 
 # From this many partners on, a grant or a denial is written set-based.
@@ -52,9 +53,9 @@ class AffinityConsent(models.Model):
             SQL(
                 """SELECT id, partner_id, state, legal_basis, date_given, source, proof_ref, expiry_date, iys_status
                      FROM affinity_consent
-                    WHERE partner_id = ANY(%s) AND channel_id = %s AND purpose_id = %s
+                    WHERE partner_id = ANY(%s::int[]) AND channel_id = %s AND purpose_id = %s
                  ORDER BY partner_id""",
-                partners.ids,
+                id_array(partners.ids),
                 channel.id,
                 purpose.id,
             )
@@ -66,6 +67,8 @@ class AffinityConsent(models.Model):
         new = [partner_id for partner_id in partners.ids if partner_id not in known]
         if not changed and not new:
             return self.browse()
+        # Each partner as the history reads it (name, address, company), read once.
+        people = self._bulk_partner_rows([row[1] for row in changed] + new)
         holds = self._bulk_iys_holds(channel, [row[1] for row in changed] + new)
         deadline = self._bulk_deadline(channel, purpose, state, vals["source"])
         moments = {
@@ -107,10 +110,10 @@ class AffinityConsent(models.Model):
                     common=common,
                     uid=env.uid,
                     now=now,
-                    ids=ids,
-                    moments=[moments[row[1]] for row in changed],
-                    deadlines=[deadline(moments[row[1]]) for row in changed],
-                    in_sync=[in_sync(row[1], row[8]) for row in changed],
+                    ids=array_literal(ids),
+                    moments=array_literal([moments[row[1]] for row in changed]),
+                    deadlines=array_literal([deadline(moments[row[1]]) for row in changed]),
+                    in_sync=array_literal([in_sync(row[1], row[8]) for row in changed]),
                 )
             )
         created = []
@@ -121,22 +124,23 @@ class AffinityConsent(models.Model):
                               state, source, proof_ref, legal_basis, pending_until, recorded_by_id,
                               partner_id, company_id, channel_id, purpose_id, date_given, iys_deadline, iys_in_sync,
                               create_uid, create_date, write_uid, write_date)
-                       SELECT %(common)s, v.partner_id, p.company_id, %(channel)s, %(purpose)s, v.moment,
+                       SELECT %(common)s, v.partner_id, v.company_id, %(channel)s, %(purpose)s, v.moment,
                               v.deadline, v.in_sync, %(uid)s, %(now)s, %(uid)s, %(now)s
-                         FROM unnest(%(partners)s::int[], %(moments)s::timestamp[], %(deadlines)s::date[],
-                                     %(in_sync)s::bool[]) WITH ORDINALITY AS v(partner_id, moment, deadline, in_sync, n)
-                         JOIN res_partner p ON p.id = v.partner_id
+                         FROM unnest(%(partners)s::int[], %(companies)s::int[], %(moments)s::timestamp[],
+                                     %(deadlines)s::date[], %(in_sync)s::bool[])
+                              WITH ORDINALITY AS v(partner_id, company_id, moment, deadline, in_sync, n)
                      ORDER BY v.n
-                    RETURNING id""",
+                    RETURNING id, partner_id""",
                     common=common,
                     channel=channel.id,
                     purpose=purpose.id,
                     uid=env.uid,
                     now=now,
-                    partners=new,
-                    moments=[moments[partner_id] for partner_id in new],
-                    deadlines=[deadline(moments[partner_id]) for partner_id in new],
-                    in_sync=[in_sync(partner_id, None) for partner_id in new],
+                    partners=array_literal(new),
+                    companies=array_literal([people[partner_id][2] for partner_id in new]),
+                    moments=array_literal([moments[partner_id] for partner_id in new]),
+                    deadlines=array_literal([deadline(moments[partner_id]) for partner_id in new]),
+                    in_sync=array_literal([in_sync(partner_id, None) for partner_id in new]),
                 )
             )
         self.invalidate_model(WRITTEN)
@@ -151,13 +155,16 @@ class AffinityConsent(models.Model):
             env.remove_to_compute(self._fields[name], rewritten | inserted)
         old = {row[0]: row for row in changed}
         before = {consent_id: {"state": old[consent_id][2]} for consent_id in rewritten.ids}
-        logs = self._bulk_log(channel, purpose, vals, rewritten, inserted, old, moments)
+        partner_of = {row[0]: row[1] for row in changed} | dict(created)
+        logs = self._bulk_log(
+            channel, purpose, vals, rewritten.ids + inserted.ids, partner_of, people, old, moments
+        )
         if vals["source"] != "iys":
             # The queue keeps to the changes we made: a change read from IYS never goes back to it.
             env["affinity.iys.push"]._enqueue(logs)
         consents = rewritten | inserted
         consents._sync_blacklists(bulk=True)
-        if purpose.code == "marketing" and self._bulk_greetings_may_follow(partners):
+        if purpose.code == "marketing" and self._bulk_greetings_may_follow(people):
             consents._greetings_follow_marketing(before)
         return consents
 
@@ -193,15 +200,14 @@ class AffinityConsent(models.Model):
 
         return deadline
 
-    def _bulk_greetings_may_follow(self, partners):
+    def _bulk_greetings_may_follow(self, people):
         """Can a marketing change move greetings here (a company counting them as commercial)?"""
-        rows = self.env.execute_query(
-            SQL("SELECT DISTINCT company_id FROM res_partner WHERE id = ANY(%s)", partners.ids)
+        companies = {self.env.company.id} | {
+            company for _name, _address, company in people.values() if company
+        }
+        return any(
+            self.env["res.company"].sudo().browse(companies).mapped("affinity_relationship_commercial")
         )
-        companies = (
-            self.env["res.company"].sudo().browse({self.env.company.id} | {row[0] for row in rows if row[0]})
-        )
-        return any(companies.mapped("affinity_relationship_commercial"))
 
     def _bulk_partner_rows(self, partner_ids):
         """{partner id: (display name, address, company)} as the history reads them, in one statement."""
@@ -209,8 +215,8 @@ class AffinityConsent(models.Model):
         rows = env.execute_query(
             SQL(
                 """SELECT id, name, email, mobile, phone, company_id, parent_id IS NOT NULL OR COALESCE(company_name, '') != ''
-                     FROM res_partner WHERE id = ANY(%s)""",
-                partner_ids,
+                     FROM res_partner WHERE id = ANY(%s::int[])""",
+                id_array(partner_ids),
             )
         )
         plain = not any(env.context.get(key) for key in DISPLAY_CONTEXT)
@@ -229,20 +235,11 @@ class AffinityConsent(models.Model):
             for partner_id, _name, email, mobile, phone, company, _related in rows
         }
 
-    def _bulk_log(self, channel, purpose, vals, rewritten, inserted, old, moments):
+    def _bulk_log(self, channel, purpose, vals, ordered, partner_of, people, old, moments):
         """The history rows ``_log_changes`` appends, in one statement: the changed consents, then the new."""
         env = self.env
         Log = env["affinity.consent.log"].sudo()
         Log.flush_model()
-        consents = self.env.execute_query(
-            SQL(
-                "SELECT id, partner_id FROM affinity_consent WHERE id = ANY(%s)",
-                rewritten.ids + inserted.ids,
-            )
-        )
-        partner_of = dict(consents)
-        ordered = rewritten.ids + inserted.ids
-        partners = self._bulk_partner_rows(list({partner_of[consent_id] for consent_id in ordered}))
         ids = env.execute_query(
             SQL(
                 """INSERT INTO affinity_consent_log (
@@ -267,13 +264,15 @@ class AffinityConsent(models.Model):
                 uid=env.uid,
                 note=env.context.get("affinity_consent_note") or None,
                 now=env.cr.now(),
-                consents=ordered,
-                partners=[partner_of[consent_id] for consent_id in ordered],
-                names=[partners[partner_of[consent_id]][0] for consent_id in ordered],
-                addresses=[partners[partner_of[consent_id]][1] for consent_id in ordered],
-                companies=[partners[partner_of[consent_id]][2] for consent_id in ordered],
-                old=[old[consent_id][2] if consent_id in old else None for consent_id in ordered],
-                moments=[moments[partner_of[consent_id]] for consent_id in ordered],
+                consents=array_literal(ordered),
+                partners=array_literal([partner_of[consent_id] for consent_id in ordered]),
+                names=array_literal([people[partner_of[consent_id]][0] for consent_id in ordered]),
+                addresses=array_literal([people[partner_of[consent_id]][1] for consent_id in ordered]),
+                companies=array_literal([people[partner_of[consent_id]][2] for consent_id in ordered]),
+                old=array_literal(
+                    [old[consent_id][2] if consent_id in old else None for consent_id in ordered]
+                ),
+                moments=array_literal([moments[partner_of[consent_id]] for consent_id in ordered]),
             )
         )
         for model, name in (
@@ -305,7 +304,7 @@ class AffinityConsent(models.Model):
                     field=SQL.identifier(field),
                     uid=env.uid,
                     now=now,
-                    addresses=addresses,
+                    addresses=array_literal(addresses),
                 )
             )
         )
@@ -347,7 +346,7 @@ class AffinityConsent(models.Model):
                 when=when,
                 uid=env.uid,
                 now=now,
-                ids=entries.ids,
+                ids=array_literal(entries.ids),
             )
         )
         Message.invalidate_model()

@@ -32,6 +32,7 @@ from ..tools.iys import (
 )
 from ..tools.iys_client import BULK_MAX, CHANGE_FILE_DAYS, IysClient, IysError
 from ..tools.phone import partner_ids_by_phone_key, phone_key
+from ..tools.sql import array_literal, id_array
 
 _logger = logging.getLogger(__name__)
 MANAGER = "crm_affinity.group_affinity_manager"
@@ -617,9 +618,9 @@ class AffinityIysAccount(models.Model):
                 SQL(
                     """SELECT partner_id, channel_id, iys_date, source, date_given, state
                          FROM affinity_consent
-                        WHERE partner_id = ANY(%s) AND channel_id = ANY(%s) AND purpose_id = %s""",
-                    list({partner_id for partner_id, _type in latest}),
-                    [channel.id for channel in channels.values()],
+                        WHERE partner_id = ANY(%s::int[]) AND channel_id = ANY(%s::int[]) AND purpose_id = %s""",
+                    id_array(list({partner_id for partner_id, _type in latest})),
+                    id_array([channel.id for channel in channels.values()]),
                     purpose.id,
                 )
             )
@@ -686,11 +687,11 @@ class AffinityIysAccount(models.Model):
                     WHERE c.partner_id = v.partner_id AND c.channel_id = v.channel_id AND c.purpose_id = %(purpose)s
                       AND ch.id = c.channel_id
                 RETURNING c.id, ch.address_kind IN ('phone', 'mobile') AND ch.iys_type IS NOT NULL""",
-                partners=partner_ids,
-                channels=channel_ids,
-                statuses=statuses,
-                moments=moments,
-                transactions=transactions,
+                partners=array_literal(partner_ids),
+                channels=array_literal(channel_ids),
+                statuses=array_literal(statuses),
+                moments=array_literal(moments),
+                transactions=array_literal(transactions),
                 purpose=purpose.id,
                 now=fields.Datetime.now(),
                 confirmed=confirmed,
