@@ -32,6 +32,8 @@ WRITTEN = (
     "write_uid",
     "write_date",
 )
+# What IYS's own record of a change writes on the consent (the pull), with it when given.
+MIRRORED = ("iys_status", "iys_date", "iys_transaction_id", "iys_synced_at")
 
 
 class AffinityConsent(models.Model):
@@ -41,10 +43,15 @@ class AffinityConsent(models.Model):
         """Does the set-based path write these partners' consents?"""
         return len(partners) >= BULK_MIN and state in ("granted", "denied") and not evidence
 
-    def _set_many(self, partners, channel, purpose, vals, dates):
+    def _set_many(self, partners, channel, purpose, vals, dates, mirror=None):
         """``_affinity_set_consent`` for many partners: consents updated and inserted, their history, IYS
         queue, greetings rows and blacklist entries, each in one statement. ``self`` carries the context
-        (note, dates) the ORM path reads."""
+        (note, dates) the ORM path reads.
+
+        ``mirror``: ``{partner_id: (status, moment, transaction, confirmed at or None)}``, IYS's record of the
+        change (the pull), written on the consents in the same statement rather than by a second one, as
+        ``affinity.iys.account._mirror_statuses`` would write it after."""
+        mirror = mirror or {}
         env = self.env
         self.flush_model()
         state, moment = vals["state"], vals["date_given"]
@@ -77,6 +84,8 @@ class AffinityConsent(models.Model):
         }
 
         def in_sync(partner_id, iys_status):
+            if partner_id in mirror:
+                iys_status = mirror[partner_id][0]
             return (
                 (state == "granted" and iys_status == "ONAY")
                 or (state == "denied" and iys_status != "ONAY")
@@ -102,9 +111,16 @@ class AffinityConsent(models.Model):
                           SET (state, source, proof_ref, legal_basis, pending_until, recorded_by_id) = (%(common)s),
                               expiry_date = NULL, pending_from_state = NULL, date_given = v.moment,
                               iys_deadline = v.deadline, iys_in_sync = v.in_sync,
+                              iys_status = CASE WHEN v.mirrored THEN v.status ELSE c.iys_status END,
+                              iys_date = CASE WHEN v.mirrored THEN v.iys_date ELSE c.iys_date END,
+                              iys_transaction_id = CASE WHEN v.mirrored THEN v.transaction ELSE c.iys_transaction_id END,
+                              iys_synced_at = CASE WHEN v.mirrored THEN COALESCE(v.synced, c.iys_synced_at)
+                                                   ELSE c.iys_synced_at END,
                               write_uid = %(uid)s, write_date = %(now)s
                          FROM unnest(%(ids)s::int[], %(moments)s::timestamp[], %(deadlines)s::date[],
-                                     %(in_sync)s::bool[]) AS v(id, moment, deadline, in_sync)
+                                     %(in_sync)s::bool[], %(mirrored)s::bool[], %(statuses)s::varchar[],
+                                     %(iys_dates)s::timestamp[], %(transactions)s::varchar[], %(synced)s::timestamp[])
+                              AS v(id, moment, deadline, in_sync, mirrored, status, iys_date, transaction, synced)
                         WHERE c.id = v.id
                     RETURNING c.id""",
                     common=common,
@@ -114,6 +130,7 @@ class AffinityConsent(models.Model):
                     moments=array_literal([moments[row[1]] for row in changed]),
                     deadlines=array_literal([deadline(moments[row[1]]) for row in changed]),
                     in_sync=array_literal([in_sync(row[1], row[8]) for row in changed]),
+                    **self._bulk_mirror_arrays(mirror, [row[1] for row in changed]),
                 )
             )
         created = []
@@ -123,12 +140,17 @@ class AffinityConsent(models.Model):
                     """INSERT INTO affinity_consent (
                               state, source, proof_ref, legal_basis, pending_until, recorded_by_id,
                               partner_id, company_id, channel_id, purpose_id, date_given, iys_deadline, iys_in_sync,
+                              iys_status, iys_date, iys_transaction_id, iys_synced_at,
                               create_uid, create_date, write_uid, write_date)
                        SELECT %(common)s, v.partner_id, v.company_id, %(channel)s, %(purpose)s, v.moment,
-                              v.deadline, v.in_sync, %(uid)s, %(now)s, %(uid)s, %(now)s
+                              v.deadline, v.in_sync, v.status, v.iys_date, v.transaction, v.synced,
+                              %(uid)s, %(now)s, %(uid)s, %(now)s
                          FROM unnest(%(partners)s::int[], %(companies)s::int[], %(moments)s::timestamp[],
-                                     %(deadlines)s::date[], %(in_sync)s::bool[])
-                              WITH ORDINALITY AS v(partner_id, company_id, moment, deadline, in_sync, n)
+                                     %(deadlines)s::date[], %(in_sync)s::bool[], %(mirrored)s::bool[],
+                                     %(statuses)s::varchar[], %(iys_dates)s::timestamp[], %(transactions)s::varchar[],
+                                     %(synced)s::timestamp[])
+                              WITH ORDINALITY AS v(partner_id, company_id, moment, deadline, in_sync, mirrored, status,
+                                                   iys_date, transaction, synced, n)
                      ORDER BY v.n
                     RETURNING id, partner_id""",
                     common=common,
@@ -141,15 +163,22 @@ class AffinityConsent(models.Model):
                     moments=array_literal([moments[partner_id] for partner_id in new]),
                     deadlines=array_literal([deadline(moments[partner_id]) for partner_id in new]),
                     in_sync=array_literal([in_sync(partner_id, None) for partner_id in new]),
+                    **self._bulk_mirror_arrays(mirror, new),
                 )
             )
-        self.invalidate_model(WRITTEN)
+        self.invalidate_model(WRITTEN + MIRRORED)
         env["res.partner"].invalidate_model(["affinity_consent_ids"])
         Consent = self.browse()
         rewritten = Consent.browse([row[0] for row in updated])
         inserted = Consent.browse([row[0] for row in created])
         # Whatever reads these fields elsewhere is told, as a write would; the computes were done above.
-        rewritten.modified([name for name in WRITTEN if name not in ("iys_deadline", "iys_in_sync")])
+        rewritten.modified(
+            [
+                name
+                for name in WRITTEN + (MIRRORED if mirror else ())
+                if name not in ("iys_deadline", "iys_in_sync")
+            ]
+        )
         inserted.modified(list(self._fields), create=True)
         for name in ("iys_deadline", "iys_in_sync"):
             env.remove_to_compute(self._fields[name], rewritten | inserted)
@@ -167,6 +196,17 @@ class AffinityConsent(models.Model):
         if purpose.code == "marketing" and self._bulk_greetings_may_follow(people):
             consents._greetings_follow_marketing(before)
         return consents
+
+    def _bulk_mirror_arrays(self, mirror, partner_ids):
+        """IYS's record of each partner's change (if any) as the statements' arrays."""
+        rows = [mirror.get(partner_id) for partner_id in partner_ids]
+        return {
+            "mirrored": array_literal([row is not None for row in rows]),
+            "statuses": array_literal([row and row[0] for row in rows]),
+            "iys_dates": array_literal([row and row[1] for row in rows]),
+            "transactions": array_literal([row and row[2] for row in rows]),
+            "synced": array_literal([row and row[3] for row in rows]),
+        }
 
     def _bulk_iys_holds(self, channel, partner_ids):
         """{partner id: can IYS hold the partner's number}, only where a number decides it."""

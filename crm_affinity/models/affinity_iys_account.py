@@ -646,17 +646,35 @@ class AffinityIysAccount(models.Model):
                 to_set[(channel, state, change.get("source") or source)][partner_id] = moment
             mirrors.append((partner_id, channel.id, change["status"], moment, change.get("transactionId")))
         Partner = self.env["res.partner"].sudo()
+        synced_at = fields.Datetime.now() if confirmed else None
+        record = {(mirror[0], mirror[1]): (*mirror[2:], synced_at) for mirror in mirrors}
+        written = set()
         for (channel, state, origin), moments in to_set.items():
-            # The history carries each person's own moment as its consent date.
-            Partner.browse(list(moments))._affinity_set_consent(
+            # The history carries each person's own moment as its consent date; IYS's record of the change is
+            # written with it where the consents are written set-based.
+            partners = Partner.browse(list(moments))
+            consents = partners._affinity_set_consent(
                 channel,
                 purpose,
                 state,
                 source="iys",
                 note=self.env._("IYS: %(status)s from %(origin)s", status=STATE_TO_IYS[state], origin=origin),
                 date_given=moments,
+                iys_mirror={partner_id: record[partner_id, channel.id] for partner_id in moments},
             )
-        self._mirror_statuses(purpose, mirrors, confirmed)
+            if consents and self.env["affinity.consent"]._bulk_applies(partners, state, None):
+                written.update(self._consent_keys(consents))
+        self._mirror_statuses(purpose, [mirror for mirror in mirrors if mirror[:2] not in written], confirmed)
+
+    def _consent_keys(self, consents):
+        """(partner, channel) of each consent, read raw."""
+        consents.flush_recordset(["partner_id", "channel_id"])
+        return self.env.execute_query(
+            SQL(
+                "SELECT partner_id, channel_id FROM affinity_consent WHERE id = ANY(%s::int[])",
+                id_array(consents.ids),
+            )
+        )
 
     def _mirror_statuses(self, purpose, mirrors, confirmed=False):
         """The registry's status, moment and transaction on each consent, in one statement; *Registered at

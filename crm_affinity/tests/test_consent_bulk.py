@@ -39,7 +39,7 @@ class TestConsentBulk(AffinityCase):
         # Everything as in production: the blacklist's notes and tracking are part of what is compared.
         cls.env = cls.env(context={})
         cls.company.write({"affinity_consent_mode": "opt_in", "affinity_relationship_commercial": True})
-        cls.env["affinity.iys.account"].create(
+        cls.account = cls.env["affinity.iys.account"].create(
             {
                 "company_id": cls.company.id,
                 "base_url": "http://127.0.0.1:9",
@@ -298,6 +298,52 @@ class TestConsentBulk(AffinityCase):
         self.assertGreater(len(orm["history"]), 150)
         self.assertTrue(orm["queue"] and orm["notes"] and orm["tracking"])
         self.assertTrue(orm["mail blacklist"] and orm["phone blacklist"])
+        for name in orm:
+            with self.subTest(table=name):
+                self.assertEqual(len(bulk[name]), len(orm[name]))
+                for orm_row, bulk_row in zip(orm[name], bulk[name], strict=True):
+                    orm_values, bulk_values = dict(orm_row), dict(bulk_row)
+                    self.assertEqual(
+                        {key: value for key, value in bulk_values.items() if orm_values.get(key) != value},
+                        {key: value for key, value in orm_values.items() if bulk_values.get(key) != value},
+                    )
+
+    def _pull_page(self, people):
+        """A page of IYS's changes for a set: every person's e-mail and number, a RET for every third."""
+        everyone = self.env["res.partner"].union(*(people[kind] for kind in KINDS if kind != "twin"))
+        changes = []
+        for index, partner in enumerate(everyone):
+            for iys_type, recipient in (
+                ("EPOSTA", partner.email_normalized),
+                ("MESAJ", partner._affinity_iys_recipient(self.channel_sms)),
+            ):
+                if recipient:
+                    changes.append(
+                        {
+                            "recipient": recipient,
+                            "recipientType": "BIREYSEL",
+                            "type": iys_type,
+                            "status": "RET" if index % 3 == 0 else "ONAY",
+                            "source": "IYS_MOBIL",
+                            "consentDate": f"2026-03-2{index % 3 + 3} 1{index % 10}:00:00",
+                            "transactionId": f"T{index:04d}{iys_type}",
+                        }
+                    )
+        self.account._apply_changes(changes, "IYS")
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    def test_bulk_pull_leaves_what_the_orm_pull_leaves(self):
+        """A page of the pull: consents, IYS's record on them, history and blacklist alike both ways."""
+        with freeze_time("2026-12-01 09:00:00"):
+            orm_people, bulk_people = self._people("1"), self._people("2")
+        with freeze_time("2026-12-01 10:00:00"), patch.object(affinity_consent_bulk, "BULK_MIN", 10**9):
+            self._pull_page(orm_people)
+        with freeze_time("2026-12-01 10:00:00"), patch.object(affinity_consent_bulk, "BULK_MIN", 1):
+            self._pull_page(bulk_people)
+        orm, bulk = self._rows(orm_people, "1"), self._rows(bulk_people, "2")
+        statuses = {dict(row)["iys_status"] for row in orm["consents"]}
+        self.assertEqual(statuses, {"ONAY", "RET", None})
         for name in orm:
             with self.subTest(table=name):
                 self.assertEqual(len(bulk[name]), len(orm[name]))
