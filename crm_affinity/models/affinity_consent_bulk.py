@@ -171,7 +171,8 @@ class AffinityConsent(models.Model):
         Consent = self.browse()
         rewritten = Consent.browse([row[0] for row in updated])
         inserted = Consent.browse([row[0] for row in created])
-        # Whatever reads these fields elsewhere is told, as a write would; the computes were done above.
+        # Whatever reads these fields elsewhere is told, as a write would; the computes (and the company of a
+        # new consent) were done above.
         rewritten.modified(
             [
                 name
@@ -182,6 +183,7 @@ class AffinityConsent(models.Model):
         inserted.modified(list(self._fields), create=True)
         for name in ("iys_deadline", "iys_in_sync"):
             env.remove_to_compute(self._fields[name], rewritten | inserted)
+        env.remove_to_compute(self._fields["company_id"], inserted)
         old = {row[0]: row for row in changed}
         before = {consent_id: {"state": old[consent_id][2]} for consent_id in rewritten.ids}
         partner_of = {row[0]: row[1] for row in changed} | dict(created)

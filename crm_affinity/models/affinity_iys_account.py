@@ -571,17 +571,25 @@ class AffinityIysAccount(models.Model):
         emails = {
             c["recipient"]: normalize_email(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
         }
+        # The partners holding each address, in the order search_read gives them (the first one is meant).
+        Partner.flush_model(["email_normalized", "company_id"])
+        query = Partner._search(
+            [("email_normalized", "in", [e for e in set(emails.values()) if e])], order=Partner._order
+        )
         by_email = {}
-        for row in Partner.search_read(
-            [("email_normalized", "in", [e for e in set(emails.values()) if e])],
-            ["email_normalized", "company_id"],
+        for partner_id, email, company_id in self.env.execute_query(
+            query.select(
+                SQL.identifier(query.table, "id"),
+                SQL.identifier(query.table, "email_normalized"),
+                SQL.identifier(query.table, "company_id"),
+            )
         ):
-            by_email.setdefault(row["email_normalized"], (row["id"], row["company_id"]))
+            by_email.setdefault(email, (partner_id, company_id))
         by_phone = partner_ids_by_phone_key(
             self.env, [phone_key(c["recipient"]) for c in changes if c.get("type") != "EPOSTA"]
         )
         phone_companies = {
-            row["id"]: row["company_id"]
+            row["id"]: row["company_id"] and row["company_id"][0]
             for row in Partner.browse(list(by_phone.values())).read(["company_id"])
         }
         latest, unmatched = {}, []
@@ -591,7 +599,7 @@ class AffinityIysAccount(models.Model):
             else:
                 partner_id = by_phone.get(phone_key(change["recipient"]))
                 company = phone_companies.get(partner_id, False)
-            if not partner_id or (company and company[0] != self.company_id.id):
+            if not partner_id or (company and company != self.company_id.id):
                 unmatched.append(change)
                 continue
             # Within a page the newer word of a recipient stands: the later consentDate (the person's own
