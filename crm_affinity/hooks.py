@@ -3,6 +3,7 @@ from odoo.tools.sql import drop_index
 from .models.affinity_customer_value import SOURCES_PARAM
 from .models.affinity_followup_rule import PLANNER_INDEXES
 from .models.mailing_trace import PRESSURE_INDEXES
+from .models.res_partner_consent import ADDRESS_INDEXES
 
 
 def post_init_hook(env):
@@ -11,8 +12,8 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """Core tables keep no trace of this addon's planner and contact-budget indexes, nor of the value
+    """Core tables keep no trace of this addon's planner, contact-budget and address indexes, nor of the value
     engine's note of its last run."""
-    for name, table, _column, _where in PLANNER_INDEXES + PRESSURE_INDEXES:
+    for name, table, _column, _where in PLANNER_INDEXES + PRESSURE_INDEXES + ADDRESS_INDEXES:
         drop_index(env.cr, name, table)
     env["ir.config_parameter"].sudo().search([("key", "=", SOURCES_PARAM)]).unlink()

@@ -1,5 +1,6 @@
-"""Many consents set at once (the IYS pull and change files, imports): the same rows, history, blacklist
-entries and notes as the ORM path of ``res.partner._affinity_set_consent``, each written in one statement.
+"""Many consents set at once (the IYS pull, the nightly change files, a blacklist entry's cascade to everyone at
+its address): the same rows, history, blacklist entries and notes as the ORM path of
+``res.partner._affinity_set_consent``, each written in one statement.
 
 The ORM path stays the one for a few partners; this one takes over from ``BULK_MIN`` partners and a plain
 grant or denial (no double opt-in, no browser evidence). ``test_consent_bulk.py`` applies the same changes
