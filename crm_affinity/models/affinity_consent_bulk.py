@@ -255,6 +255,9 @@ class AffinityConsent(models.Model):
     def _bulk_partner_rows(self, partner_ids):
         """{partner id: (display name, address, company)} as the history reads them, in one statement."""
         env = self.env
+        env["res.partner"].flush_model(
+            ["name", "email", "mobile", "phone", "company_id", "parent_id", "company_name"]
+        )
         rows = env.execute_query(
             SQL(
                 """SELECT id, name, email, mobile, phone, company_id, parent_id IS NOT NULL OR COALESCE(company_name, '') != ''

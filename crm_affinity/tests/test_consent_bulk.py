@@ -353,3 +353,27 @@ class TestConsentBulk(AffinityCase):
                         {key: value for key, value in bulk_values.items() if orm_values.get(key) != value},
                         {key: value for key, value in orm_values.items() if bulk_values.get(key) != value},
                     )
+
+    def test_bulk_path_queries_do_not_grow_with_the_partners(self):
+        """A denial for 60 people and one for 180 (each a new consent and a new blacklist entry with its note)
+        cost the same number of statements (after a first one has filled the caches)."""
+        counts = []
+        for size in (50, 60, 180):
+            partners = self.env["res.partner"].create(
+                [
+                    {"name": f"Kişi {size} {index}", "email": f"k{size}.{index}@example.com"}
+                    for index in range(size)
+                ]
+            )
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            partners._affinity_set_consent("email", "marketing", "denied", source="iys", date_given=MOMENT)
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(
+                self.env["mail.blacklist"].search_count(
+                    [("email", "in", partners.mapped("email_normalized"))]
+                ),
+                size,
+            )
+        self.assertEqual(counts[1], counts[2])
