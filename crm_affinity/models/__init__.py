@@ -23,6 +23,8 @@ from . import affinity_customer_value
 from . import mail_activity_type
 from . import affinity_followup_rule
 from . import affinity_followup
+from . import affinity_followup_moment
+from . import affinity_call_now
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.osv import expression
 
 from ..tools.reasons import FAILURE_TYPES
 
@@ -7,3 +8,40 @@ class SmsSms(models.Model):
     _inherit = "sms.sms"
 
     failure_type = fields.Selection(selection_add=FAILURE_TYPES)
+    affinity_send_after = fields.Datetime(
+        string="Held Until",
+        index="btree_not_null",
+        readonly=True,
+        help="Held in the queue until this moment: a mailing sent at each person's best hour.",
+    )
+
+    def _affinity_due_domain(self):
+        """What the queue may send now: any SMS not held, or held until a moment that has come."""
+        return [
+            "|",
+            ("affinity_send_after", "=", False),
+            ("affinity_send_after", "<=", fields.Datetime.now()),
+        ]
+
+    @api.model
+    def _search(self, domain, *args, **kwargs):
+        # The queue's own search (limited to 10 000) must not fill up with SMS held for later.
+        if self.env.context.get("affinity_due_sms"):
+            domain = expression.AND([domain, self._affinity_due_domain()])
+        return super()._search(domain, *args, **kwargs)
+
+    @api.model
+    def _process_queue(self, ids=None):
+        """Odoo's SMS queue, leaving the SMS held for their recipient's best hour until it comes."""
+        return super(SmsSms, self.with_context(affinity_due_sms=True))._process_queue(ids=ids)
+
+    def send(self, unlink_failed=False, unlink_sent=True, auto_commit=False, raise_exception=False):
+        """A held SMS leaves at its moment, even when a mailing asks to send at once."""
+        now = fields.Datetime.now()
+        due = self.filtered(lambda sms: not sms.affinity_send_after or sms.affinity_send_after <= now)
+        return super(SmsSms, due).send(
+            unlink_failed=unlink_failed,
+            unlink_sent=unlink_sent,
+            auto_commit=auto_commit,
+            raise_exception=raise_exception,
+        )

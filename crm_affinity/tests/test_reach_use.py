@@ -1,0 +1,432 @@
+"""The learned reachability put to use: mailings at each person's best hour, follow-ups at their best moment,
+the salesperson's *Call now* list.
+
+The learner itself is tested in ``test_reachability.py``; here it is replaced, where a test says so, by an
+answer written by hand (``best_at``), so each figure the test expects is read from what the test wrote."""
+
+import datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.addons.mail.tests.common import MockEmail
+from odoo.addons.sms.models.sms_sms import SmsApi
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, tagged
+
+from ..tools.reachability import BestMoment
+from .common import AffinityCase, set_blacklist_rows
+
+NOW = datetime.datetime(2026, 6, 2, 9, 30)  # a Tuesday, 12:30 in Istanbul
+
+
+def moment(when, channel, propensity=0.5, learned=True, reason="learned by hand"):
+    return BestMoment(when, channel.id, propensity, 9, 7, learned, reason)
+
+
+class ReachUseCase(AffinityCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Reach = cls.env.registry["affinity.reachability"]
+        set_blacklist_rows(cls.env, "mail.blacklist", active=False)
+        set_blacklist_rows(cls.env, "phone.blacklist", active=False)
+
+    def best_at(self, answers):
+        """Replace the learner's ``_best_moments`` by ``answers`` ({partner: BestMoment}); the calls made are
+        kept in ``self.calls`` as (partner ids, channel codes, start, end)."""
+        self.calls = []
+
+        def best_moments(model, partners, channels, start, end, purpose=None):
+            self.calls.append((set(partners.ids), tuple(channels.mapped("code")), start, end))
+            return {p.id: answer for p, answer in answers.items() if p.id in partners.ids}
+
+        return patch.object(self.Reach, "_best_moments", best_moments)
+
+
+@tagged("post_install", "-at_install")
+class TestBestHourMailing(MockEmail, ReachUseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.early, cls.late, cls.none, cls.denied = (
+            Partner.create({"name": name, "email": f"{name}@example.com", "mobile": f"+90 532 200 00 0{i}"})
+            for i, name in enumerate(("early", "late", "none", "denied"))
+        )
+        cls.denied._affinity_set_consent("email", "marketing", "denied", source="call_centre")
+        cls.denied._affinity_set_consent("sms", "marketing", "denied", source="call_centre")
+        set_blacklist_rows(cls.env, "mail.blacklist", active=False)
+        set_blacklist_rows(cls.env, "phone.blacklist", active=False)
+        cls.audience = cls.early | cls.late | cls.none | cls.denied
+
+    def mailing(self, mailing_type="mail", within=24):
+        values = {
+            "subject": "Autumn offers",
+            "body_html": "<p>Hello</p>",
+            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "mailing_domain": repr([("id", "in", self.audience.ids)]),
+            "affinity_best_hour": True,
+            "affinity_best_hour_within": within,
+        }
+        if mailing_type == "sms":
+            values.update(mailing_type="sms", body_plaintext="Hello")
+        return self.env["mailing.mailing"].create(values)
+
+    def answers(self, channel):
+        # early: 16:00 UTC today; late: 05:00 UTC tomorrow; none: no allowed moment in the hours given.
+        return {
+            self.early: moment(datetime.datetime(2026, 6, 2, 16, 0), channel),
+            self.late: moment(datetime.datetime(2026, 6, 3, 5, 0), channel, learned=False),
+        }
+
+    def traces(self, mailing):
+        mailing.mailing_trace_ids.invalidate_recordset()
+        return {
+            trace.res_id: (trace.trace_status, trace.failure_type, trace.affinity_send_after)
+            for trace in mailing.mailing_trace_ids
+        }
+
+    def test_each_email_waits_for_its_person(self):
+        mailing = self.mailing()
+        with freeze_time(NOW), self.best_at(self.answers(self.channel_email)):
+            with self.mock_mail_gateway(mail_unlink_sent=False):
+                mailing.action_send_mail()
+                self.env["mail.mail"].process_email_queue()
+            self.assertFalse(self._mails, "nothing goes out before its person's hour")
+        # One question for the batch, about the three the consent lets through, over the next 24 hours.
+        self.assertEqual(
+            self.calls,
+            [
+                (
+                    set((self.early | self.late | self.none).ids),
+                    ("email",),
+                    NOW,
+                    NOW + datetime.timedelta(hours=24),
+                )
+            ],
+        )
+        traces = self.traces(mailing)
+        self.assertEqual(traces[self.early.id], ("outgoing", False, datetime.datetime(2026, 6, 2, 16, 0)))
+        self.assertEqual(traces[self.late.id], ("outgoing", False, datetime.datetime(2026, 6, 3, 5, 0)))
+        self.assertEqual(traces[self.none.id], ("cancel", "affinity_outside_window", False))
+        self.assertEqual(traces[self.denied.id][:2], ("cancel", "affinity_denied"))
+        mailing.invalidate_recordset()
+        # Four recipients: two waiting (scheduled), two cancelled; the mailing is still sending.
+        self.assertEqual(
+            (mailing.expected, mailing.scheduled, mailing.canceled, mailing.sent, mailing.state),
+            (4, 2, 2, 0, "sending"),
+        )
+        self.assertEqual(mailing.affinity_waiting_count, 2)
+        mails = self.env["mail.mail"].search([("mailing_id", "=", mailing.id), ("state", "=", "outgoing")])
+        self.assertEqual(
+            sorted(mails.mapped("scheduled_date")),
+            [datetime.datetime(2026, 6, 2, 16, 0), datetime.datetime(2026, 6, 3, 5, 0)],
+        )
+        # The mail queue is woken at each moment, the mailings' queue just after.
+        mail_cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", mail_cron.id)]).mapped("call_at")
+        self.assertIn(datetime.datetime(2026, 6, 2, 16, 0), triggers)
+        self.assertIn(datetime.datetime(2026, 6, 3, 5, 0), triggers)
+
+        with freeze_time("2026-06-02 16:01:00"), self.mock_mail_gateway(mail_unlink_sent=False):
+            self.env["mail.mail"].process_email_queue()
+            self.env["mailing.mailing"]._process_mass_mailing_queue()
+        self.assertEqual([mail["email_to"] for mail in self._mails], [["early@example.com"]])
+        mailing.invalidate_recordset()
+        self.assertEqual((mailing.scheduled, mailing.sent, mailing.state), (1, 1, "sending"))
+
+        with freeze_time("2026-06-03 05:01:00"), self.mock_mail_gateway(mail_unlink_sent=False):
+            self.env["mail.mail"].process_email_queue()
+            self.env["mailing.mailing"]._process_mass_mailing_queue()
+        self.assertEqual([mail["email_to"] for mail in self._mails], [["late@example.com"]])
+        mailing.invalidate_recordset()
+        self.assertEqual(
+            (mailing.expected, mailing.scheduled, mailing.sent, mailing.canceled, mailing.state),
+            (4, 0, 2, 2, "done"),
+        )
+
+    def test_each_batch_asks_once(self):
+        self.env["ir.config_parameter"].sudo().set_param("mail.batch_size", 2)
+        mailing = self.mailing()
+        with freeze_time(NOW), self.best_at(self.answers(self.channel_email)):
+            with self.mock_mail_gateway(mail_unlink_sent=False):
+                mailing.action_send_mail()
+        # Four recipients in batches of two: two questions, never one per recipient.
+        self.assertEqual(len(self.calls), 2)
+        self.assertEqual(
+            set().union(*(call[0] for call in self.calls)), set((self.early | self.late | self.none).ids)
+        )
+
+    def test_each_sms_is_held_until_its_moment(self):
+        mailing = self.mailing("sms", within=48)
+        sent = []
+
+        def send_batch(api, messages, delivery_reports_url=False):
+            numbers = [number for message in messages for number in message["numbers"]]
+            sent.extend(number["number"] for number in numbers)
+            return [{"uuid": number["uuid"], "state": "success"} for number in numbers]
+
+        with patch.object(SmsApi, "_send_sms_batch", send_batch):
+            with freeze_time(NOW), self.best_at(self.answers(self.channel_sms)):
+                mailing.action_send_sms()
+                self.env["sms.sms"]._process_queue()
+                # Even a mailing that asks to send at once leaves the held SMS in the queue.
+                self.env["sms.sms"].search([("mailing_id", "=", mailing.id)]).send()
+            self.assertEqual(sent, [])
+            self.assertEqual(self.calls[0][1:], (("sms",), NOW, NOW + datetime.timedelta(hours=48)))
+            traces = self.traces(mailing)
+            self.assertEqual(traces[self.early.id], ("outgoing", False, datetime.datetime(2026, 6, 2, 16, 0)))
+            self.assertEqual(traces[self.none.id], ("cancel", "affinity_outside_window", False))
+            self.assertEqual(traces[self.denied.id][:2], ("cancel", "affinity_denied"))
+            with freeze_time("2026-06-02 16:00:00"):
+                self.env["sms.sms"]._process_queue()
+                self.env["mailing.mailing"]._process_mass_mailing_queue()
+            self.assertEqual(sent, [self.early._phone_format(number=self.early.mobile)])
+            mailing.invalidate_recordset()
+            self.assertEqual((mailing.scheduled, mailing.state), (1, "sending"))
+            with freeze_time("2026-06-03 05:00:00"):
+                self.env["sms.sms"]._process_queue()
+                self.env["mailing.mailing"]._process_mass_mailing_queue()
+        self.assertEqual(len(sent), 2)
+        mailing.invalidate_recordset()
+        self.assertEqual(
+            (mailing.expected, mailing.scheduled, mailing.canceled, mailing.state), (4, 0, 2, "done")
+        )
+
+    def test_a_person_with_no_moment_gets_the_decisions_reason(self):
+        # Quiet until next week: the decision's own reason, not a bare "no moment".
+        self.none.affinity_quiet_until = datetime.date(2026, 6, 9)
+        mailing = self.mailing()
+        with freeze_time(NOW), self.best_at(self.answers(self.channel_email)):
+            with self.mock_mail_gateway(mail_unlink_sent=False):
+                mailing.action_send_mail()
+        self.assertEqual(self.traces(mailing)[self.none.id][:2], ("cancel", "affinity_quiet_until"))
+
+    def test_without_the_option_nothing_waits(self):
+        mailing = self.mailing()
+        mailing.affinity_best_hour = False
+        with freeze_time(NOW), self.best_at(self.answers(self.channel_email)):
+            with self.mock_mail_gateway(mail_unlink_sent=False):
+                mailing.action_send_mail()
+        self.assertEqual(self.calls, [])
+        self.assertFalse(any(trace[2] for trace in self.traces(mailing).values()))
+        self.assertEqual(mailing.state, "done")
+
+    def test_hours_out_of_range_are_refused(self):
+        for hours in (0, 169, -5):
+            with self.assertRaisesRegex(ValidationError, "Within the Next"):
+                self.mailing(within=hours)
+
+    def test_the_option_in_the_form(self):
+        with Form(self.env["mailing.mailing"]) as form:
+            form.subject = "Best hour"
+            form.affinity_best_hour = True
+            form.affinity_best_hour_within = 12
+        self.assertEqual((form.record.affinity_best_hour, form.record.affinity_best_hour_within), (True, 12))
+
+
+@tagged("post_install", "-at_install")
+class TestBestHourQueries(MockEmail, ReachUseCase):
+    """The real learner: the plan of a batch costs the same queries for one recipient as for many."""
+
+    def plan_queries(self, count):
+        partners = self.env["res.partner"].create(
+            [
+                {"name": f"Q{count}-{i}", "email": f"q{count}-{i}@example.com", "tz": "Europe/Istanbul"}
+                for i in range(count)
+            ]
+        )
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Q",
+                "body_html": "<p>Q</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", partners.ids)]),
+                "affinity_best_hour": True,
+                "affinity_best_hour_within": 6,
+            }
+        )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        with freeze_time(NOW):
+            hold, cancel = mailing._affinity_best_hour_plan(partners.ids, "email")
+        self.assertEqual(
+            len(hold) + len(cancel), count, "every recipient waits or is cancelled, none is lost"
+        )
+        return self.env.cr.sql_log_count - before
+
+    def test_constant_queries(self):
+        self.plan_queries(1)  # warm the caches
+        self.assertEqual(self.plan_queries(1), self.plan_queries(12))
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupAtBestMoment(ReachUseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["affinity.followup.rule"].search([]).active = False
+        cls.mail_template = cls.env["mail.template"].create(
+            {
+                "name": "Hello",
+                "model_id": cls.env["ir.model"]._get_id("res.partner"),
+                "subject": "Hello",
+                "body_html": "<p>Hello</p>",
+            }
+        )
+        cls.sms_template = cls.env["sms.template"].create(
+            {"name": "Hello", "model_id": cls.env["ir.model"]._get_id("res.partner"), "body": "Hello"}
+        )
+        cls.rule = cls.env["affinity.followup.rule"].create(
+            {
+                "name": "Check-in",
+                "trigger": "partner_domain",
+                "partner_domain": repr([("id", "=", cls.partner.id)]),
+                "action": "best_channel",
+                "mail_template_id": cls.mail_template.id,
+                "sms_template_id": cls.sms_template.id,
+                "purpose_id": cls.service.id,
+                "send_hour": 9.0,
+            }
+        )
+        cls.partner.write({"affinity_owner_id": cls.user_affinity.id, "lang": "en_US"})
+
+    def plan(self, answers):
+        with freeze_time("2026-06-02 03:00:00"), self.best_at(answers):
+            self.rule._plan(datetime.date(2026, 6, 2))
+        return self.env["affinity.followup"].search([("rule_id", "=", self.rule.id)])
+
+    def test_goes_out_at_the_best_moment_over_the_best_channel(self):
+        # Learned: Tuesday 19:00 in Istanbul (16:00 UTC), by SMS, though e-mail comes first in the default order.
+        followup = self.plan(
+            {self.partner: moment(datetime.datetime(2026, 6, 2, 16, 0), self.channel_sms, 0.78)}
+        )
+        # The question was about the due day in the person's own time zone (Istanbul, UTC+3), from now on.
+        partners, codes, start, end = self.calls[0]
+        self.assertEqual(partners, {self.partner.id})
+        self.assertEqual(set(codes), {"email", "sms", "phone"})
+        self.assertEqual(
+            (start, end), (datetime.datetime(2026, 6, 2, 3, 0), datetime.datetime(2026, 6, 2, 21, 0))
+        )
+        self.assertEqual(followup.due_datetime, datetime.datetime(2026, 6, 2, 16, 0))
+        self.assertEqual((followup.best_channel_id, round(followup.best_propensity)), (self.channel_sms, 78))
+        with freeze_time("2026-06-02 15:59:00"):
+            self.env["affinity.followup"]._cron_dispatch()
+        self.assertEqual(followup.state, "planned", "not before its moment")
+        with freeze_time("2026-06-02 16:00:00"):
+            self.env["affinity.followup"]._cron_dispatch()
+            self.env["affinity.followup"]._cron_dispatch()
+        self.assertEqual((followup.state, followup.channel_id), ("sent", self.channel_sms))
+        self.assertEqual(
+            len(self.env["sms.sms"].search([("partner_id", "=", self.partner.id)])), 1, "exactly once"
+        )
+
+    def test_nothing_learned_keeps_the_rules_hour(self):
+        followup = self.plan(
+            {self.partner: moment(datetime.datetime(2026, 6, 2, 4, 0), self.channel_sms, learned=False)}
+        )
+        # 09:00 in Istanbul is 06:00 UTC: the rule's hour, and the customer's own channel order.
+        self.assertEqual(followup.due_datetime, datetime.datetime(2026, 6, 2, 6, 0))
+        self.assertFalse(followup.best_channel_id)
+        self.assertIn("Nothing learned", followup.best_reason)
+        with freeze_time("2026-06-02 06:00:00"):
+            self.env["affinity.followup"]._cron_dispatch()
+        self.assertEqual(followup.channel_id, self.channel_email)
+
+    def test_no_allowed_moment_keeps_the_decisions_way(self):
+        followup = self.plan({})
+        self.assertEqual(followup.due_datetime, datetime.datetime(2026, 6, 2, 6, 0))
+        self.assertFalse(followup.best_moment)
+
+
+@tagged("post_install", "-at_install")
+class TestCallNow(ReachUseCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        seller = cls.user_scoped
+        cls.likely, cls.unknown, cls.dnc, cls.foreign, cls.later = (
+            Partner.create(
+                {
+                    "name": name,
+                    "phone": f"+90 212 300 00 0{i}",
+                    "tz": "Europe/Istanbul",
+                    "affinity_owner_id": seller.id,
+                    "affinity_cadence_days": 30,
+                    "affinity_last_interaction": datetime.datetime(2026, 4, 1),
+                }
+            )
+            for i, name in enumerate(("Likely", "Unknown", "Do not call", "Foreign", "Later"))
+        )
+        cls.dnc.affinity_do_not_contact = True
+        # Someone else's customer, with a phone task for our salesperson: out of her scope.
+        cls.foreign.write({"affinity_owner_id": cls.user_affinity.id, "affinity_cadence_days": 0})
+        # Not due before next month.
+        cls.later.affinity_last_interaction = datetime.datetime(2026, 6, 1)
+
+    def propensities(self, values):
+        def propensity_now(model, partners, channel, when):
+            self.asked = (set(partners.ids), channel.code, when)
+            return {p.id: value for p, value in values.items() if p.id in partners.ids}
+
+        return patch.object(self.Reach, "_propensity_now", propensity_now)
+
+    def test_ranked_by_the_chance_of_an_answer_this_hour(self):
+        values = {self.likely: (0.7, 10, 7, True), self.unknown: (0.2, 0, 0, False)}
+        with freeze_time(NOW), self.propensities(values):
+            action = self.env["affinity.call.now"].with_user(self.user_scoped).action_open()
+            lines = self.env["affinity.call.now"].with_user(self.user_scoped).search(action["domain"])
+        # Due and allowed: Likely and Unknown; not the one who must not be called, nor the one due later.
+        self.assertEqual(self.asked, ({self.likely.id, self.unknown.id}, "phone", NOW))
+        self.assertEqual(lines.partner_id, self.likely | self.unknown)
+        self.assertEqual(lines[0].partner_id, self.likely, "the likeliest first")
+        self.assertEqual([round(line.propensity) for line in lines], [70, 20])
+        self.assertIn("7 of 10", lines[0].reason)
+        self.assertIn("Nothing learned", lines[1].reason)
+        self.assertEqual(set(lines.mapped("due_kind")), {"cadence"})
+
+    def test_a_phone_task_and_the_scope(self):
+        activity_type = self.env["mail.activity.type"].search(
+            [("affinity_channel_id", "=", self.channel_phone.id)], limit=1
+        )
+        self.foreign.activity_schedule(
+            activity_type_id=activity_type.id, user_id=self.user_scoped.id, date_deadline=NOW.date()
+        )
+        self.likely.activity_schedule(
+            activity_type_id=activity_type.id,
+            summary="Ask about the order",
+            user_id=self.user_scoped.id,
+            date_deadline=NOW.date(),
+        )
+        with freeze_time(NOW), self.propensities({}):
+            action = self.env["affinity.call.now"].with_user(self.user_scoped).action_open()
+            lines = self.env["affinity.call.now"].with_user(self.user_scoped).search(action["domain"])
+        by_partner = {line.partner_id: line for line in lines}
+        self.assertNotIn(self.foreign, by_partner, "another salesperson's customer stays off her list")
+        self.assertEqual(
+            (by_partner[self.likely].due_kind, by_partner[self.likely].due_label),
+            ("activity", "Ask about the order"),
+        )
+
+    def test_outside_the_window_is_not_called_now(self):
+        self.env["affinity.contact.window"].create(
+            {"partner_id": self.likely.id, "weekday": "1", "hour_from": 18.0, "hour_to": 21.0}
+        )
+        with freeze_time(NOW), self.propensities({}):
+            action = self.env["affinity.call.now"].with_user(self.user_scoped).action_open()
+            lines = self.env["affinity.call.now"].with_user(self.user_scoped).search(action["domain"])
+        self.assertEqual(lines.partner_id, self.unknown)
+
+    def test_each_sees_only_their_own_list(self):
+        with freeze_time(NOW), self.propensities({}):
+            action = self.env["affinity.call.now"].with_user(self.user_scoped).action_open()
+        lines = self.env["affinity.call.now"].browse(action["domain"][0][2])
+        self.assertTrue(lines)
+        self.assertFalse(self.env["affinity.call.now"].with_user(self.user_affinity).search([]))
+        with self.assertRaises(AccessError):
+            lines.with_user(self.user_affinity).read(["partner_id"])
+        with self.assertRaises(AccessError):
+            self.env["affinity.call.now"].with_user(self.user_plain).search([])
