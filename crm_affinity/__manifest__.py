@@ -52,6 +52,7 @@
         "report/affinity_campaign_score_views.xml",
         "report/affinity_source_performance_views.xml",
         "report/affinity_contact_report_views.xml",
+        "report/affinity_reachability_pattern_views.xml",
         "views/utm_campaign_views.xml",
         "views/res_partner_views.xml",
         "views/webclient_templates.xml",

@@ -33,6 +33,8 @@ from . import res_partner_value
 from . import res_partner_attribution
 from . import affinity_contact_decision
 from . import affinity_contact_pressure
+from . import affinity_reachability
+from . import affinity_reachability_learner
 from . import affinity_pressure_cap
 from . import affinity_consent_api
 from . import affinity_preference_centre

@@ -1,0 +1,345 @@
+"""When and how each person likes to be reached, learned from their own answers (issue #31).
+
+One row per partner × channel × slot of the week (``tools/reachability.py``) holds the recency-weighted
+contacts and answers the learner (``affinity_reachability_learner.py``) folded in. Callers ask
+``_best_moments`` (follow-ups, mass mailings) or ``_propensity_now`` (the call list); both choose only among
+the moments and channels the one contact decision allows.
+"""
+
+import datetime
+import math
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools.reachability import (
+    LEARNED_MIN,
+    SLOTS,
+    BestMoment,
+    best_block,
+    company_rates,
+    person_rates,
+    segment_rates,
+)
+from ..tools.sql import id_array
+
+# At most one week of hourly moments is weighed per call: every slot of the week once.
+MAX_MOMENTS = SLOTS
+EPOCH_PARAM = "crm_affinity.reach_epoch"
+DEFAULT_HALF_LIFE = 90
+
+
+def zone(name):
+    """A time zone by name, UTC for none or an unknown one."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_slot(when, tz):
+    """The week's slot a naive UTC moment falls in, in time zone ``tz``."""
+    local = when.replace(tzinfo=datetime.UTC).astimezone(tz)
+    return local.weekday() * 24 + local.hour
+
+
+class AffinityReachability(models.Model):
+    """A person's recency-weighted contacts and answers over one channel in one hour of the week.
+
+    ``weight_n`` and ``weight_k`` are stored at the epoch's scale (``crm_affinity.reach_epoch``): a contact at
+    moment t weighs 2^((t - epoch) / half-life), so folding new evidence is an addition and the decay is one
+    factor applied when reading, 2^(-(now - epoch) / half-life)."""
+
+    _name = "affinity.reachability"
+    _description = "Affinity Reachability Evidence"
+    _order = "partner_id, channel_id, slot"
+    _log_access = False
+
+    # The unique (partner, channel, slot) index serves a partner's rows.
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", index=True)
+    channel_id = fields.Many2one("affinity.channel", required=True, ondelete="cascade")
+    slot = fields.Integer(
+        required=True, help="Hour of the week in the person's time zone: weekday × 24 + hour."
+    )
+    weight_n = fields.Float(string="Contacts (epoch scale)", readonly=True)
+    weight_k = fields.Float(string="Answers (epoch scale)", readonly=True)
+    last_seen = fields.Datetime(readonly=True)
+
+    _sql_constraints = [
+        (
+            "partner_channel_slot_uniq",
+            "unique(partner_id, channel_id, slot)",
+            "One row per partner, channel and hour of the week.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------------------------------------------
+    # Reading the learned model
+    # ------------------------------------------------------------------------------------------------------
+    @api.model
+    def _epoch(self):
+        """The moment the stored weights are scaled to (set by the first learning run)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(EPOCH_PARAM)
+        return fields.Datetime.to_datetime(value) if value else None
+
+    @api.model
+    def _decay(self, half_life, at):
+        """The factor that brings epoch-scale weights to moment ``at`` for a half-life in days."""
+        epoch = self._epoch()
+        if not epoch:
+            return 0.0
+        days = (at - epoch).total_seconds() / 86400.0
+        return math.pow(2.0, -days / max(half_life or DEFAULT_HALF_LIFE, 1))
+
+    @api.model
+    def _partner_facts(self, partners):
+        """{partner_id: (company_id, segment_id, time zone name)} in one statement; the zone falls back on
+        the company's (its partner's, else its calendar's), else UTC."""
+        self.env["res.partner"].flush_model(["tz", "company_id", "affinity_segment_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id, COALESCE(p.company_id, %(company)s), p.affinity_segment_id,
+                       COALESCE(NULLIF(p.tz, ''), NULLIF(cp.tz, ''), rc.tz, 'UTC')
+                  FROM res_partner p
+                  JOIN res_company c ON c.id = COALESCE(p.company_id, %(company)s)
+                  JOIN res_partner cp ON cp.id = c.partner_id
+                  LEFT JOIN resource_calendar rc ON rc.id = c.resource_calendar_id
+                 WHERE p.id = ANY(%(ids)s::int[])
+                """,
+                company=self.env.company.id,
+                ids=id_array(partners.ids),
+            )
+        )
+        return {row[0]: row[1:] for row in rows}
+
+    @api.model
+    def _evidence(self, partner_ids, channel_ids, at):
+        """{(partner_id, channel_id): (n[168], k[168])} decayed to ``at``, in one statement."""
+        self.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT r.partner_id, r.channel_id, r.slot, r.weight_n, r.weight_k,
+                       COALESCE(c.affinity_reach_half_life, %(half_life)s)
+                  FROM affinity_reachability r
+                  LEFT JOIN res_company c ON c.id = r.company_id
+                 WHERE r.partner_id = ANY(%(ids)s::int[]) AND r.channel_id = ANY(%(channels)s)
+                """,
+                half_life=DEFAULT_HALF_LIFE,
+                ids=id_array(partner_ids),
+                channels=list(channel_ids),
+            )
+        )
+        evidence, factors = {}, {}
+        for partner_id, channel_id, slot, weight_n, weight_k, half_life in rows:
+            factor = factors.get(half_life)
+            if factor is None:
+                factor = factors[half_life] = self._decay(half_life, at)
+            n, k = evidence.setdefault((partner_id, channel_id), (np.zeros(SLOTS), np.zeros(SLOTS)))
+            n[slot] = weight_n * factor
+            k[slot] = weight_k * factor
+        return evidence
+
+    @api.model
+    def _patterns(self, keys, channel_ids):
+        """{(company_id, segment_id, channel_id): rates[168]}: each segment's pattern shrunk toward its
+        company's, from the aggregates the last learning run kept (``affinity.reachability.pattern``)."""
+        pattern = self.env["affinity.reachability.pattern"]
+        pattern.flush_model()
+        company_ids = list({company_id for company_id, _segment in keys})
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers
+                     FROM affinity_reachability_pattern
+                    WHERE company_id = ANY(%s) AND channel_id = ANY(%s)""",
+                company_ids,
+                list(channel_ids),
+            )
+        )
+        counts = {}
+        for company_id, segment_id, channel_id, slot, contacts, answers in rows:
+            n, k = counts.setdefault((company_id, segment_id, channel_id), (np.zeros(SLOTS), np.zeros(SLOTS)))
+            n[slot], k[slot] = contacts, answers
+        patterns = {}
+        empty = (np.zeros(SLOTS), np.zeros(SLOTS))
+        for company_id, segment_id in keys:
+            for channel_id in channel_ids:
+                company = company_rates(*counts.get((company_id, 0, channel_id), empty))
+                if segment_id:
+                    company = segment_rates(*counts.get((company_id, segment_id, channel_id), empty), company)
+                patterns[company_id, segment_id or 0, channel_id] = company
+        return patterns
+
+    @api.model
+    def _profiles(self, partners, channels, at):
+        """What is learned of each partner on each channel, decayed to ``at``.
+
+        :return: ({partner_id: tz}, {(partner_id, channel_id): (rates[168], n[168], k[168], learned)})
+        """
+        facts = self._partner_facts(partners)
+        channel_ids = channels.ids
+        evidence = self._evidence(list(facts), channel_ids, at)
+        patterns = self._patterns({(f[0], f[1] or 0) for f in facts.values()}, channel_ids)
+        zeros = np.zeros(SLOTS)
+        profiles = {}
+        for channel_id in channel_ids:
+            partner_ids = list(facts)
+            n = np.array([evidence.get((pid, channel_id), (zeros, zeros))[0] for pid in partner_ids])
+            k = np.array([evidence.get((pid, channel_id), (zeros, zeros))[1] for pid in partner_ids])
+            prior = np.array([patterns[facts[pid][0], facts[pid][1] or 0, channel_id] for pid in partner_ids])
+            if not partner_ids:
+                continue
+            rates = person_rates(n, k, prior)
+            for row, partner_id in enumerate(partner_ids):
+                profiles[partner_id, channel_id] = (rates[row], n[row], k[row], n[row].sum() >= LEARNED_MIN)
+        return {pid: zone(f[2]) for pid, f in facts.items()}, profiles
+
+    # ------------------------------------------------------------------------------------------------------
+    # The API
+    # ------------------------------------------------------------------------------------------------------
+    @api.model
+    def _best_moments(self, partners, channels, start, end, purpose=None):
+        """{partner_id: BestMoment} — each partner's best moment in [start, end) over the best of `channels`,
+        only among moments the decision allows.
+
+        Candidate moments are the UTC hour starts in [start, end) (the first at or after ``start``; at most
+        one week of them). Each candidate channel × moment is put to ``partners._affinity_contact_decision``
+        at most once, for the partners it could still improve on: a pair the partner already beat with an
+        allowed one is not asked again. A partner with no allowed moment in the range is ABSENT from the
+        result (the caller asks the decision for its reason). Ties go to the earlier moment, then to the
+        caller's order of ``channels``.
+        """
+        purpose = purpose or self.env.ref("crm_affinity.affinity_purpose_marketing")
+        if not partners or not channels:
+            return {}
+        first = start.replace(minute=0, second=0, microsecond=0)
+        if first < start:
+            first += datetime.timedelta(hours=1)
+        moments = []
+        while first < end and len(moments) < MAX_MOMENTS:
+            moments.append(first)
+            first += datetime.timedelta(hours=1)
+        if not moments:
+            return {}
+        zones, profiles = self._profiles(partners, channels, moments[0])
+        partner_ids = list(zones)
+        channel_list = list(channels)
+        # score[p, m, c]: the partner's propensity at that moment, read in their own time zone.
+        slots = np.array([[local_slot(moment, zones[pid]) for moment in moments] for pid in partner_ids])
+        score = np.empty((len(partner_ids), len(moments), len(channel_list)))
+        for c, channel in enumerate(channel_list):
+            rates = np.array([profiles[pid, channel.id][0] for pid in partner_ids])
+            score[:, :, c] = np.take_along_axis(rates, slots, axis=1)
+        # Ask the pairs in the order most partners prefer them: the first allowed answer then prunes the rest.
+        order = sorted(
+            ((m, c) for m in range(len(moments)) for c in range(len(channel_list))),
+            key=lambda mc: (-score[:, mc[0], mc[1]].mean(), mc[0], mc[1]),
+        )
+        best_score = np.full(len(partner_ids), -1.0)
+        best_rank = np.full(len(partner_ids), len(moments) * len(channel_list))
+        best_pair = {}
+        Partner = partners.browse(partner_ids).with_prefetch(partner_ids)
+        for m, c in order:
+            rank = m * len(channel_list) + c
+            column = score[:, m, c]
+            # Could this pair still beat each partner's best allowed one?
+            better = (column > best_score) | ((column == best_score) & (rank < best_rank))
+            asked = np.flatnonzero(better)
+            if not len(asked):
+                continue
+            subset = Partner.browse([partner_ids[i] for i in asked])
+            decisions = subset._affinity_contact_decision(channel_list[c], purpose, when=moments[m])
+            for i in asked:
+                if decisions[partner_ids[i]].allowed:
+                    best_score[i], best_rank[i] = column[i], rank
+                    best_pair[partner_ids[i]] = (m, c)
+        return {
+            pid: self._best_moment(
+                pid, moments[m], channel_list[c], profiles[pid, channel_list[c].id], zones[pid]
+            )
+            for pid, (m, c) in best_pair.items()
+        }
+
+    @api.model
+    def _best_moment(self, partner_id, when, channel, profile, tz):
+        """The BestMoment of one partner's chosen moment and channel, with the reason a person reads."""
+        rates, n, k, learned = profile
+        slot = local_slot(when, tz)
+        days, hour_from, hour_to = best_block(rates, n, slot)
+        block = [d * 24 + h for d in days for h in range(hour_from, hour_to)]
+        observations, responses = round(float(n[block].sum())), round(float(k[block].sum()))
+        seen = n[slot] > 0
+        reason = self._reason(channel, learned, seen, days, hour_from, hour_to, observations, responses, n, k)
+        return BestMoment(
+            when, channel.id, float(rates[slot]), observations, responses, bool(learned), reason
+        )
+
+    @api.model
+    def _reason(self, channel, learned, seen, days, hour_from, hour_to, observations, responses, n, k):
+        """The sentence a salesperson reads: what was learned, from how much, or that nothing was."""
+        if not learned:
+            return self.env._(
+                "No answers yet: the company's usual hours for %(channel)s.", channel=channel.name
+            )
+        half_life = self.env.company.affinity_reach_half_life or DEFAULT_HALF_LIFE
+        when = f"{self._days_label(days)} {hour_from:02d}–{hour_to:02d}"
+        if seen:
+            return self.env._(
+                "Best reached %(when)s by %(channel)s — %(answers)s answers of %(contacts)s contacts in that "
+                "slot (recency-weighted, half-life %(days)s days).",
+                when=when,
+                channel=channel.name,
+                answers=responses,
+                contacts=observations,
+                days=half_life,
+            )
+        return self.env._(
+            "Best allowed moment %(when)s by %(channel)s, from the pattern of similar customers: none of this "
+            "person's %(contacts)s contacts by %(channel)s fell in these hours (%(answers)s answers in all).",
+            when=when,
+            channel=channel.name,
+            contacts=round(float(n.sum())),
+            answers=round(float(k.sum())),
+        )
+
+    @api.model
+    def _days_label(self, days):
+        """Weekdays as a person writes them: a run as 'Tue–Thu', else a list."""
+        env = self.env
+        names = [
+            env._("Mon"),
+            env._("Tue"),
+            env._("Wed"),
+            env._("Thu"),
+            env._("Fri"),
+            env._("Sat"),
+            env._("Sun"),
+        ]
+        if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
+            return f"{names[days[0]]}–{names[days[-1]]}"
+        return ", ".join(names[d] for d in days)
+
+    @api.model
+    def _propensity_now(self, partners, channel, when):
+        """{partner_id: (propensity, observations, responses, learned)}: each partner's chance of answering
+        over ``channel`` in the hour of ``when`` (naive UTC), with their own counts in that hour of the week
+        (recency-weighted, rounded). It ranks; it does not permit: the caller asks the decision."""
+        if not partners:
+            return {}
+        zones, profiles = self._profiles(partners, channel, when)
+        result = {}
+        for partner_id, tz in zones.items():
+            rates, n, k, learned = profiles[partner_id, channel.id]
+            slot = local_slot(when, tz)
+            result[partner_id] = (
+                float(rates[slot]),
+                round(float(n[slot])),
+                round(float(k[slot])),
+                bool(learned),
+            )
+        return result

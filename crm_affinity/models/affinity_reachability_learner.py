@@ -1,0 +1,272 @@
+"""The nightly learning of reachability: fold the evidence Odoo recorded since the last run, in SQL.
+
+Evidence, each read in the person's time zone at the moment it happened (a person who moves keeps the hours
+they answered in where they were; new evidence lands in the new zone's hours):
+
+- mass-mailing traces to partners, e-mail and SMS: a trace that went out is a contact in the hour it was
+  sent; its first answer (opened, clicked, replied) is an answer there if it came within
+  ``PROMPT_HOURS``, else a contact answered in the hour it came (the hour the person reads);
+- messages the partner wrote in (e-mail or portal comment, never an internal user's): a contact answered;
+- follow-ups a person carried out over another channel (a call, a visit) with their outcome: a contact,
+  answered unless *No answer*; follow-ups sent as an e-mail or SMS: a contact.
+
+Nothing of the information file (profile, preferences, gifts, dates) is read.
+"""
+
+import logging
+
+import numpy as np
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..tools.batching import commit_unless_testing
+from ..tools.reachability import PROMPT_HOURS, SLOTS, company_rates, segment_rates
+from .affinity_reachability import DEFAULT_HALF_LIFE, EPOCH_PARAM
+from .mailing_trace import WENT_OUT_STATUSES
+
+_logger = logging.getLogger(__name__)
+
+WATERMARK_PARAM = "crm_affinity.reach_learned_until"
+# Weights grow as 2^(days since the epoch / half-life): rebased before they leave a float's range.
+REBASE_HALF_LIVES = 400
+
+
+class AffinityReachabilityLearner(models.Model):
+    _inherit = "affinity.reachability"
+
+    @api.model
+    def _cron_learn(self):
+        """Nightly: fold what happened since the last run."""
+        self._learn()
+
+    def action_relearn(self):
+        """Forget what was learned and learn again from all the evidence (managers only)."""
+        if not self.env.user.has_group("crm_affinity.group_affinity_manager"):
+            raise AccessError(self.env._("Only Affinity managers can re-learn reachability."))
+        self.sudo()._forget()
+        self.sudo()._learn()
+        return True
+
+    @api.model
+    def _forget(self):
+        """Drop every learned count and the watermark: the next run learns from nothing."""
+        self.flush_model()
+        self.env.execute_query(SQL("DELETE FROM affinity_reachability"))
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(WATERMARK_PARAM, False)
+        params.set_param(EPOCH_PARAM, False)
+        self.invalidate_model()
+
+    @api.model
+    def _learn(self, until=None):
+        """Fold the evidence in (watermark, until] and rebuild the segments' and companies' patterns.
+
+        :return: the number of (partner, channel, slot) rows the run touched
+        """
+        until = until or fields.Datetime.now()
+        params = self.env["ir.config_parameter"].sudo()
+        since = fields.Datetime.to_datetime(params.get_param(WATERMARK_PARAM) or False)
+        epoch = self._epoch()
+        if not epoch:
+            epoch = until
+            params.set_param(EPOCH_PARAM, fields.Datetime.to_string(epoch))
+        elif (until - epoch).days > REBASE_HALF_LIVES * self._min_half_life():
+            epoch = self._rebase(epoch, until)
+        for model in ("mailing.trace", "mail.message", "affinity.followup", "res.partner", "res.company"):
+            self.env[model].flush_model()
+        self.flush_model()
+        touched = self.env.execute_query(self._fold_query(since, until, epoch))
+        params.set_param(WATERMARK_PARAM, fields.Datetime.to_string(until))
+        self.invalidate_model()
+        self._rebuild_patterns(until)
+        commit_unless_testing(self.env)
+        _logger.info("Reachability: %s rows folded up to %s", len(touched), until)
+        return len(touched)
+
+    @api.model
+    def _min_half_life(self):
+        rows = self.env.execute_query(SQL("SELECT MIN(affinity_reach_half_life) FROM res_company"))
+        return rows[0][0] or DEFAULT_HALF_LIFE
+
+    @api.model
+    def _rebase(self, epoch, until):
+        """Bring the stored weights to a new epoch, ``until``: one statement."""
+        self.env.execute_query(
+            SQL(
+                """UPDATE affinity_reachability r
+                      SET weight_n = r.weight_n * f.factor, weight_k = r.weight_k * f.factor
+                     FROM (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
+                                  AS factor FROM res_company c) f
+                    WHERE f.id = COALESCE(r.company_id, %(company)s)""",
+                days=(until - epoch).total_seconds() / 86400.0,
+                hl=DEFAULT_HALF_LIFE,
+                company=self.env.company.id,
+            )
+        )
+        self.env["ir.config_parameter"].sudo().set_param(EPOCH_PARAM, fields.Datetime.to_string(until))
+        return until
+
+    @api.model
+    def _events_query(self, since, until):
+        """(partner_id, channel_id, at, contacts, answers) of the evidence in (since, until]."""
+        email = self.env.ref("crm_affinity.affinity_channel_email", raise_if_not_found=False)
+        sms = self.env.ref("crm_affinity.affinity_channel_sms", raise_if_not_found=False)
+        channel = SQL(
+            "CASE t.trace_type WHEN 'mail' THEN %s::int WHEN 'sms' THEN %s::int END",
+            email.id if email else None,
+            sms.id if sms else None,
+        )
+        return SQL(
+            """
+            SELECT t.res_id AS partner_id, %(channel)s AS channel_id, t.sent_datetime AS at,
+                   1.0::float8 AS dn, 0.0::float8 AS dk
+              FROM mailing_trace t
+             WHERE t.model = 'res.partner' AND t.trace_status IN %(went_out)s
+               AND t.sent_datetime > %(since)s AND t.sent_datetime <= %(until)s
+            UNION ALL
+            SELECT t.res_id, %(channel)s,
+                   CASE WHEN a.at <= t.sent_datetime + %(prompt)s THEN t.sent_datetime ELSE a.at END,
+                   CASE WHEN a.at <= t.sent_datetime + %(prompt)s THEN 0.0 ELSE 1.0 END, 1.0
+              FROM mailing_trace t
+             CROSS JOIN LATERAL (SELECT LEAST(t.open_datetime, t.reply_datetime, t.links_click_datetime) AS at) a
+             WHERE t.model = 'res.partner' AND t.sent_datetime IS NOT NULL
+               AND a.at > %(since)s AND a.at <= %(until)s
+            UNION ALL
+            SELECT m.author_id, %(email)s, m.date, 1.0, 1.0
+              FROM mail_message m
+              LEFT JOIN mail_message_subtype st ON st.id = m.subtype_id
+             WHERE m.author_id IS NOT NULL AND m.date > %(since)s AND m.date <= %(until)s
+               AND (m.message_type = 'email' OR (m.message_type = 'comment' AND NOT COALESCE(st.internal, FALSE)))
+               AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = m.author_id AND NOT u.share)
+            UNION ALL
+            SELECT f.partner_id, f.channel_id, f.done_date, 1.0,
+                   CASE WHEN f.outcome = 'no_answer' THEN 0.0 ELSE 1.0 END
+              FROM affinity_followup f
+              JOIN affinity_channel ch ON ch.id = f.channel_id
+             WHERE f.state = 'done' AND f.outcome IN ('successful', 'unsuccessful', 'no_answer')
+               AND ch.code NOT IN ('email', 'sms')
+               AND f.done_date > %(since)s AND f.done_date <= %(until)s
+            UNION ALL
+            SELECT f.partner_id, f.channel_id, m.date, 1.0, 0.0
+              FROM affinity_followup f
+              JOIN affinity_channel ch ON ch.id = f.channel_id AND ch.code IN ('email', 'sms')
+              JOIN mail_message m ON m.id = f.message_id
+             WHERE f.state IN ('sent', 'done') AND m.date > %(since)s AND m.date <= %(until)s
+            """,
+            channel=channel,
+            email=email.id if email else None,
+            went_out=WENT_OUT_STATUSES,
+            prompt=SQL("interval %s", f"{PROMPT_HOURS} hours"),
+            since=since or "1970-01-01",
+            until=until,
+        )
+
+    @api.model
+    def _fold_query(self, since, until, epoch):
+        """Add the weighted evidence of (since, until] to each partner × channel × slot: one statement."""
+        return SQL(
+            """
+            WITH ev AS (%(events)s),
+            zones AS MATERIALIZED (SELECT name FROM pg_timezone_names),
+            people AS (
+                SELECT p.id, p.company_id, COALESCE(c.affinity_reach_half_life, %(hl)s) AS half_life,
+                       COALESCE(z.name, cz.name, rz.name, 'UTC') AS tz
+                  FROM res_partner p
+                  JOIN res_company c ON c.id = COALESCE(p.company_id, %(company)s)
+                  JOIN res_partner cp ON cp.id = c.partner_id
+                  LEFT JOIN resource_calendar rc ON rc.id = c.resource_calendar_id
+                  LEFT JOIN zones z ON z.name = NULLIF(p.tz, '')
+                  LEFT JOIN zones cz ON cz.name = NULLIF(cp.tz, '')
+                  LEFT JOIN zones rz ON rz.name = rc.tz
+                 WHERE p.id IN (SELECT partner_id FROM ev)
+            ),
+            folded AS (
+                SELECT ev.partner_id, pe.company_id, ev.channel_id,
+                       ((EXTRACT(ISODOW FROM l.local)::int - 1) * 24 + EXTRACT(HOUR FROM l.local)::int) AS slot,
+                       SUM(ev.dn * l.w) AS n, SUM(ev.dk * l.w) AS k, MAX(ev.at) AS last_seen
+                  FROM ev
+                  JOIN people pe ON pe.id = ev.partner_id
+                 CROSS JOIN LATERAL (
+                       SELECT (ev.at AT TIME ZONE 'UTC') AT TIME ZONE pe.tz AS local,
+                              power(2::float8, EXTRACT(EPOCH FROM ev.at - %(epoch)s) / 86400.0 / pe.half_life) AS w
+                 ) l
+                 WHERE ev.channel_id IS NOT NULL
+                 GROUP BY 1, 2, 3, 4
+            )
+            INSERT INTO affinity_reachability AS r
+                   (partner_id, company_id, channel_id, slot, weight_n, weight_k, last_seen)
+            SELECT partner_id, company_id, channel_id, slot, n, k, last_seen FROM folded
+            ON CONFLICT (partner_id, channel_id, slot) DO UPDATE
+               SET weight_n = r.weight_n + EXCLUDED.weight_n, weight_k = r.weight_k + EXCLUDED.weight_k,
+                   company_id = EXCLUDED.company_id, last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)
+            RETURNING r.id
+            """,
+            events=self._events_query(since, until),
+            hl=DEFAULT_HALF_LIFE,
+            company=self.env.company.id,
+            epoch=epoch,
+        )
+
+    @api.model
+    def _rebuild_patterns(self, at):
+        """Each company's and segment's contacts and answers per channel and slot, decayed to ``at``, and
+        their propensity (the report's measure): one statement, then the rates written in one more."""
+        pattern = self.env["affinity.reachability.pattern"]
+        epoch = self._epoch()
+        self.env.execute_query(SQL("DELETE FROM affinity_reachability_pattern"))
+        self.env.execute_query(
+            SQL(
+                """
+                WITH decayed AS (
+                    SELECT COALESCE(r.company_id, %(company)s) AS company_id, p.affinity_segment_id AS segment_id,
+                           r.channel_id, r.slot,
+                           r.weight_n * f.factor AS n, r.weight_k * f.factor AS k
+                      FROM affinity_reachability r
+                      JOIN res_partner p ON p.id = r.partner_id
+                      JOIN (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
+                                   AS factor FROM res_company c) f ON f.id = COALESCE(r.company_id, %(company)s)
+                )
+                INSERT INTO affinity_reachability_pattern
+                       (company_id, segment_id, channel_id, slot, weekday, hour, contacts, answers)
+                SELECT company_id, segment_id, channel_id, slot, (slot / 24)::varchar, mod(slot, 24), SUM(n), SUM(k)
+                  FROM decayed WHERE segment_id IS NOT NULL GROUP BY 1, 2, 3, 4
+                UNION ALL
+                SELECT company_id, NULL, channel_id, slot, (slot / 24)::varchar, mod(slot, 24), SUM(n), SUM(k)
+                  FROM decayed GROUP BY 1, 3, 4
+                """,
+                company=self.env.company.id,
+                days=(at - epoch).total_seconds() / 86400.0,
+                hl=DEFAULT_HALF_LIFE,
+            )
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id, company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers
+                     FROM affinity_reachability_pattern"""
+            )
+        )
+        counts = {}
+        for _id, company_id, segment_id, channel_id, slot, contacts, answers in rows:
+            n, k, ids = counts.setdefault(
+                (company_id, segment_id, channel_id), (np.zeros(SLOTS), np.zeros(SLOTS), {})
+            )
+            n[slot], k[slot], ids[slot] = contacts, answers, _id
+        updates = []
+        for (company_id, segment_id, channel_id), (n, k, ids) in counts.items():
+            empty = (np.zeros(SLOTS), np.zeros(SLOTS), {})
+            rates = company_rates(*counts.get((company_id, 0, channel_id), empty)[:2])
+            if segment_id:
+                rates = segment_rates(n, k, rates)
+            updates.extend((ids[slot], float(rates[slot]) * 100.0) for slot in ids)
+        if updates:
+            self.env.execute_query(
+                SQL(
+                    """UPDATE affinity_reachability_pattern p SET rate = v.rate
+                         FROM unnest(%s::int[], %s::float8[]) AS v(id, rate) WHERE p.id = v.id""",
+                    [u[0] for u in updates],
+                    [u[1] for u in updates],
+                )
+            )
+        pattern.invalidate_model()
