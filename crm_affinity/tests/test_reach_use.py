@@ -132,14 +132,14 @@ class TestBestHourMailing(MockEmail, ReachUseCase):
         with freeze_time("2026-06-02 16:01:00"), self.mock_mail_gateway(mail_unlink_sent=False):
             self.env["mail.mail"].process_email_queue()
             self.env["mailing.mailing"]._process_mass_mailing_queue()
-        self.assertEqual([mail["email_to"] for mail in self._mails], [["early@example.com"]])
+        self.assertEqual([mail["email_to"] for mail in self._mails], [['"early" <early@example.com>']])
         mailing.invalidate_recordset()
         self.assertEqual((mailing.scheduled, mailing.sent, mailing.state), (1, 1, "sending"))
 
         with freeze_time("2026-06-03 05:01:00"), self.mock_mail_gateway(mail_unlink_sent=False):
             self.env["mail.mail"].process_email_queue()
             self.env["mailing.mailing"]._process_mass_mailing_queue()
-        self.assertEqual([mail["email_to"] for mail in self._mails], [["late@example.com"]])
+        self.assertEqual([mail["email_to"] for mail in self._mails], [['"late" <late@example.com>']])
         mailing.invalidate_recordset()
         self.assertEqual(
             (mailing.expected, mailing.scheduled, mailing.sent, mailing.canceled, mailing.state),
@@ -182,7 +182,7 @@ class TestBestHourMailing(MockEmail, ReachUseCase):
             with freeze_time("2026-06-02 16:00:00"):
                 self.env["sms.sms"]._process_queue()
                 self.env["mailing.mailing"]._process_mass_mailing_queue()
-            self.assertEqual(sent, [self.early._phone_format(number=self.early.mobile)])
+            self.assertEqual(sent, ["+905322000000"])
             mailing.invalidate_recordset()
             self.assertEqual((mailing.scheduled, mailing.state), (1, "sending"))
             with freeze_time("2026-06-03 05:00:00"):
@@ -430,3 +430,113 @@ class TestCallNow(ReachUseCase):
             lines.with_user(self.user_affinity).read(["partner_id"])
         with self.assertRaises(AccessError):
             self.env["affinity.call.now"].with_user(self.user_plain).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestLearnedEndToEnd(ReachUseCase):
+    """The real learner, from evidence written by hand to the moment a message waits for and the list's order."""
+
+    LEARNED_AT = datetime.datetime(2026, 6, 8, 12, 0)  # Monday noon UTC
+    TUESDAYS = [datetime.datetime(2026, 6, 2) - datetime.timedelta(weeks=w) for w in range(9)]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["affinity.reachability"]._forget()
+        cls.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
+        cls.evening = cls.partner  # Istanbul
+        cls.morning = cls.env["res.partner"].create(
+            {"name": "Morning person", "phone": "+90 212 400 00 01", "tz": "Europe/Istanbul"}
+        )
+
+    def test_an_sms_waits_for_the_hour_the_person_reads(self):
+        reporting = self.env["mailing.mailing"].create(
+            {
+                "subject": "Earlier",
+                "mailing_type": "sms",
+                "body_plaintext": "Hi",
+                "mailing_model_id": self.env.ref("base.model_res_partner").id,
+            }
+        )
+        # Nine SMS on Tuesdays at 19:10 in Istanbul (16:10 UTC), seven opened twenty minutes later.
+        for week, tuesday in enumerate(self.TUESDAYS):
+            sent = tuesday.replace(hour=16, minute=10)
+            self.env["mailing.trace"].create(
+                {
+                    "model": "res.partner",
+                    "res_id": self.evening.id,
+                    "trace_type": "sms",
+                    "trace_status": "open" if week < 7 else "sent",
+                    "sent_datetime": sent,
+                    "open_datetime": sent + datetime.timedelta(minutes=20) if week < 7 else False,
+                    "mass_mailing_id": reporting.id,
+                }
+            )
+        with freeze_time(self.LEARNED_AT):
+            self.env["affinity.reachability"]._learn()
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Offers",
+                "mailing_type": "sms",
+                "body_plaintext": "Offers",
+                "mailing_model_id": self.env.ref("base.model_res_partner").id,
+                "mailing_domain": repr([("id", "=", self.evening.id)]),
+                "affinity_best_hour": True,
+                "affinity_best_hour_within": 48,
+            }
+        )
+        with freeze_time(self.LEARNED_AT):
+            mailing.action_send_sms()
+        sms = self.env["sms.sms"].search([("mailing_id", "=", mailing.id)])
+        # Tuesday 9 June, 19:00 in Istanbul = 16:00 UTC.
+        self.assertEqual(
+            (sms.state, sms.affinity_send_after), ("outgoing", datetime.datetime(2026, 6, 9, 16, 0))
+        )
+        self.assertEqual(mailing.mailing_trace_ids.affinity_send_after, datetime.datetime(2026, 6, 9, 16, 0))
+
+    def test_call_now_ranks_the_one_who_answers_at_this_hour_first(self):
+        rule = self.env["affinity.followup.rule"].search([], limit=1)
+        seller = self.user_affinity
+        (self.evening | self.morning).write(
+            {
+                "affinity_owner_id": seller.id,
+                "affinity_cadence_days": 30,
+                "affinity_last_interaction": datetime.datetime(2026, 4, 1),
+            }
+        )
+        calls = []
+        for week, tuesday in enumerate(self.TUESDAYS):
+            # Evening calls (19:10 Istanbul): the evening person answers 7 of 9, the morning person none.
+            for partner, answered in ((self.evening, week < 7), (self.morning, False)):
+                calls.append(
+                    {
+                        "rule_id": rule.id,
+                        "partner_id": partner.id,
+                        "company_id": self.company.id,
+                        "occurrence_date": tuesday.date(),
+                        "due_date": tuesday.date(),
+                        "state": "done",
+                        "channel_id": self.channel_phone.id,
+                        "outcome": "successful" if answered else "no_answer",
+                    }
+                )
+        followups = self.env["affinity.followup"].create(calls)
+        for followup in followups:
+            followup.done_date = datetime.datetime.combine(followup.due_date, datetime.time(16, 10))
+        with freeze_time(self.LEARNED_AT):
+            self.env["affinity.reachability"]._learn()
+        # Tuesday 9 June, 19:30 in Istanbul.
+        with freeze_time("2026-06-09 16:30:00"):
+            action = self.env["affinity.call.now"].with_user(seller).action_open()
+            lines = self.env["affinity.call.now"].with_user(seller).search(action["domain"])
+        self.assertEqual(lines.partner_id.ids, [self.evening.id, self.morning.id])
+        self.assertGreater(lines[0].propensity, lines[1].propensity)
+        # The counts behind the evening person's hour, recency-weighted (half-life 90 days) to the moment
+        # of reading, by hand.
+        read_at = datetime.datetime(2026, 6, 9, 16, 30)
+        weights = [
+            2 ** (-((read_at - t.replace(hour=16, minute=10)).total_seconds() / 86400) / 90)
+            for t in self.TUESDAYS
+        ]
+        self.assertIn(f"Answered {round(sum(weights[:7]))} of {round(sum(weights))} calls", lines[0].reason)
+        self.assertTrue(lines[0].learned)
