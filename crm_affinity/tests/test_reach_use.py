@@ -12,7 +12,7 @@ from freezegun import freeze_time
 from odoo.addons.mail.tests.common import MockEmail
 from odoo.addons.sms.models.sms_sms import SmsApi
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from ..tools.reachability import BestMoment
 from .common import AffinityCase, set_blacklist_rows
@@ -540,3 +540,46 @@ class TestLearnedEndToEnd(ReachUseCase):
         ]
         self.assertIn(f"Answered {round(sum(weights[:7]))} of {round(sum(weights))} calls", lines[0].reason)
         self.assertTrue(lines[0].learned)
+
+
+@tagged("post_install", "-at_install")
+class TestReachUseTours(HttpCase):
+    def test_call_now_tour(self):
+        seller = new_test_user(
+            self.env,
+            "tour_seller",
+            groups="crm_affinity.group_affinity_user,crm_affinity.group_affinity_own_only,"
+            "sales_team.group_sale_salesman",
+            tz="Europe/Istanbul",
+        )
+        self.env.ref("base.user_admin").tour_enabled = False
+        seller.tour_enabled = False
+        Partner = self.env["res.partner"]
+        due = {
+            "tz": "Europe/Istanbul",
+            "affinity_owner_id": seller.id,
+            "affinity_cadence_days": 30,
+            "affinity_last_interaction": datetime.datetime(2020, 1, 1),
+        }
+        evening = Partner.create(dict(due, name="Tour Evening Caller", phone="+90 212 500 00 01"))
+        quiet = Partner.create(dict(due, name="Tour Quiet One", phone="+90 212 500 00 02"))
+        Partner.create(
+            dict(due, name="Tour Do Not Call", phone="+90 212 500 00 03", affinity_do_not_contact=True)
+        )
+
+        def propensity_now(model, partners, channel, when):
+            chances = {evening.id: (0.8, 10, 8, True), quiet.id: (0.1, 0, 0, False)}
+            return {pid: chance for pid, chance in chances.items() if pid in partners.ids}
+
+        with patch.object(self.env.registry["affinity.reachability"], "_propensity_now", propensity_now):
+            self.start_tour("/odoo", "crm_affinity_call_now_tour", login="tour_seller")
+
+    def test_best_hour_mailing_tour(self):
+        self.env.ref("base.user_admin").tour_enabled = False
+        self.start_tour(
+            "/odoo/action-mass_mailing.mailing_mailing_action_mail/new",
+            "crm_affinity_best_hour_mailing_tour",
+            login="admin",
+        )
+        mailing = self.env["mailing.mailing"].search([("subject", "=", "Tour best hour")])
+        self.assertEqual((mailing.affinity_best_hour, mailing.affinity_best_hour_within), (True, 12))
