@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.osv import expression
 
-from ..tools.reasons import FAILURE_TYPES
+from ..tools.reasons import FAILURE_TYPES, failure_type_for
 
 
 class SmsSms(models.Model):
@@ -39,9 +39,25 @@ class SmsSms(models.Model):
         """A held SMS leaves at its moment, even when a mailing asks to send at once."""
         now = fields.Datetime.now()
         due = self.filtered(lambda sms: not sms.affinity_send_after or sms.affinity_send_after <= now)
+        due._affinity_cancel_withdrawn()
         return super(SmsSms, due).send(
             unlink_failed=unlink_failed,
             unlink_sent=unlink_sent,
             auto_commit=auto_commit,
             raise_exception=raise_exception,
         )
+
+    def _affinity_cancel_withdrawn(self):
+        """A held SMS asks the decision again when it leaves: the ones a withdrawn consent now forbids are
+        cancelled with its reason; one question per mailing."""
+        held = self.filtered(
+            lambda sms: sms.state == "outgoing" and sms.affinity_send_after and sms.mailing_id
+        )
+        for mailing, messages in held.grouped("mailing_id").items():
+            res_ids = {sms: sms.mailing_trace_ids[:1].res_id for sms in messages}
+            blocked = mailing._affinity_consent_blocked([rid for rid in res_ids.values() if rid], "sms")
+            for sms, res_id in res_ids.items():
+                if res_id in blocked:
+                    failure_type = failure_type_for(blocked[res_id])
+                    sms.write({"state": "canceled", "failure_type": failure_type})
+                    sms.mailing_trace_ids.write({"trace_status": "cancel", "failure_type": failure_type})

@@ -583,3 +583,54 @@ class TestReachUseTours(HttpCase):
         )
         mailing = self.env["mailing.mailing"].search([("subject", "=", "Tour best hour")])
         self.assertEqual((mailing.affinity_best_hour, mailing.affinity_best_hour_within), (True, 12))
+
+
+@tagged("post_install", "-at_install")
+class TestHeldMessagesAskAgain(MockEmail, ReachUseCase):
+    """A consent withdrawn while a message waits for its hour stops it when the hour comes."""
+
+    def test_withdrawn_while_waiting(self):
+        self.partner._affinity_set_consent("email", "marketing", "granted", source="web_form")
+        self.partner._affinity_set_consent("sms", "marketing", "granted", source="web_form")
+        at = datetime.datetime(2026, 6, 2, 16, 0)
+        for mailing_type, channel in (("mail", self.channel_email), ("sms", self.channel_sms)):
+            with self.subTest(mailing_type=mailing_type):
+                mailing = self.env["mailing.mailing"].create(
+                    {
+                        "subject": "Held",
+                        "body_html": "<p>Held</p>",
+                        "body_plaintext": "Held",
+                        "mailing_type": mailing_type,
+                        "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                        "mailing_domain": repr([("id", "=", self.partner.id)]),
+                        "affinity_best_hour": True,
+                    }
+                )
+                with freeze_time(NOW), self.best_at({self.partner: moment(at, channel)}):
+                    with self.mock_mail_gateway(mail_unlink_sent=False):
+                        # As the Send button does: in the queue, then sent by the mailings' cron.
+                        mailing.action_launch()
+                        self.env["mailing.mailing"]._process_mass_mailing_queue()
+                self.assertEqual(mailing.mailing_trace_ids.trace_status, "outgoing")
+                self.assertEqual(mailing.state, "sending")
+                with freeze_time("2026-06-02 12:00:00"):
+                    self.partner._affinity_set_consent(
+                        channel.code, "marketing", "denied", source="call_centre"
+                    )
+                sent = []
+
+                def send_batch(api, messages, delivery_reports_url=False, sent=sent):
+                    sent.append(messages)
+                    return []
+
+                with freeze_time("2026-06-02 16:00:00"), self.mock_mail_gateway(mail_unlink_sent=False):
+                    with patch.object(SmsApi, "_send_sms_batch", send_batch):
+                        self.env["mail.mail"].process_email_queue()
+                        self.env["sms.sms"]._process_queue()
+                        self.env["mailing.mailing"]._process_mass_mailing_queue()
+                    self.assertFalse(self._mails)
+                self.assertFalse(sent)
+                trace = mailing.mailing_trace_ids
+                self.assertEqual((trace.trace_status, trace.failure_type), ("cancel", "affinity_denied"))
+                mailing.invalidate_recordset()
+                self.assertEqual((mailing.expected, mailing.canceled, mailing.state), (1, 1, "done"))
