@@ -335,6 +335,21 @@ class TestFollowupAtBestMoment(ReachUseCase):
             self.env["affinity.followup"]._cron_dispatch()
         self.assertEqual(followup.channel_id, self.channel_email)
 
+    def test_a_call_task_shows_the_best_moment(self):
+        self.user_affinity.tz = "Europe/Istanbul"
+        self.rule.write(
+            {"action": "activity", "activity_type_id": self.env.ref("mail.mail_activity_data_call").id}
+        )
+        followup = self.plan({self.partner: moment(datetime.datetime(2026, 6, 2, 16, 0), self.channel_phone)})
+        self.assertEqual(self.calls[0][1], ("phone",))
+        # A task is handed over at the start of the day (00:00 in Istanbul), and says when to call.
+        self.assertEqual(followup.due_datetime, datetime.datetime(2026, 6, 1, 21, 0))
+        self.assertEqual(followup.best_moment, datetime.datetime(2026, 6, 2, 16, 0))
+        with freeze_time("2026-06-02 03:00:00"):
+            self.env["affinity.followup"]._cron_dispatch()
+        self.assertEqual(followup.state, "sent")
+        self.assertIn("Best reached at 19:00 by Phone call: learned by hand", str(followup.activity_id.note))
+
     def test_no_allowed_moment_keeps_the_decisions_way(self):
         followup = self.plan({})
         self.assertEqual(followup.due_datetime, datetime.datetime(2026, 6, 2, 6, 0))
