@@ -435,6 +435,32 @@ class TestCallNow(ReachUseCase):
             lines = self.env["affinity.call.now"].with_user(self.user_scoped).search(action["domain"])
         self.assertEqual(lines.partner_id, self.unknown)
 
+    def test_constant_queries(self):
+        def queries(count):
+            self.env["res.partner"].create(
+                [
+                    {
+                        "name": f"Due {count}-{i}",
+                        "phone": f"+90 212 600 {count:02d} {i:02d}",
+                        "affinity_owner_id": self.user_affinity.id,
+                        "affinity_cadence_days": 7,
+                        "affinity_last_interaction": datetime.datetime(2026, 5, 1),
+                    }
+                    for i in range(count)
+                ]
+            )
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            with freeze_time(NOW):
+                lines = self.env["affinity.call.now"].with_user(self.user_affinity)._lines(NOW)
+            self.assertEqual(len(lines), count)
+            self.env["res.partner"].search([("name", "=like", f"Due {count}-%")]).affinity_cadence_days = 0
+            return self.env.cr.sql_log_count - before
+
+        queries(1)  # warm the caches
+        self.assertEqual(queries(1), queries(9))
+
     def test_each_sees_only_their_own_list(self):
         with freeze_time(NOW), self.propensities({}):
             action = self.env["affinity.call.now"].with_user(self.user_scoped).action_open()
@@ -632,10 +658,10 @@ class TestHeldMessagesAskAgain(MockEmail, ReachUseCase):
                     self.partner._affinity_set_consent(
                         channel.code, "marketing", "denied", source="call_centre"
                     )
-                sent = []
+                sent = self.sent_batches = []
 
-                def send_batch(api, messages, delivery_reports_url=False, sent=sent):
-                    sent.append(messages)
+                def send_batch(api, messages, delivery_reports_url=False):
+                    self.sent_batches.append(messages)
                     return []
 
                 with freeze_time("2026-06-02 16:00:00"), self.mock_mail_gateway(mail_unlink_sent=False):
