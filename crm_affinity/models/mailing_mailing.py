@@ -96,6 +96,10 @@ class MailingMailing(models.Model):
             waiting.setdefault(mailing_id, {})[moment] = count
         return waiting
 
+    def action_view_affinity_waiting(self):
+        """The traces of the messages still waiting for their recipient's best hour."""
+        return self._action_view_traces_filtered("affinity_waiting")
+
     def write(self, vals):
         """A best-hour mailing stays *Sending* while messages wait for their hour: Odoo says *Sent* once
         every recipient has a message, the queue says so again when the last held one went out."""

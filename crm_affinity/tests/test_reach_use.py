@@ -8,11 +8,13 @@ import datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.addons.mail.tests.common import MockEmail
 from odoo.addons.sms.models.sms_sms import SmsApi
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from ..tools.reachability import BestMoment
 from .common import AffinityCase, set_blacklist_rows
@@ -118,6 +120,15 @@ class TestBestHourMailing(MockEmail, ReachUseCase):
             (4, 2, 2, 0, "sending"),
         )
         self.assertEqual(mailing.affinity_waiting_count, 2)
+        # The line opens the waiting traces: the view's own filter, applied as the action asks.
+        action = mailing.action_view_affinity_waiting()
+        self.assertTrue(action["context"]["search_default_filter_affinity_waiting"])
+        search = self.env.ref("crm_affinity.mailing_trace_view_search_affinity")
+        domain = (
+            etree.fromstring(search.arch).xpath("//filter[@name='filter_affinity_waiting']")[0].get("domain")
+        )
+        waiting = self.env["mailing.trace"].search([("mass_mailing_id", "=", mailing.id)] + safe_eval(domain))
+        self.assertEqual(set(waiting.mapped("res_id")), set((self.early | self.late).ids))
         mails = self.env["mail.mail"].search([("mailing_id", "=", mailing.id), ("state", "=", "outgoing")])
         self.assertEqual(
             sorted(mails.mapped("scheduled_date")),
