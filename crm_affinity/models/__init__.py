@@ -35,6 +35,7 @@ from . import affinity_contact_decision
 from . import affinity_contact_pressure
 from . import affinity_reachability
 from . import affinity_reachability_learner
+from . import res_partner_reachability
 from . import affinity_pressure_cap
 from . import affinity_consent_api
 from . import affinity_preference_centre

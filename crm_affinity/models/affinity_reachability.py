@@ -20,9 +20,9 @@ from ..tools.reachability import (
     SLOTS,
     BestMoment,
     best_block,
-    company_rates,
+    company_pattern,
     person_rates,
-    segment_rates,
+    segment_pattern,
 )
 from ..tools.sql import id_array
 
@@ -66,7 +66,12 @@ class AffinityReachability(models.Model):
         required=True, help="Hour of the week in the person's time zone: weekday × 24 + hour."
     )
     weight_n = fields.Float(string="Contacts (epoch scale)", readonly=True)
-    weight_k = fields.Float(string="Answers (epoch scale)", readonly=True)
+    weight_k = fields.Float(string="Prompt Answers (epoch scale)", readonly=True)
+    weight_a = fields.Float(
+        string="Later Answers (epoch scale)",
+        readonly=True,
+        help="Answers that came later than the contact's hour, or unprompted, counted in the hour they came.",
+    )
     last_seen = fields.Datetime(readonly=True)
 
     _sql_constraints = [
@@ -118,61 +123,64 @@ class AffinityReachability(models.Model):
         return {row[0]: row[1:] for row in rows}
 
     @api.model
-    def _evidence(self, partner_ids, channel_ids, at):
-        """{(partner_id, channel_id): (n[168], k[168])} decayed to ``at``, in one statement."""
+    def _evidence(self, partner_ids, at):
+        """{(partner_id, channel_id): (n, k, a)} arrays of 168 decayed to ``at``, every channel, one statement."""
         self.flush_model()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT r.partner_id, r.channel_id, r.slot, r.weight_n, r.weight_k,
+                SELECT r.partner_id, r.channel_id, r.slot, r.weight_n, r.weight_k, r.weight_a,
                        COALESCE(c.affinity_reach_half_life, %(half_life)s)
                   FROM affinity_reachability r
-                  LEFT JOIN res_company c ON c.id = r.company_id
-                 WHERE r.partner_id = ANY(%(ids)s::int[]) AND r.channel_id = ANY(%(channels)s)
+                  LEFT JOIN res_company c ON c.id = COALESCE(r.company_id, %(company)s)
+                 WHERE r.partner_id = ANY(%(ids)s::int[])
                 """,
                 half_life=DEFAULT_HALF_LIFE,
+                company=self.env.company.id,
                 ids=id_array(partner_ids),
-                channels=list(channel_ids),
             )
         )
         evidence, factors = {}, {}
-        for partner_id, channel_id, slot, weight_n, weight_k, half_life in rows:
+        for partner_id, channel_id, slot, weight_n, weight_k, weight_a, half_life in rows:
             factor = factors.get(half_life)
             if factor is None:
                 factor = factors[half_life] = self._decay(half_life, at)
-            n, k = evidence.setdefault((partner_id, channel_id), (np.zeros(SLOTS), np.zeros(SLOTS)))
-            n[slot] = weight_n * factor
-            k[slot] = weight_k * factor
+            n, k, a = evidence.setdefault((partner_id, channel_id), np.zeros((3, SLOTS)))
+            n[slot], k[slot], a[slot] = weight_n * factor, weight_k * factor, (weight_a or 0.0) * factor
         return evidence
 
     @api.model
     def _patterns(self, keys, channel_ids):
-        """{(company_id, segment_id, channel_id): rates[168]}: each segment's pattern shrunk toward its
+        """{(company_id, segment_id, channel_id): Pattern}: each segment's pattern shrunk toward its
         company's, from the aggregates the last learning run kept (``affinity.reachability.pattern``)."""
-        pattern = self.env["affinity.reachability.pattern"]
-        pattern.flush_model()
+        self.env["affinity.reachability.pattern"].flush_model()
         company_ids = list({company_id for company_id, _segment in keys})
         rows = self.env.execute_query(
             SQL(
-                """SELECT company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers
-                     FROM affinity_reachability_pattern
-                    WHERE company_id = ANY(%s) AND channel_id = ANY(%s)""",
+                """SELECT company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers, later
+                     FROM affinity_reachability_pattern WHERE company_id = ANY(%s)""",
                 company_ids,
-                list(channel_ids),
             )
         )
-        counts = {}
-        for company_id, segment_id, channel_id, slot, contacts, answers in rows:
-            n, k = counts.setdefault((company_id, segment_id, channel_id), (np.zeros(SLOTS), np.zeros(SLOTS)))
-            n[slot], k[slot] = contacts, answers
+        counts, activity = {}, {}
+        for company_id, segment_id, channel_id, slot, contacts, answers, later in rows:
+            nka = counts.setdefault((company_id, segment_id, channel_id), np.zeros((3, SLOTS)))
+            nka[:, slot] = contacts, answers, later or 0.0
+            activity.setdefault((company_id, segment_id), np.zeros(SLOTS))[slot] += later or 0.0
         patterns = {}
-        empty = (np.zeros(SLOTS), np.zeros(SLOTS))
+        empty = np.zeros((3, SLOTS))
         for company_id, segment_id in keys:
             for channel_id in channel_ids:
-                company = company_rates(*counts.get((company_id, 0, channel_id), empty))
+                pattern = company_pattern(
+                    *counts.get((company_id, 0, channel_id), empty), activity.get((company_id, 0), empty[0])
+                )
                 if segment_id:
-                    company = segment_rates(*counts.get((company_id, segment_id, channel_id), empty), company)
-                patterns[company_id, segment_id or 0, channel_id] = company
+                    pattern = segment_pattern(
+                        *counts.get((company_id, segment_id, channel_id), empty),
+                        activity.get((company_id, segment_id), empty[0]),
+                        pattern,
+                    )
+                patterns[company_id, segment_id or 0, channel_id] = pattern
         return patterns
 
     @api.model
@@ -182,21 +190,31 @@ class AffinityReachability(models.Model):
         :return: ({partner_id: tz}, {(partner_id, channel_id): (rates[168], n[168], k[168], learned)})
         """
         facts = self._partner_facts(partners)
-        channel_ids = channels.ids
-        evidence = self._evidence(list(facts), channel_ids, at)
-        patterns = self._patterns({(f[0], f[1] or 0) for f in facts.values()}, channel_ids)
-        zeros = np.zeros(SLOTS)
+        partner_ids = list(facts)
+        if not partner_ids:
+            return {}, {}
+        evidence = self._evidence(partner_ids, at)
+        patterns = self._patterns({(f[0], f[1] or 0) for f in facts.values()}, channels.ids)
+        empty = np.zeros((3, SLOTS))
+        # When the person is about: their later answers over every channel.
+        activity = np.zeros((len(partner_ids), SLOTS))
+        row_of = {pid: row for row, pid in enumerate(partner_ids)}
+        for (partner_id, _channel_id), (_n, _k, a) in evidence.items():
+            activity[row_of[partner_id]] += a
         profiles = {}
-        for channel_id in channel_ids:
-            partner_ids = list(facts)
-            n = np.array([evidence.get((pid, channel_id), (zeros, zeros))[0] for pid in partner_ids])
-            k = np.array([evidence.get((pid, channel_id), (zeros, zeros))[1] for pid in partner_ids])
-            prior = np.array([patterns[facts[pid][0], facts[pid][1] or 0, channel_id] for pid in partner_ids])
-            if not partner_ids:
-                continue
-            rates = person_rates(n, k, prior)
+        for channel_id in channels.ids:
+            nka = np.array([evidence.get((pid, channel_id), empty) for pid in partner_ids])
+            n, k, a = nka[:, 0], nka[:, 1], nka[:, 2]
+            rates = person_rates(
+                n,
+                k,
+                a,
+                activity,
+                [patterns[facts[pid][0], facts[pid][1] or 0, channel_id] for pid in partner_ids],
+            )
+            learned = (n.sum(axis=1) + a.sum(axis=1)) >= LEARNED_MIN
             for row, partner_id in enumerate(partner_ids):
-                profiles[partner_id, channel_id] = (rates[row], n[row], k[row], n[row].sum() >= LEARNED_MIN)
+                profiles[partner_id, channel_id] = (rates[row], n[row], k[row], bool(learned[row]))
         return {pid: zone(f[2]) for pid, f in facts.items()}, profiles
 
     # ------------------------------------------------------------------------------------------------------
@@ -228,6 +246,8 @@ class AffinityReachability(models.Model):
             return {}
         zones, profiles = self._profiles(partners, channels, moments[0])
         partner_ids = list(zones)
+        if not partner_ids:
+            return {}
         channel_list = list(channels)
         # score[p, m, c]: the partner's propensity at that moment, read in their own time zone.
         slots = np.array([[local_slot(moment, zones[pid]) for moment in moments] for pid in partner_ids])
@@ -268,16 +288,47 @@ class AffinityReachability(models.Model):
     @api.model
     def _best_moment(self, partner_id, when, channel, profile, tz):
         """The BestMoment of one partner's chosen moment and channel, with the reason a person reads."""
-        rates, n, k, learned = profile
+        rates, _n, _k, learned = profile
         slot = local_slot(when, tz)
+        observations, responses, reason = self._slot_counts_reason(channel, slot, profile)
+        return BestMoment(
+            when, channel.id, float(rates[slot]), observations, responses, bool(learned), reason
+        )
+
+    @api.model
+    def _slot_counts_reason(self, channel, slot, profile):
+        """(observations, responses, reason) of one slot of the week in a learned profile."""
+        rates, n, k, learned = profile
         days, hour_from, hour_to = best_block(rates, n, slot)
         block = [d * 24 + h for d in days for h in range(hour_from, hour_to)]
         observations, responses = round(float(n[block].sum())), round(float(k[block].sum()))
         seen = n[slot] > 0
         reason = self._reason(channel, learned, seen, days, hour_from, hour_to, observations, responses, n, k)
-        return BestMoment(
-            when, channel.id, float(rates[slot]), observations, responses, bool(learned), reason
-        )
+        return observations, responses, reason
+
+    @api.model
+    def _slot_reason(self, channel, slot, profile):
+        """The sentence for one slot of the week in a learned profile."""
+        return self._slot_counts_reason(channel, slot, profile)[2]
+
+    @api.model
+    def _window_masks(self, partners, channel):
+        """{partner_id: bool[168]}: the hours of the week inside each partner's contact windows for
+        ``channel`` (their own, else their company's; none: every hour), in their time zone."""
+        own = self.env["affinity.contact.decision"]._windows_by_partner(partners.ids, channel)
+        company_windows, masks = {}, {}
+        for partner in partners:
+            company = partner.company_id or self.env.company
+            if company.id not in company_windows:
+                company_windows[company.id] = company._affinity_default_windows(channel)
+            windows = own.get(partner.id) or company_windows[company.id]
+            mask = np.zeros(SLOTS, dtype=bool) if windows else np.ones(SLOTS, dtype=bool)
+            for day, start, end in windows or ():
+                for hour in range(24):
+                    if start < hour + 1 and end > hour:
+                        mask[day * 24 + hour] = True
+            masks[partner.id] = mask
+        return masks
 
     @api.model
     def _reason(self, channel, learned, seen, days, hour_from, hour_to, observations, responses, n, k):
@@ -308,10 +359,9 @@ class AffinityReachability(models.Model):
         )
 
     @api.model
-    def _days_label(self, days):
-        """Weekdays as a person writes them: a run as 'Tue–Thu', else a list."""
+    def _day_names(self):
         env = self.env
-        names = [
+        return [
             env._("Mon"),
             env._("Tue"),
             env._("Wed"),
@@ -320,6 +370,11 @@ class AffinityReachability(models.Model):
             env._("Sat"),
             env._("Sun"),
         ]
+
+    @api.model
+    def _days_label(self, days):
+        """Weekdays as a person writes them: a run as 'Tue–Thu', else a list."""
+        names = self._day_names()
         if len(days) > 1 and days == list(range(days[0], days[-1] + 1)):
             return f"{names[days[0]]}–{names[days[-1]]}"
         return ", ".join(names[d] for d in days)

@@ -4,9 +4,10 @@ Evidence, each read in the person's time zone at the moment it happened (a perso
 they answered in where they were; new evidence lands in the new zone's hours):
 
 - mass-mailing traces to partners, e-mail and SMS: a trace that went out is a contact in the hour it was
-  sent; its first answer (opened, clicked, replied) is an answer there if it came within
-  ``PROMPT_HOURS``, else a contact answered in the hour it came (the hour the person reads);
-- messages the partner wrote in (e-mail or portal comment, never an internal user's): a contact answered;
+  sent; its first answer (opened, clicked, replied) is a prompt answer there if it came within
+  ``PROMPT_HOURS``, else a later answer in the hour it came (the hour the person reads);
+- messages the partner wrote in (e-mail or portal comment, never an internal user's): a later answer by
+  e-mail in the hour it came (it shows when the person is about);
 - follow-ups a person carried out over another channel (a call, a visit) with their outcome: a contact,
   answered unless *No answer*; follow-ups sent as an e-mail or SMS: a contact.
 
@@ -15,14 +16,12 @@ Nothing of the information file (profile, preferences, gifts, dates) is read.
 
 import logging
 
-import numpy as np
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools.batching import commit_unless_testing
-from ..tools.reachability import PROMPT_HOURS, SLOTS, company_rates, segment_rates
+from ..tools.reachability import PROMPT_HOURS, pattern_rates
 from .affinity_reachability import DEFAULT_HALF_LIFE, EPOCH_PARAM
 from .mailing_trace import WENT_OUT_STATUSES
 
@@ -96,7 +95,8 @@ class AffinityReachabilityLearner(models.Model):
         self.env.execute_query(
             SQL(
                 """UPDATE affinity_reachability r
-                      SET weight_n = r.weight_n * f.factor, weight_k = r.weight_k * f.factor
+                      SET weight_n = r.weight_n * f.factor, weight_k = r.weight_k * f.factor,
+                          weight_a = r.weight_a * f.factor
                      FROM (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
                                   AS factor FROM res_company c) f
                     WHERE f.id = COALESCE(r.company_id, %(company)s)""",
@@ -110,7 +110,8 @@ class AffinityReachabilityLearner(models.Model):
 
     @api.model
     def _events_query(self, since, until):
-        """(partner_id, channel_id, at, contacts, answers) of the evidence in (since, until]."""
+        """(partner_id, channel_id, at, contacts, prompt answers, later answers) of the evidence in
+        (since, until]."""
         email = self.env.ref("crm_affinity.affinity_channel_email", raise_if_not_found=False)
         sms = self.env.ref("crm_affinity.affinity_channel_sms", raise_if_not_found=False)
         channel = SQL(
@@ -121,20 +122,21 @@ class AffinityReachabilityLearner(models.Model):
         return SQL(
             """
             SELECT t.res_id AS partner_id, %(channel)s AS channel_id, t.sent_datetime AS at,
-                   1.0::float8 AS dn, 0.0::float8 AS dk
+                   1.0::float8 AS dn, 0.0::float8 AS dk, 0.0::float8 AS da
               FROM mailing_trace t
              WHERE t.model = 'res.partner' AND t.trace_status IN %(went_out)s
                AND t.sent_datetime > %(since)s AND t.sent_datetime <= %(until)s
             UNION ALL
             SELECT t.res_id, %(channel)s,
                    CASE WHEN a.at <= t.sent_datetime + %(prompt)s THEN t.sent_datetime ELSE a.at END,
-                   CASE WHEN a.at <= t.sent_datetime + %(prompt)s THEN 0.0 ELSE 1.0 END, 1.0
+                   0.0, CASE WHEN a.at <= t.sent_datetime + %(prompt)s THEN 1.0 ELSE 0.0 END,
+                   CASE WHEN a.at <= t.sent_datetime + %(prompt)s THEN 0.0 ELSE 1.0 END
               FROM mailing_trace t
              CROSS JOIN LATERAL (SELECT LEAST(t.open_datetime, t.reply_datetime, t.links_click_datetime) AS at) a
              WHERE t.model = 'res.partner' AND t.sent_datetime IS NOT NULL
                AND a.at > %(since)s AND a.at <= %(until)s
             UNION ALL
-            SELECT m.author_id, %(email)s, m.date, 1.0, 1.0
+            SELECT m.author_id, %(email)s, m.date, 0.0, 0.0, 1.0
               FROM mail_message m
               LEFT JOIN mail_message_subtype st ON st.id = m.subtype_id
              WHERE m.author_id IS NOT NULL AND m.date > %(since)s AND m.date <= %(until)s
@@ -142,14 +144,14 @@ class AffinityReachabilityLearner(models.Model):
                AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = m.author_id AND NOT u.share)
             UNION ALL
             SELECT f.partner_id, f.channel_id, f.done_date, 1.0,
-                   CASE WHEN f.outcome = 'no_answer' THEN 0.0 ELSE 1.0 END
+                   CASE WHEN f.outcome = 'no_answer' THEN 0.0 ELSE 1.0 END, 0.0
               FROM affinity_followup f
               JOIN affinity_channel ch ON ch.id = f.channel_id
              WHERE f.state = 'done' AND f.outcome IN ('successful', 'unsuccessful', 'no_answer')
                AND ch.code NOT IN ('email', 'sms')
                AND f.done_date > %(since)s AND f.done_date <= %(until)s
             UNION ALL
-            SELECT f.partner_id, f.channel_id, m.date, 1.0, 0.0
+            SELECT f.partner_id, f.channel_id, m.date, 1.0, 0.0, 0.0
               FROM affinity_followup f
               JOIN affinity_channel ch ON ch.id = f.channel_id AND ch.code IN ('email', 'sms')
               JOIN mail_message m ON m.id = f.message_id
@@ -185,7 +187,8 @@ class AffinityReachabilityLearner(models.Model):
             folded AS (
                 SELECT ev.partner_id, pe.company_id, ev.channel_id,
                        ((EXTRACT(ISODOW FROM l.local)::int - 1) * 24 + EXTRACT(HOUR FROM l.local)::int) AS slot,
-                       SUM(ev.dn * l.w) AS n, SUM(ev.dk * l.w) AS k, MAX(ev.at) AS last_seen
+                       SUM(ev.dn * l.w) AS n, SUM(ev.dk * l.w) AS k, SUM(ev.da * l.w) AS a,
+                       MAX(ev.at) AS last_seen
                   FROM ev
                   JOIN people pe ON pe.id = ev.partner_id
                  CROSS JOIN LATERAL (
@@ -196,10 +199,11 @@ class AffinityReachabilityLearner(models.Model):
                  GROUP BY 1, 2, 3, 4
             )
             INSERT INTO affinity_reachability AS r
-                   (partner_id, company_id, channel_id, slot, weight_n, weight_k, last_seen)
-            SELECT partner_id, company_id, channel_id, slot, n, k, last_seen FROM folded
+                   (partner_id, company_id, channel_id, slot, weight_n, weight_k, weight_a, last_seen)
+            SELECT partner_id, company_id, channel_id, slot, n, k, a, last_seen FROM folded
             ON CONFLICT (partner_id, channel_id, slot) DO UPDATE
                SET weight_n = r.weight_n + EXCLUDED.weight_n, weight_k = r.weight_k + EXCLUDED.weight_k,
+                   weight_a = r.weight_a + EXCLUDED.weight_a,
                    company_id = EXCLUDED.company_id, last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)
             RETURNING r.id
             """,
@@ -222,18 +226,20 @@ class AffinityReachabilityLearner(models.Model):
                 WITH decayed AS (
                     SELECT COALESCE(r.company_id, %(company)s) AS company_id, p.affinity_segment_id AS segment_id,
                            r.channel_id, r.slot,
-                           r.weight_n * f.factor AS n, r.weight_k * f.factor AS k
+                           r.weight_n * f.factor AS n, r.weight_k * f.factor AS k, r.weight_a * f.factor AS a
                       FROM affinity_reachability r
                       JOIN res_partner p ON p.id = r.partner_id
                       JOIN (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
                                    AS factor FROM res_company c) f ON f.id = COALESCE(r.company_id, %(company)s)
                 )
                 INSERT INTO affinity_reachability_pattern
-                       (company_id, segment_id, channel_id, slot, weekday, hour, contacts, answers)
-                SELECT company_id, segment_id, channel_id, slot, (slot / 24)::varchar, mod(slot, 24), SUM(n), SUM(k)
+                       (company_id, segment_id, channel_id, slot, weekday, hour, contacts, answers, later)
+                SELECT company_id, segment_id, channel_id, slot, (slot / 24)::varchar, mod(slot, 24),
+                       SUM(n), SUM(k), SUM(a)
                   FROM decayed WHERE segment_id IS NOT NULL GROUP BY 1, 2, 3, 4
                 UNION ALL
-                SELECT company_id, NULL, channel_id, slot, (slot / 24)::varchar, mod(slot, 24), SUM(n), SUM(k)
+                SELECT company_id, NULL, channel_id, slot, (slot / 24)::varchar, mod(slot, 24),
+                       SUM(n), SUM(k), SUM(a)
                   FROM decayed GROUP BY 1, 3, 4
                 """,
                 company=self.env.company.id,
@@ -243,23 +249,17 @@ class AffinityReachabilityLearner(models.Model):
         )
         rows = self.env.execute_query(
             SQL(
-                """SELECT id, company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers
-                     FROM affinity_reachability_pattern"""
+                "SELECT id, company_id, COALESCE(segment_id, 0), channel_id, slot FROM affinity_reachability_pattern"
             )
         )
-        counts = {}
-        for _id, company_id, segment_id, channel_id, slot, contacts, answers in rows:
-            n, k, ids = counts.setdefault(
-                (company_id, segment_id, channel_id), (np.zeros(SLOTS), np.zeros(SLOTS), {})
-            )
-            n[slot], k[slot], ids[slot] = contacts, answers, _id
-        updates = []
-        for (company_id, segment_id, channel_id), (n, k, ids) in counts.items():
-            empty = (np.zeros(SLOTS), np.zeros(SLOTS), {})
-            rates = company_rates(*counts.get((company_id, 0, channel_id), empty)[:2])
-            if segment_id:
-                rates = segment_rates(n, k, rates)
-            updates.extend((ids[slot], float(rates[slot]) * 100.0) for slot in ids)
+        keys = {(company_id, segment_id) for _id, company_id, segment_id, _c, _s in rows}
+        channel_ids = {channel_id for _id, _co, _seg, channel_id, _s in rows}
+        patterns = self._patterns(keys, channel_ids)
+        rates = {key: pattern_rates(value) for key, value in patterns.items()}
+        updates = [
+            (row_id, float(rates[company_id, segment_id, channel_id][slot]) * 100.0)
+            for row_id, company_id, segment_id, channel_id, slot in rows
+        ]
         if updates:
             self.env.execute_query(
                 SQL(

@@ -22,7 +22,17 @@ class AffinityReachabilityPattern(models.Model):
     weekday = fields.Selection(WEEKDAYS, readonly=True)
     hour = fields.Integer(readonly=True, aggregator=False)
     contacts = fields.Float(readonly=True, digits=(16, 1), help="Recency-weighted contacts in this hour.")
-    answers = fields.Float(readonly=True, digits=(16, 1), help="Recency-weighted answers in this hour.")
+    answers = fields.Float(
+        readonly=True,
+        digits=(16, 1),
+        help="Recency-weighted answers within two hours of a contact in this hour.",
+    )
+    later = fields.Float(
+        string="Later Answers",
+        readonly=True,
+        digits=(16, 1),
+        help="Recency-weighted answers that came in this hour, later than their contact or unprompted.",
+    )
     rate = fields.Float(
         string="Answer Rate (%)",
         readonly=True,

@@ -191,16 +191,17 @@ class TestReachability(AffinityCase):
         )
 
     def test_a_late_answer_marks_the_hour_it_was_read(self):
-        # Sent Monday 9:00 London, opened at 21:00: a contact without answer at 9, one answered at 21.
+        # Sent Monday 9:00 London, opened at 21:00: a contact without prompt answer at 9, a later answer at 21.
         sent = datetime.datetime(2026, 6, 1, 8, 0)
         self.trace(self.partner_other, sent, sent + datetime.timedelta(hours=12), trace_type="mail")
         self.learn()
         rows = self.Reach.search([("partner_id", "=", self.partner_other.id)])
         self.assertEqual(sorted(rows.mapped("slot")), [9, 21])
         by_slot = {row.slot: row for row in rows}
-        self.assertEqual(by_slot[9].weight_k, 0.0)
+        self.assertEqual((by_slot[9].weight_k, by_slot[9].weight_a), (0.0, 0.0))
         self.assertGreater(by_slot[9].weight_n, 0.0)
-        self.assertAlmostEqual(by_slot[21].weight_k, by_slot[21].weight_n)
+        self.assertEqual((by_slot[21].weight_n, by_slot[21].weight_k), (0.0, 0.0))
+        self.assertGreater(by_slot[21].weight_a, 0.0)
 
     def test_followup_outcomes_and_incoming_mail(self):
         rule = self.env["affinity.followup.rule"].search([], limit=1)
@@ -243,8 +244,10 @@ class TestReachability(AffinityCase):
         email = self.Reach.search(
             [("partner_id", "=", self.partner.id), ("channel_id", "=", self.channel_email.id)]
         )
+        # The message the person wrote in: a later answer by e-mail, no contact.
         self.assertEqual(len(email), 1)
-        self.assertAlmostEqual(email.weight_n, email.weight_k)
+        self.assertEqual((email.weight_n, email.weight_k), (0.0, 0.0))
+        self.assertGreater(email.weight_a, 0.0)
 
     def test_private_file_is_never_read(self):
         self.nine_tuesday_evenings(self.partner)
@@ -339,3 +342,37 @@ class TestReachability(AffinityCase):
                 channel, purpose, when=moment.when
             )
             self.assertTrue(decision[partner_id].allowed, moment)
+
+    def test_seen_on_the_communication_tab_and_page(self):
+        self.nine_tuesday_evenings(self.partner)
+        self.learn()
+        partner = self.partner.with_user(self.user_affinity)
+        with freeze_time(NOW):
+            lines = {line["name"]: line["value"] for line in partner.affinity_summary_lines("communication")}
+            self.assertIn("Best reached Tue", lines["affinity_reach_summary"])
+            self.assertIn("by SMS", lines["affinity_reach_summary"])
+            strip = str(partner.affinity_reach_strip)
+        # One row per channel shown and weekday, one cell per hour.
+        channels = self.env["affinity.channel"].search(
+            [("code", "in", ("email", "sms", "phone", "whatsapp"))]
+        )
+        self.assertEqual(strip.count("<tr>"), 7 * len(channels))
+        self.assertEqual(strip.count("<td "), 7 * 24 * len(channels))
+        self.assertIn("Tue 19:00", strip)
+        # A plain employee sees neither.
+        plain = {
+            line["name"]
+            for line in self.partner.with_user(self.user_plain).affinity_summary_lines("communication")
+        }
+        self.assertNotIn("affinity_reach_summary", plain)
+
+    def test_strip_greys_the_hours_outside_the_windows(self):
+        self.env["affinity.contact.window"].create(
+            {"partner_id": self.partner.id, "weekday": "0", "hour_from": 9.0, "hour_to": 10.0}
+        )
+        with freeze_time(NOW):
+            strip = str(self.partner.affinity_reach_strip)
+        channels = self.env["affinity.channel"].search(
+            [("code", "in", ("email", "sms", "phone", "whatsapp"))]
+        )
+        self.assertEqual(strip.count("repeating-linear-gradient"), (7 * 24 - 1) * len(channels))

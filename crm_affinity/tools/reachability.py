@@ -3,17 +3,23 @@
 Used by ``affinity.reachability`` on what the database holds and by ``scripts/bench_reach.py`` on simulated
 populations, so the evaluation measures the very function the product runs.
 
-A week has 168 slots, ``weekday * 24 + hour`` in the person's own time zone (Monday 0). For one person and
-channel, the evidence is ``n`` contacts and ``k`` answers per slot, recency-weighted. The propensity is a
-Beta-Binomial posterior mean shrunk three ways, each in proportion to how much was shown:
+A week has 168 slots, ``weekday * 24 + hour`` in the person's own time zone (Monday 0). Per person, channel
+and slot the evidence is recency-weighted: ``n`` contacts, ``k`` of them answered promptly (within
+``PROMPT_HOURS``), and ``a`` activity: the answers of any kind at the hour they happened (an e-mail read late
+in the evening, a reply, a message the person wrote in, a call picked up).
 
-1. the company's pattern per channel and slot, shrunk toward the company's overall rate on that channel
-   (``COMPANY_STRENGTH`` pseudo-contacts);
-2. the person's segment's pattern, shrunk toward the company's (``SEGMENT_STRENGTH``);
-3. the person: their level on the channel (all slots together) scales the segment's shape
-   (``LEVEL_STRENGTH``), then each slot's own answers move it (``PRIOR_STRENGTH``).
+The propensity of a slot is ``level × shape(slot) / shape(where contacts usually go)``, then corrected by the
+slot's own prompt answers; every part is a Beta or Dirichlet posterior shrunk toward the person's segment,
+itself shrunk toward the company, in proportion to how much was shown:
 
-Before shrinking, counts are pooled over neighbouring hours and over the same hour on days of the same kind
+- *shape*: when the person is active, a Dirichlet posterior over the 168 slots from their activity on every
+  channel, with ``SHAPE_STRENGTH`` pseudo-answers spread as their segment's shape (``SEGMENT_STRENGTH`` toward
+  the company's, the company's ``COMPANY_STRENGTH`` toward a flat week);
+- *level*: how often they answer this channel, a Beta posterior with ``LEVEL_STRENGTH`` pseudo-contacts at
+  their segment's level;
+- *slot*: the slot's own contacts and prompt answers move the result with ``PRIOR_STRENGTH`` pseudo-contacts.
+
+Before pooling, counts are spread over neighbouring hours and over the same hour on days of the same kind
 (weekdays together, the weekend together) with a small kernel: a person seen three times on Tuesday at 19:00
 says something about Wednesday at 19:00 and Tuesday at 20:00.
 """
@@ -24,18 +30,19 @@ from typing import NamedTuple
 import numpy as np
 
 SLOTS = 168
-# Pseudo-contacts behind each prior; documented in the README's method.
+# Pseudo-observations behind each prior; documented in the README's method.
 PRIOR_STRENGTH = 6.0
 LEVEL_STRENGTH = 4.0
-SEGMENT_STRENGTH = 20.0
-COMPANY_STRENGTH = 20.0
-# With nothing learned anywhere: every slot alike, the caller's order of channels and moments decides.
+SHAPE_STRENGTH = 6.0
+SEGMENT_STRENGTH = 30.0
+COMPANY_STRENGTH = 168.0
+SLOT_STRENGTH = 20.0
+# With nothing learned anywhere: every slot alike at this level; the caller's order decides.
 FLAT_RATE = 0.1
 # Kernel: weight of the hour before and after, and of the same hour on another day of the same kind.
 NEIGHBOUR_HOUR = 0.3
-SAME_KIND_DAY = 0.1
-# An answer within this delay of the contact is credited to the contact's slot; a later one shows the hour the
-# person reads, credited to its own slot as a contact answered there.
+SAME_KIND_DAY = 0.3
+# An answer within this delay of the contact is the contact's answer; any answer is activity at its own hour.
 PROMPT_HOURS = 2
 # A person has a learned profile on a channel once this much recency-weighted evidence is behind it.
 LEARNED_MIN = 0.5
@@ -47,8 +54,9 @@ BLOCK_SHARE = 0.5
 class BestMoment(NamedTuple):
     """A person's best allowed moment: when, by which channel, how likely an answer, and why.
 
-    ``observations`` and ``responses`` are the person's recency-weighted counts, rounded, over the block of
-    slots the reason names (the chosen slot and its equally good neighbours) on that channel."""
+    ``observations`` and ``responses`` are the person's recency-weighted contacts and prompt answers, rounded,
+    over the block of slots the reason names (the chosen slot and its equally good neighbours) on that
+    channel."""
 
     when: datetime.datetime
     channel_id: int
@@ -75,36 +83,96 @@ def smooth(counts):
     return pooled.reshape(np.shape(counts))
 
 
-def company_rates(n, k):
-    """The company's propensity per slot (..., 168) from its counts, shrunk toward its overall rate."""
-    n, k = np.asarray(n, dtype=float), np.asarray(k, dtype=float)
-    total_n, total_k = n.sum(axis=-1, keepdims=True), k.sum(axis=-1, keepdims=True)
-    overall = (total_k + 1.0 * FLAT_RATE) / (total_n + 1.0)
-    return (smooth(k) + COMPANY_STRENGTH * overall) / (smooth(n) + COMPANY_STRENGTH)
+def shape(activity, prior, strength):
+    """A Dirichlet posterior mean over the week (..., 168): smoothed activity plus ``strength`` pseudo-answers
+    spread as ``prior`` (a distribution)."""
+    pooled = smooth(activity)
+    return (pooled + strength * prior) / (pooled.sum(axis=-1, keepdims=True) + strength)
 
 
-def segment_rates(n, k, company):
-    """A segment's propensity per slot (..., 168), shrunk toward its company's pattern ``company``."""
-    n, k = np.asarray(n, dtype=float), np.asarray(k, dtype=float)
-    return (smooth(k) + SEGMENT_STRENGTH * company) / (smooth(n) + SEGMENT_STRENGTH)
+def level(n, k, prior, strength):
+    """A Beta posterior mean of the answer rate from contacts and prompt answers over all slots (...,)."""
+    return (np.sum(k, axis=-1) + strength * prior) / (np.sum(n, axis=-1) + strength)
 
 
-def person_rates(n, k, prior):
-    """Each person's propensity per slot (people, 168) from their counts and their segment's pattern.
+class Pattern(NamedTuple):
+    """A company's or segment's pattern on one channel: the prior of its people."""
 
-    :param n: contacts (people, 168), recency-weighted
-    :param k: answers (people, 168)
-    :param prior: the segment's pattern (people, 168) or (168,)
-    """
-    n, k = np.asarray(n, dtype=float), np.asarray(k, dtype=float)
-    prior = np.broadcast_to(np.asarray(prior, dtype=float), n.shape)
-    # The person's level on the channel scales the segment's shape: mostly answering, or mostly not.
-    level_prior = prior.mean(axis=-1, keepdims=True)
-    level = (k.sum(axis=-1, keepdims=True) + LEVEL_STRENGTH * level_prior) / (
-        n.sum(axis=-1, keepdims=True) + LEVEL_STRENGTH
+    shape: np.ndarray  # (168,) when its people are active, a distribution
+    level: float  # how often a contact over this channel is answered at all (promptly or later)
+    exposure: np.ndarray  # (168,) where the company's contacts over this channel usually go, a distribution
+    prompt_share: float  # of the answers over this channel, the share that came promptly
+
+
+def _with_slots(pattern, n, k):
+    """The pattern with its shape corrected by its own prompt answers per slot (a Beta posterior per slot with
+    ``SLOT_STRENGTH`` pseudo-contacts at the pattern's rate): where many were contacted, their answers say
+    directly how good the hour is."""
+    base = pattern_rates(pattern)
+    rates = (smooth(k) + SLOT_STRENGTH * base) / (smooth(n) + SLOT_STRENGTH)
+    if not rates.sum():
+        return pattern
+    return pattern._replace(shape=rates / rates.sum())
+
+
+def company_pattern(n, k, a, activity):
+    """The company's pattern on a channel from its counts (168,) on it: contacts ``n``, prompt answers ``k``,
+    later answers ``a``; and its people's activity on every channel."""
+    n, k, a = (np.asarray(x, dtype=float) for x in (n, k, a))
+    flat = np.full(SLOTS, 1.0 / SLOTS)
+    exposure = (smooth(n) + flat) / (smooth(n).sum() + 1.0)
+    answers = k.sum() + a.sum()
+    pattern = Pattern(
+        shape(activity, flat, COMPANY_STRENGTH),
+        float(level(n, k + a, FLAT_RATE, 1.0)),
+        exposure,
+        float((k.sum() + 1.0) / (answers + 1.0)),
     )
-    scaled = np.clip(prior * (level / np.maximum(level_prior, 1e-9)), 0.0, 1.0)
-    return (smooth(k) + PRIOR_STRENGTH * scaled) / (smooth(n) + PRIOR_STRENGTH)
+    return _with_slots(pattern, n, k)
+
+
+def segment_pattern(n, k, a, activity, company):
+    """A segment's pattern, shrunk toward its company's."""
+    n, k, a = (np.asarray(x, dtype=float) for x in (n, k, a))
+    pattern = Pattern(
+        shape(activity, company.shape, SEGMENT_STRENGTH),
+        float(level(n, k + a, company.level, SEGMENT_STRENGTH)),
+        company.exposure,
+        company.prompt_share,
+    )
+    return _with_slots(pattern, n, k)
+
+
+def person_rates(n, k, a, activity, patterns):
+    """Each person's propensity per slot (people, 168) on one channel: the chance of a prompt answer.
+
+    :param n: contacts over this channel (people, 168), recency-weighted
+    :param k: their prompt answers (people, 168)
+    :param a: later answers over this channel, at the hour they came (people, 168)
+    :param activity: later answers over every channel, and messages the person wrote in (people, 168)
+    :param patterns: each person's segment's Pattern on this channel (a list, or one for all)
+    """
+    n, k, a, activity = (np.asarray(x, dtype=float) for x in (n, k, a, activity))
+    if isinstance(patterns, Pattern):
+        patterns = [patterns] * len(n)
+    prior_shape = np.array([p.shape for p in patterns]).reshape(n.shape)
+    prior_level = np.array([p.level for p in patterns])
+    exposure = np.array([p.exposure for p in patterns]).reshape(n.shape)
+    prompt_share = np.array([p.prompt_share for p in patterns])
+    person_shape = shape(activity, prior_shape, SHAPE_STRENGTH)
+    # How readily the person answers this channel at all: their answers, prompt or later, per contact.
+    person_level = np.minimum(level(n, k + a, prior_level, LEVEL_STRENGTH), 1.0) * prompt_share
+    # The level was measured where contacts went: a slot's rate is the level scaled by how much more active
+    # the person is then than there.
+    where_contacted = np.sum(person_shape * exposure, axis=-1)
+    rates = np.clip(person_level[:, None] * person_shape / where_contacted[:, None], 0.0, 1.0)
+    return (smooth(k) + PRIOR_STRENGTH * rates) / (smooth(n) + PRIOR_STRENGTH)
+
+
+def pattern_rates(pattern):
+    """A pattern's own propensity per slot: what the report shows."""
+    scaled = pattern.level * pattern.prompt_share * pattern.shape / np.sum(pattern.shape * pattern.exposure)
+    return np.clip(scaled, 0.0, 1.0)
 
 
 def best_block(rates, n, slot):
