@@ -1,6 +1,6 @@
 """*Call Now*: a salesperson's customers due a call, ranked by their chance of answering this hour.
 
-Due a call: a phone activity of hers due today or before, a follow-up planned for today or before whose best
+Due a call: a phone activity of hers due today or before (on the customer or one of their opportunities), a follow-up planned for today or before whose best
 channel is the phone, or a relationship of hers whose cadence is due. Only those the contact decision lets her
 call now (phone channel, the call's purpose, inside their window, outside quiet days and the budget) are
 listed; the chance of an answer comes from the learned reachability (``_propensity_now``), with the count of
@@ -64,20 +64,34 @@ class AffinityCallNow(models.TransientModel):
         activities = self.env["mail.activity"].search(
             [
                 ("user_id", "=", uid),
-                ("res_model", "=", "res.partner"),
+                ("res_model", "in", ("res.partner", "crm.lead")),
                 ("date_deadline", "<=", today),
                 ("activity_type_id.affinity_channel_id", "=", phone.id),
             ],
             order="date_deadline, id",
         )
+        # A call planned on an opportunity is a call to its customer.
+        lead_ids = [a.res_id for a in activities if a.res_model == "crm.lead"]
+        partner_of_lead = {
+            lead.id: lead.partner_id.id
+            for lead in self.env["crm.lead"].sudo().with_context(active_test=False).browse(lead_ids).exists()
+            if lead.partner_id
+        }
         followup_of_activity = {
             followup.activity_id.id: followup
             for followup in self.env["affinity.followup"].search([("activity_id", "in", activities.ids)])
         }
         for activity in activities:
             followup = followup_of_activity.get(activity.id)
+            partner_id = (
+                activity.res_id
+                if activity.res_model == "res.partner"
+                else partner_of_lead.get(activity.res_id)
+            )
+            if not partner_id:
+                continue
             due.setdefault(
-                activity.res_id,
+                partner_id,
                 (
                     "activity",
                     activity.summary or activity.activity_type_id.name,

@@ -437,6 +437,24 @@ class TestCallNow(ReachUseCase):
             ("activity", "Ask about the order"),
         )
 
+    def test_a_call_on_an_opportunity_is_a_call_to_its_customer(self):
+        activity_type = self.env.ref("mail.mail_activity_data_call")
+        later = self.later  # not due by cadence
+        lead = self.env["crm.lead"].create(
+            {"name": "Fleet renewal", "partner_id": later.id, "user_id": self.user_scoped.id}
+        )
+        lead.activity_schedule(
+            activity_type_id=activity_type.id,
+            summary="Call about the fleet",
+            user_id=self.user_scoped.id,
+            date_deadline=NOW.date(),
+        )
+        with freeze_time(NOW), self.propensities({}):
+            action = self.env["affinity.call.now"].with_user(self.user_scoped).action_open()
+            lines = self.env["affinity.call.now"].with_user(self.user_scoped).search(action["domain"])
+        line = lines.filtered(lambda x: x.partner_id == later)
+        self.assertEqual((line.due_kind, line.due_label), ("activity", "Call about the fleet"))
+
     def test_outside_the_window_is_not_called_now(self):
         self.env["affinity.contact.window"].create(
             {"partner_id": self.likely.id, "weekday": "1", "hour_from": 18.0, "hour_to": 21.0}
