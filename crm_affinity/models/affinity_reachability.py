@@ -28,6 +28,8 @@ from ..tools.sql import id_array
 
 # At most one week of hourly moments is weighed per call: every slot of the week once.
 MAX_MOMENTS = SLOTS
+# Partners weighed together: their profiles (channels × 3 × 168 floats each) stay in memory.
+CHUNK = 20000
 EPOCH_PARAM = "crm_affinity.reach_epoch"
 DEFAULT_HALF_LIFE = 90
 
@@ -123,13 +125,15 @@ class AffinityReachability(models.Model):
         return {row[0]: row[1:] for row in rows}
 
     @api.model
-    def _evidence(self, partner_ids, at):
-        """{(partner_id, channel_id): (n, k, a)} arrays of 168 decayed to ``at``, every channel, one statement."""
+    def _evidence(self, partner_ids, channel_ids, at):
+        """The evidence of these partners decayed to ``at``, read in one statement, as arrays:
+        ``(nka, activity)``, ``nka[p, c]`` the contacts, prompt answers and later answers (3, 168) of
+        ``partner_ids[p]`` over ``channel_ids[c]``, ``activity[p]`` their later answers over every channel."""
         self.flush_model()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT r.partner_id, r.channel_id, r.slot, r.weight_n, r.weight_k, r.weight_a,
+                SELECT r.partner_id, r.channel_id, r.slot, r.weight_n, r.weight_k, COALESCE(r.weight_a, 0),
                        COALESCE(c.affinity_reach_half_life, %(half_life)s)
                   FROM affinity_reachability r
                   LEFT JOIN res_company c ON c.id = COALESCE(r.company_id, %(company)s)
@@ -140,14 +144,24 @@ class AffinityReachability(models.Model):
                 ids=id_array(partner_ids),
             )
         )
-        evidence, factors = {}, {}
-        for partner_id, channel_id, slot, weight_n, weight_k, weight_a, half_life in rows:
-            factor = factors.get(half_life)
-            if factor is None:
-                factor = factors[half_life] = self._decay(half_life, at)
-            n, k, a = evidence.setdefault((partner_id, channel_id), np.zeros((3, SLOTS)))
-            n[slot], k[slot], a[slot] = weight_n * factor, weight_k * factor, (weight_a or 0.0) * factor
-        return evidence
+        nka = np.zeros((len(partner_ids), len(channel_ids), 3, SLOTS))
+        activity = np.zeros((len(partner_ids), SLOTS))
+        if not rows:
+            return nka, activity
+        table = np.array(rows, dtype=float)
+        order = np.asarray(partner_ids)
+        sorter = np.argsort(order)
+        row = sorter[np.searchsorted(order, table[:, 0], sorter=sorter)]
+        slot = table[:, 2].astype(int)
+        factor = np.ones(len(table))
+        for half_life in np.unique(table[:, 6]):
+            factor[table[:, 6] == half_life] = self._decay(int(half_life), at)
+        np.add.at(activity, (row, slot), table[:, 5] * factor)
+        for column, channel_id in enumerate(channel_ids):
+            mine = table[:, 1] == channel_id
+            for measure in range(3):
+                nka[row[mine], column, measure, slot[mine]] = table[mine, 3 + measure] * factor[mine]
+        return nka, activity
 
     @api.model
     def _patterns(self, keys, channel_ids):
@@ -193,18 +207,12 @@ class AffinityReachability(models.Model):
         partner_ids = list(facts)
         if not partner_ids:
             return {}, {}
-        evidence = self._evidence(partner_ids, at)
-        patterns = self._patterns({(f[0], f[1] or 0) for f in facts.values()}, channels.ids)
-        empty = np.zeros((3, SLOTS))
-        # When the person is about: their later answers over every channel.
-        activity = np.zeros((len(partner_ids), SLOTS))
-        row_of = {pid: row for row, pid in enumerate(partner_ids)}
-        for (partner_id, _channel_id), (_n, _k, a) in evidence.items():
-            activity[row_of[partner_id]] += a
+        channel_ids = channels.ids
+        nka, activity = self._evidence(partner_ids, channel_ids, at)
+        patterns = self._patterns({(f[0], f[1] or 0) for f in facts.values()}, channel_ids)
         profiles = {}
-        for channel_id in channels.ids:
-            nka = np.array([evidence.get((pid, channel_id), empty) for pid in partner_ids])
-            n, k, a = nka[:, 0], nka[:, 1], nka[:, 2]
+        for column, channel_id in enumerate(channel_ids):
+            n, k, a = nka[:, column, 0], nka[:, column, 1], nka[:, column, 2]
             rates = person_rates(
                 n,
                 k,
@@ -244,13 +252,26 @@ class AffinityReachability(models.Model):
             first += datetime.timedelta(hours=1)
         if not moments:
             return {}
+        result = {}
+        for offset in range(0, len(partners), CHUNK):
+            result.update(
+                self._best_moments_chunk(partners[offset : offset + CHUNK], channels, moments, purpose)
+            )
+        return result
+
+    @api.model
+    def _best_moments_chunk(self, partners, channels, moments, purpose):
+        """``_best_moments`` for one slice of partners (the learned profiles of a slice fit in memory)."""
         zones, profiles = self._profiles(partners, channels, moments[0])
         partner_ids = list(zones)
         if not partner_ids:
             return {}
         channel_list = list(channels)
         # score[p, m, c]: the partner's propensity at that moment, read in their own time zone.
-        slots = np.array([[local_slot(moment, zones[pid]) for moment in moments] for pid in partner_ids])
+        by_zone = {}
+        for tz in set(zones.values()):
+            by_zone[tz] = [local_slot(moment, tz) for moment in moments]
+        slots = np.array([by_zone[zones[pid]] for pid in partner_ids])
         score = np.empty((len(partner_ids), len(moments), len(channel_list)))
         for c, channel in enumerate(channel_list):
             rates = np.array([profiles[pid, channel.id][0] for pid in partner_ids])

@@ -9,7 +9,10 @@ they answered in where they were; new evidence lands in the new zone's hours):
 - messages the partner wrote in (e-mail or portal comment, never an internal user's): a later answer by
   e-mail in the hour it came (it shows when the person is about);
 - follow-ups a person carried out over another channel (a call, a visit) with their outcome: a contact,
-  answered unless *No answer*; follow-ups sent as an e-mail or SMS: a contact.
+  answered unless *No answer*; follow-ups sent as an e-mail or SMS: a contact;
+- activities marked done whose type reaches the customer by a channel (a call made, a meeting held), on the
+  partner, their opportunity or their sale order: a contact answered, unless a follow-up done over that channel
+  within five minutes already said how it went.
 
 Nothing of the information file (profile, preferences, gifts, dates) is read.
 """
@@ -52,7 +55,7 @@ class AffinityReachabilityLearner(models.Model):
     def _forget(self):
         """Drop every learned count and the watermark: the next run learns from nothing."""
         self.flush_model()
-        self.env.execute_query(SQL("DELETE FROM affinity_reachability"))
+        self.env.execute_query(SQL("TRUNCATE affinity_reachability"))
         params = self.env["ir.config_parameter"].sudo()
         params.set_param(WATERMARK_PARAM, False)
         params.set_param(EPOCH_PARAM, False)
@@ -73,7 +76,15 @@ class AffinityReachabilityLearner(models.Model):
             params.set_param(EPOCH_PARAM, fields.Datetime.to_string(epoch))
         elif (until - epoch).days > REBASE_HALF_LIVES * self._min_half_life():
             epoch = self._rebase(epoch, until)
-        for model in ("mailing.trace", "mail.message", "affinity.followup", "res.partner", "res.company"):
+        for model in (
+            "mailing.trace",
+            "mail.message",
+            "affinity.followup",
+            "res.partner",
+            "res.company",
+            "crm.lead",
+            "sale.order",
+        ):
             self.env[model].flush_model()
         self.flush_model()
         touched = self.env.execute_query(self._fold_query(since, until, epoch))
@@ -151,6 +162,21 @@ class AffinityReachabilityLearner(models.Model):
                AND ch.code NOT IN ('email', 'sms')
                AND f.done_date > %(since)s AND f.done_date <= %(until)s
             UNION ALL
+            SELECT COALESCE(l.partner_id, so.partner_id, CASE WHEN m.model = 'res.partner' THEN m.res_id END),
+                   ty.affinity_channel_id, m.date, 1.0, 1.0, 0.0
+              FROM mail_message m
+              JOIN mail_activity_type ty ON ty.id = m.mail_activity_type_id AND ty.affinity_channel_id IS NOT NULL
+              LEFT JOIN crm_lead l ON m.model = 'crm.lead' AND l.id = m.res_id
+              LEFT JOIN sale_order so ON m.model = 'sale.order' AND so.id = m.res_id
+             WHERE m.model IN ('res.partner', 'crm.lead', 'sale.order')
+               AND m.date > %(since)s AND m.date <= %(until)s
+               AND NOT EXISTS (
+                   SELECT 1 FROM affinity_followup f
+                    WHERE f.state = 'done' AND f.channel_id = ty.affinity_channel_id
+                      AND f.partner_id = COALESCE(l.partner_id, so.partner_id,
+                                                  CASE WHEN m.model = 'res.partner' THEN m.res_id END)
+                      AND f.done_date BETWEEN m.date - interval '5 minutes' AND m.date + interval '5 minutes')
+            UNION ALL
             SELECT f.partner_id, f.channel_id, m.date, 1.0, 0.0, 0.0
               FROM affinity_followup f
               JOIN affinity_channel ch ON ch.id = f.channel_id AND ch.code IN ('email', 'sms')
@@ -220,27 +246,29 @@ class AffinityReachabilityLearner(models.Model):
         pattern = self.env["affinity.reachability.pattern"]
         epoch = self._epoch()
         self.env.execute_query(SQL("DELETE FROM affinity_reachability_pattern"))
+        # Summed at the epoch's scale first, brought to ``at`` once per company and slot afterwards.
         self.env.execute_query(
             SQL(
                 """
-                WITH decayed AS (
+                WITH summed AS (
                     SELECT COALESCE(r.company_id, %(company)s) AS company_id, p.affinity_segment_id AS segment_id,
-                           r.channel_id, r.slot,
-                           r.weight_n * f.factor AS n, r.weight_k * f.factor AS k, r.weight_a * f.factor AS a
+                           r.channel_id, r.slot, SUM(r.weight_n) AS n, SUM(r.weight_k) AS k, SUM(r.weight_a) AS a
                       FROM affinity_reachability r
                       JOIN res_partner p ON p.id = r.partner_id
-                      JOIN (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
-                                   AS factor FROM res_company c) f ON f.id = COALESCE(r.company_id, %(company)s)
+                     GROUP BY 1, 2, 3, 4
+                ),
+                grouped AS (
+                    SELECT company_id, segment_id, channel_id, slot, n, k, a FROM summed WHERE segment_id IS NOT NULL
+                    UNION ALL
+                    SELECT company_id, NULL, channel_id, slot, SUM(n), SUM(k), SUM(a) FROM summed GROUP BY 1, 3, 4
                 )
                 INSERT INTO affinity_reachability_pattern
                        (company_id, segment_id, channel_id, slot, weekday, hour, contacts, answers, later)
-                SELECT company_id, segment_id, channel_id, slot, (slot / 24)::varchar, mod(slot, 24),
-                       SUM(n), SUM(k), SUM(a)
-                  FROM decayed WHERE segment_id IS NOT NULL GROUP BY 1, 2, 3, 4
-                UNION ALL
-                SELECT company_id, NULL, channel_id, slot, (slot / 24)::varchar, mod(slot, 24),
-                       SUM(n), SUM(k), SUM(a)
-                  FROM decayed GROUP BY 1, 3, 4
+                SELECT g.company_id, g.segment_id, g.channel_id, g.slot, (g.slot / 24)::varchar, mod(g.slot, 24),
+                       g.n * f.factor, g.k * f.factor, g.a * f.factor
+                  FROM grouped g
+                  JOIN (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
+                               AS factor FROM res_company c) f ON f.id = g.company_id
                 """,
                 company=self.env.company.id,
                 days=(at - epoch).total_seconds() / 86400.0,

@@ -376,3 +376,73 @@ class TestReachability(AffinityCase):
             [("code", "in", ("email", "sms", "phone", "whatsapp"))]
         )
         self.assertEqual(strip.count("repeating-linear-gradient"), (7 * 24 - 1) * len(channels))
+
+    def test_a_call_done_on_an_opportunity_counts(self):
+        call = self.env["mail.activity.type"].create(
+            {"name": "Reach call", "affinity_channel_id": self.channel_phone.id}
+        )
+        lead = self.env["crm.lead"].create({"name": "Reach deal", "partner_id": self.partner.id})
+        # Wednesday 15:xx Istanbul (12:xx UTC).
+        with freeze_time(datetime.datetime(2026, 6, 3, 12, 20)):
+            activity = lead.activity_schedule(activity_type_id=call.id, user_id=self.env.uid)
+            activity.action_feedback(feedback="Picked up")
+        self.learn()
+        rows = self.Reach.search(
+            [("partner_id", "=", self.partner.id), ("channel_id", "=", self.channel_phone.id)]
+        )
+        self.assertEqual(rows.mapped("slot"), [2 * 24 + 15])
+        self.assertGreater(rows.weight_n, 0)
+        self.assertAlmostEqual(rows.weight_n, rows.weight_k)
+
+    def test_a_newcomer_follows_their_segment_before_the_company(self):
+        segment = self.env["affinity.rfm.segment"].search([], limit=1)
+        london = {"tz": "Europe/London"}
+        crowd = self.Partner.create(
+            [dict(london, name=f"Crowd {i}", email=f"c{i}@example.com") for i in range(6)]
+        )
+        members = self.Partner.create(
+            [dict(london, name=f"Member {i}", email=f"m{i}@example.com") for i in range(3)]
+        )
+        newcomer = self.Partner.create(
+            {"name": "Newcomer", "email": "new@example.com", "tz": "Europe/London"}
+        )
+        crowd.write({"affinity_segment_id": False})
+        (members | newcomer).write({"affinity_segment_id": segment.id})
+        for week in range(4):
+            # The crowd answers on Thursdays at 10:00 London time, the segment on Fridays at 20:00.
+            for partner in crowd:
+                sent = datetime.datetime(2026, 6, 4, 9, 5) - datetime.timedelta(weeks=week)
+                self.trace(partner, sent, sent + datetime.timedelta(minutes=10), trace_type="mail")
+            for partner in members:
+                sent = datetime.datetime(2026, 6, 5, 19, 5) - datetime.timedelta(weeks=week)
+                self.trace(partner, sent, sent + datetime.timedelta(minutes=10), trace_type="mail")
+        self.learn()
+        result = self.best(newcomer | self.partner_other, self.channel_email)
+        self.assertEqual(
+            result[newcomer.id].when, datetime.datetime(2026, 6, 12, 19, 0)
+        )  # Friday 20:00 London
+        self.assertFalse(result[newcomer.id].learned)
+        self.assertEqual(result[self.partner_other.id].when, datetime.datetime(2026, 6, 11, 9, 0))
+        patterns = self.env["affinity.reachability.pattern"].search(
+            [("segment_id", "=", segment.id), ("channel_id", "=", self.channel_email.id)]
+        )
+        best = max(patterns, key=lambda p: p.rate)
+        self.assertEqual((best.weekday, best.hour), ("4", 20))
+
+    def test_a_manager_relearns_and_other_companies_patterns_stay_hidden(self):
+        self.nine_tuesday_evenings(self.partner)
+        with freeze_time(NOW):
+            self.Reach.with_user(self.user_manager).action_relearn()
+        self.assertTrue(self.Reach.search_count([("partner_id", "=", self.partner.id)]))
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        self.env["affinity.reachability.pattern"].flush_model()
+        self.env.cr.execute(
+            "UPDATE affinity_reachability_pattern SET company_id = %s WHERE segment_id IS NULL",
+            (other_company.id,),
+        )
+        self.env["affinity.reachability.pattern"].invalidate_model()
+        visible = self.env["affinity.reachability.pattern"].with_user(self.user_affinity).search([])
+        self.assertFalse(visible.filtered(lambda p: p.company_id == other_company))
+        self.assertTrue(
+            self.env["affinity.reachability.pattern"].search([("company_id", "=", other_company.id)])
+        )

@@ -47,7 +47,7 @@ PROMPT_HOURS = 2
 # A person has a learned profile on a channel once this much recency-weighted evidence is behind it.
 LEARNED_MIN = 0.5
 # A slot the person was seen in joins the block the reason names when its propensity stands this share of the
-# way from the person's median to the chosen slot's.
+# way from the person's mean to the chosen slot's.
 BLOCK_SHARE = 0.5
 
 
@@ -179,11 +179,12 @@ def best_block(rates, n, slot):
     """The block of one person's week the reason names around ``slot``: (days, first hour, end hour).
 
     Only hours where the person was seen (``n`` > 0) and which stand well above their usual level (half way
-    from the median to the chosen slot's propensity) join it; the days are those where the same hours do too.
+    from their mean to the chosen slot's propensity) join it; the days are those where the same hours do too.
     A chosen slot the person was never seen in is a block of its own."""
     rates, n = np.asarray(rates, dtype=float), np.asarray(n, dtype=float)
     best = rates[slot]
-    floor = np.median(rates) + BLOCK_SHARE * (best - np.median(rates))
+    usual = rates.mean()
+    floor = usual + BLOCK_SHARE * (best - usual)
     day, hour = divmod(slot, 24)
     if n[slot] <= 0:
         return [day], hour, hour + 1
