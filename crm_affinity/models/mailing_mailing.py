@@ -164,20 +164,25 @@ class MailingMailing(models.Model):
         return hold, self._affinity_no_moment_reasons(absent, channel, now)
 
     def _affinity_no_moment_reasons(self, partner_by_record, channel, now):
-        """{res_id: reason} for records whose partner has no allowed moment in time: the decision's own reason
-        now when it says no, else *outside the contact window* (no allowed hour within the hours given)."""
+        """{res_id: reason} for records whose partner has no allowed moment ahead within the hours given: the
+        decision's own reason now. One the decision allows now (the hour under way is theirs, or a priority
+        mailing over their budget) goes out now instead."""
         if not partner_by_record:
             return {}
         decisions = (
             self.env["res.partner"]
             .browse(set(partner_by_record.values()))
-            ._affinity_contact_decision(channel, self._affinity_purpose(), when=now)
+            ._affinity_contact_decision(
+                channel, self._affinity_purpose(), when=now, check_pressure=not self.sudo().affinity_priority
+            )
         )
         known_failures = {code for code, _label in FAILURE_TYPES}
         cancel = {}
         for res_id, partner_id in partner_by_record.items():
             decision = decisions.get(partner_id)
-            reason = decision.reason if decision and not decision.allowed else "outside_window"
+            if decision and decision.allowed:
+                continue
+            reason = decision.reason if decision else "outside_window"
             cancel[res_id] = reason if failure_type_for(reason) in known_failures else "outside_window"
         return cancel
 

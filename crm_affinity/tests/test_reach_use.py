@@ -58,6 +58,10 @@ class TestBestHourMailing(MockEmail, ReachUseCase):
         )
         cls.denied._affinity_set_consent("email", "marketing", "denied", source="call_centre")
         cls.denied._affinity_set_consent("sms", "marketing", "denied", source="call_centre")
+        # "none" takes messages on Saturday mornings only: not now (Tuesday), nor in the hours given.
+        cls.env["affinity.contact.window"].create(
+            {"partner_id": cls.none.id, "weekday": "5", "hour_from": 9.0, "hour_to": 12.0}
+        )
         set_blacklist_rows(cls.env, "mail.blacklist", active=False)
         set_blacklist_rows(cls.env, "phone.blacklist", active=False)
         cls.audience = cls.early | cls.late | cls.none | cls.denied
@@ -213,6 +217,16 @@ class TestBestHourMailing(MockEmail, ReachUseCase):
             with self.mock_mail_gateway(mail_unlink_sent=False):
                 mailing.action_send_mail()
         self.assertEqual(self.traces(mailing)[self.none.id][:2], ("cancel", "affinity_quiet_until"))
+
+    def test_allowed_now_but_in_no_hour_ahead_goes_out_now(self):
+        # "none" may be written to now (Tuesday 12:30 in Istanbul) but the learner found no hour ahead: it
+        # goes out at once rather than being dropped.
+        self.env["affinity.contact.window"].search([("partner_id", "=", self.none.id)]).unlink()
+        mailing = self.mailing()
+        with freeze_time(NOW), self.best_at(self.answers(self.channel_email)):
+            with self.mock_mail_gateway(mail_unlink_sent=False):
+                mailing.action_send_mail()
+        self.assertEqual(self.traces(mailing)[self.none.id], ("sent", False, False))
 
     def test_without_the_option_nothing_waits(self):
         mailing = self.mailing()
