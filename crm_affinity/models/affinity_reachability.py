@@ -62,7 +62,8 @@ class AffinityReachability(models.Model):
 
     # The unique (partner, channel, slot) index serves a partner's rows.
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")
-    company_id = fields.Many2one("res.company", index=True)
+    # The partner's: read through the partner (no column, no key to check on each of a night's rows).
+    company_id = fields.Many2one(related="partner_id.company_id")
     channel_id = fields.Many2one("affinity.channel", required=True, ondelete="cascade")
     slot = fields.Integer(
         required=True, help="Hour of the week in the person's time zone: weekday × 24 + hour."
@@ -136,7 +137,8 @@ class AffinityReachability(models.Model):
                 SELECT r.partner_id, r.channel_id, r.slot, r.weight_n, r.weight_k, COALESCE(r.weight_a, 0),
                        COALESCE(c.affinity_reach_half_life, %(half_life)s)
                   FROM affinity_reachability r
-                  LEFT JOIN res_company c ON c.id = COALESCE(r.company_id, %(company)s)
+                  JOIN res_partner p ON p.id = r.partner_id
+                  LEFT JOIN res_company c ON c.id = COALESCE(p.company_id, %(company)s)
                  WHERE r.partner_id = ANY(%(ids)s::int[])
                 """,
                 half_life=DEFAULT_HALF_LIFE,

@@ -25,6 +25,7 @@ from odoo.tools import SQL
 
 from ..tools.batching import commit_unless_testing
 from ..tools.reachability import PROMPT_HOURS, pattern_rates
+from ..tools.sql import at_least_work_mem, local_settings
 from .affinity_reachability import DEFAULT_HALF_LIFE, EPOCH_PARAM
 from .mailing_trace import WENT_OUT_STATUSES
 
@@ -87,7 +88,9 @@ class AffinityReachabilityLearner(models.Model):
         ):
             self.env[model].flush_model()
         self.flush_model()
-        touched = self.env.execute_query(self._fold_query(since, until, epoch))
+        # One pass over the events: hashing a night's or three years' groups in memory, no JIT to compile.
+        with local_settings(self.env.cr, jit="off", work_mem=at_least_work_mem("128MB")):
+            touched = self.env.execute_query(self._fold_query(since, until, epoch))
         params.set_param(WATERMARK_PARAM, fields.Datetime.to_string(until))
         self.invalidate_model()
         self._rebuild_patterns(until)
@@ -110,7 +113,8 @@ class AffinityReachabilityLearner(models.Model):
                           weight_a = r.weight_a * f.factor
                      FROM (SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s))
                                   AS factor FROM res_company c) f
-                    WHERE f.id = COALESCE(r.company_id, %(company)s)""",
+                     JOIN res_partner p ON f.id = COALESCE(p.company_id, %(company)s)
+                    WHERE p.id = r.partner_id""",
                 days=(until - epoch).total_seconds() / 86400.0,
                 hl=DEFAULT_HALF_LIFE,
                 company=self.env.company.id,
@@ -198,8 +202,8 @@ class AffinityReachabilityLearner(models.Model):
             """
             WITH ev AS (%(events)s),
             zones AS MATERIALIZED (SELECT name FROM pg_timezone_names),
-            people AS (
-                SELECT p.id, p.company_id, COALESCE(c.affinity_reach_half_life, %(hl)s) AS half_life,
+            people AS MATERIALIZED (
+                SELECT p.id, COALESCE(c.affinity_reach_half_life, %(hl)s) AS half_life,
                        COALESCE(z.name, cz.name, rz.name, 'UTC') AS tz
                   FROM res_partner p
                   JOIN res_company c ON c.id = COALESCE(p.company_id, %(company)s)
@@ -208,10 +212,9 @@ class AffinityReachabilityLearner(models.Model):
                   LEFT JOIN zones z ON z.name = NULLIF(p.tz, '')
                   LEFT JOIN zones cz ON cz.name = NULLIF(cp.tz, '')
                   LEFT JOIN zones rz ON rz.name = rc.tz
-                 WHERE p.id IN (SELECT partner_id FROM ev)
             ),
             folded AS (
-                SELECT ev.partner_id, pe.company_id, ev.channel_id,
+                SELECT ev.partner_id, ev.channel_id,
                        ((EXTRACT(ISODOW FROM l.local)::int - 1) * 24 + EXTRACT(HOUR FROM l.local)::int) AS slot,
                        SUM(ev.dn * l.w) AS n, SUM(ev.dk * l.w) AS k, SUM(ev.da * l.w) AS a,
                        MAX(ev.at) AS last_seen
@@ -222,15 +225,16 @@ class AffinityReachabilityLearner(models.Model):
                               power(2::float8, EXTRACT(EPOCH FROM ev.at - %(epoch)s) / 86400.0 / pe.half_life) AS w
                  ) l
                  WHERE ev.channel_id IS NOT NULL
-                 GROUP BY 1, 2, 3, 4
+                 GROUP BY 1, 2, 3
             )
             INSERT INTO affinity_reachability AS r
-                   (partner_id, company_id, channel_id, slot, weight_n, weight_k, weight_a, last_seen)
-            SELECT partner_id, company_id, channel_id, slot, n, k, a, last_seen FROM folded
+                   (partner_id, channel_id, slot, weight_n, weight_k, weight_a, last_seen)
+            SELECT partner_id, channel_id, slot, n, k, a, last_seen FROM folded
+             ORDER BY partner_id, channel_id, slot  -- the unique index is then written in its own order
             ON CONFLICT (partner_id, channel_id, slot) DO UPDATE
                SET weight_n = r.weight_n + EXCLUDED.weight_n, weight_k = r.weight_k + EXCLUDED.weight_k,
                    weight_a = r.weight_a + EXCLUDED.weight_a,
-                   company_id = EXCLUDED.company_id, last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)
+                   last_seen = GREATEST(r.last_seen, EXCLUDED.last_seen)
             RETURNING r.id
             """,
             events=self._events_query(since, until),
@@ -251,7 +255,7 @@ class AffinityReachabilityLearner(models.Model):
             SQL(
                 """
                 WITH summed AS (
-                    SELECT COALESCE(r.company_id, %(company)s) AS company_id, p.affinity_segment_id AS segment_id,
+                    SELECT COALESCE(p.company_id, %(company)s) AS company_id, p.affinity_segment_id AS segment_id,
                            r.channel_id, r.slot, SUM(r.weight_n) AS n, SUM(r.weight_k) AS k, SUM(r.weight_a) AS a
                       FROM affinity_reachability r
                       JOIN res_partner p ON p.id = r.partner_id
