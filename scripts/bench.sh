@@ -46,3 +46,16 @@ psql -q -d "$BURST_DB" -c "UPDATE res_partner SET country_id = (SELECT id FROM r
 psql -q -d "$BURST_DB" -c "DELETE FROM sms_sms"
 say "== capture burst (--workers 2)"
 "$PY" "$ROOT/scripts/bench_burst.py" "$STATE/burst.conf" "$BURST_DB" 8090 "$ROOT/bench/results"
+
+# Learned reachability (#31): the evaluation on simulated populations, then 100 000 customers and three years
+# of traces (written in SQL on first use) learned from nothing and after a day.
+REACH_DB=crm_affinity_bench_reach
+write_config "$STATE/reach.conf" "$REACH_DB" "$STATE/data"
+if ! db_exists "$REACH_DB"; then
+    say "== building $REACH_DB (install only; the traces are written by bench_reach.py)"
+    odoo -c "$STATE/reach.conf" -d "$REACH_DB" -i crm_affinity --stop-after-init --log-level warn
+else
+    odoo -c "$STATE/reach.conf" -d "$REACH_DB" -u crm_affinity --stop-after-init --log-level warn
+fi
+say "== reachability: evaluation and learning speed"
+"$PY" "$ROOT/scripts/bench_reach.py" "$ROOT/bench/results" "$STATE/reach.conf" "$REACH_DB"

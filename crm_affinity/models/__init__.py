@@ -24,6 +24,8 @@ from . import affinity_customer_value
 from . import mail_activity_type
 from . import affinity_followup_rule
 from . import affinity_followup
+from . import affinity_followup_moment
+from . import affinity_call_now
 from . import res_company
 from . import res_config_settings
 from . import res_partner
@@ -32,6 +34,9 @@ from . import res_partner_value
 from . import res_partner_attribution
 from . import affinity_contact_decision
 from . import affinity_contact_pressure
+from . import affinity_reachability
+from . import affinity_reachability_learner
+from . import res_partner_reachability
 from . import affinity_pressure_cap
 from . import affinity_consent_api
 from . import affinity_preference_centre

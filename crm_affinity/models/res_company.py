@@ -85,6 +85,12 @@ class ResCompany(models.Model):
     affinity_deal_min_orders = fields.Integer(string="Deal Seeker: Minimum Orders", default=3)
     affinity_vip_percent = fields.Float(string="VIP: Top Share of Customers (%)", default=5.0)
     affinity_value_computed_at = fields.Datetime(string="Customer Value Computed At", readonly=True)
+    affinity_reach_half_life = fields.Integer(
+        string="Reachability Half-life (days)",
+        default=90,
+        help="How fast old answers fade when learning when and how each person likes to be reached: an "
+        "answer this many days old counts half.",
+    )
     affinity_window_ids = fields.One2many(
         "affinity.contact.window",
         "company_id",
@@ -152,7 +158,13 @@ class ResCompany(models.Model):
 
     def write(self, vals):
         before = {company.id: company.country_id.code for company in self} if "country_id" in vals else {}
+        changed_half_life = "affinity_reach_half_life" in vals and any(
+            company.affinity_reach_half_life != vals["affinity_reach_half_life"] for company in self
+        )
         result = super().write(vals)
+        if changed_half_life:
+            # The stored weights were folded with the old half-life: the next run learns from nothing.
+            self.env["affinity.reachability"].sudo()._forget()
         if before and "affinity_consent_mode" not in vals:
             self.filtered(lambda c: before[c.id] != "TR")._affinity_turkish_defaults()
         return result
@@ -178,6 +190,14 @@ class ResCompany(models.Model):
             lambda w: not w.channel_id
         )
         return [(int(w.weekday), w.hour_from, w.hour_to) for w in chosen]
+
+    @api.constrains("affinity_reach_half_life")
+    def _check_affinity_reach_half_life(self):
+        for company in self:
+            if not 7 <= company.affinity_reach_half_life <= 3650:
+                raise ValidationError(
+                    self.env._("The reachability half-life is a number of days between 7 and 3650.")
+                )
 
     @api.constrains("affinity_pressure_day", "affinity_pressure_week", "affinity_pressure_month")
     def _check_affinity_pressure(self):

@@ -5,6 +5,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     affinity_consent_mode = fields.Selection(related="company_id.affinity_consent_mode", readonly=False)
+    affinity_reach_half_life = fields.Integer(related="company_id.affinity_reach_half_life", readonly=False)
     affinity_tasks_per_day = fields.Integer(related="company_id.affinity_tasks_per_day", readonly=False)
     affinity_pressure_day = fields.Integer(related="company_id.affinity_pressure_day", readonly=False)
     affinity_pressure_week = fields.Integer(related="company_id.affinity_pressure_week", readonly=False)
@@ -56,6 +57,19 @@ class ResConfigSettings(models.TransientModel):
         group="base.group_user",
         help="Users see affinity files only of partners they own or sell to; administrators see all.",
     )
+
+    def action_affinity_relearn_reachability(self):
+        """Learn every person's reachability again from all the evidence (after a change of half-life)."""
+        self.env["affinity.reachability"].action_relearn()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": self.env._("Reachability learned again from all the evidence."),
+                "type": "success",
+                "sticky": False,
+            },
+        }
 
     def action_affinity_company_windows(self):
         return {

@@ -30,7 +30,12 @@ PROFILE_FIELDS = {
 # What each tab of the partner form summarises, loaded when the tab is opened (affinity_summary_lines).
 SUMMARY_TABS = {
     "file": ("affinity_file_summary", "affinity_owner_name"),
-    "communication": ("affinity_consent_summary", "affinity_referral_count", "affinity_source_name"),
+    "communication": (
+        "affinity_consent_summary",
+        "affinity_reach_summary",
+        "affinity_referral_count",
+        "affinity_source_name",
+    ),
 }
 
 

@@ -21,3 +21,4 @@ from . import test_preference_centre
 from . import test_iys
 from . import test_pressure
 from . import test_turkish_names
+from . import test_reachability
