@@ -47,6 +47,7 @@
         "views/affinity_marketing_spend_views.xml",
         "views/affinity_followup_views.xml",
         "views/affinity_followup_rule_views.xml",
+        "views/affinity_call_now_views.xml",
         "views/affinity_complaint_views.xml",
         "report/affinity_campaign_score_views.xml",
         "report/affinity_source_performance_views.xml",

@@ -9,6 +9,7 @@ from . import affinity_preference
 from . import affinity_gift
 from . import affinity_date
 from . import affinity_consent
+from . import affinity_consent_bulk
 from . import affinity_consent_text
 from . import affinity_consent_log
 from . import affinity_capture_attempt
@@ -23,6 +24,8 @@ from . import affinity_customer_value
 from . import mail_activity_type
 from . import affinity_followup_rule
 from . import affinity_followup
+from . import affinity_followup_moment
+from . import affinity_call_now
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, add_business_days, turkish_date
 from ..tools.iys import iys_holds
+from ..tools.sql import id_array
 
 CONSENT_STATES = [
     ("granted", "Granted"),
@@ -407,26 +408,62 @@ class AffinityConsent(models.Model):
         if logs:
             self.env["affinity.consent.log"].sudo()._append(logs)
 
-    def _sync_blacklists(self):
+    def _blacklist_wanted(self, kind):
+        """{address: blocked} as these consents' grants and denials ask it of the blacklist of ``kind``; the
+        later consent of an address has the last word. E-mail addresses are read in one statement."""
+        if kind != "email":
+            wanted = {}
+            for consent in self:
+                if consent.state in ("denied", "granted"):
+                    for address in consent.partner_id._affinity_blacklist_addresses(kind):
+                        wanted[address] = consent.state == "denied"
+            return wanted
+        self.flush_recordset(["state", "partner_id"])
+        self.env["res.partner"].flush_model(["email_normalized"])
+        addresses = {
+            consent_id: (address, state == "denied")
+            for consent_id, state, address in self.env.execute_query(
+                SQL(
+                    """SELECT c.id, c.state, p.email_normalized
+                         FROM affinity_consent c JOIN res_partner p ON p.id = c.partner_id
+                        WHERE c.id = ANY(%s::int[]) AND c.state IN ('denied', 'granted') AND COALESCE(p.email_normalized, '') != ''""",
+                    id_array(self.ids),
+                )
+            )
+        }
+        return dict(addresses[consent_id] for consent_id in self.ids if consent_id in addresses)
+
+    def _sync_blacklists(self, bulk=False):
         """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.
 
         A consent whose source is the blacklist came from there and is not sent back; the blacklist side
         (``affinity.blacklist.sync.mixin``) in turn only changes consents that are out of step. Only the
         entries that are out of step are touched, in a few statements whatever the number of consents.
+        ``bulk``: new entries and their notes are inserted in one statement each (``_blacklist_insert``).
         """
-        marketing = self.filtered(lambda c: c.purpose_id.code == "marketing" and c.source != "blacklist")
+        self.flush_recordset(["purpose_id", "source", "channel_id"])
+        self.env["affinity.purpose"].flush_model(["code"])
+        self.env["affinity.channel"].flush_model(["blacklist_kind"])
+        kinds = dict(
+            self.env.execute_query(
+                SQL(
+                    """SELECT c.id, ch.blacklist_kind
+                         FROM affinity_consent c
+                         JOIN affinity_purpose pu ON pu.id = c.purpose_id
+                         JOIN affinity_channel ch ON ch.id = c.channel_id
+                        WHERE c.id = ANY(%s::int[]) AND pu.code = 'marketing' AND c.source IS DISTINCT FROM 'blacklist'""",
+                    id_array(self.ids),
+                )
+            )
+        )
         for kind, model, field in (
             ("email", "mail.blacklist", "email"),
             ("phone", "phone.blacklist", "number"),
         ):
-            consents = marketing.filtered(lambda c, kind=kind: c.channel_id.blacklist_kind == kind)
+            consents = self.browse(consent_id for consent_id in self.ids if kinds.get(consent_id) == kind)
             if not consents:
                 continue
-            wanted = {}
-            for consent in consents:
-                if consent.state in ("denied", "granted"):
-                    for address in consent.partner_id._affinity_blacklist_addresses(kind):
-                        wanted[address] = consent.state == "denied"
+            wanted = consents._blacklist_wanted(kind)
             if not wanted:
                 continue
             blacklist = self.env[model].sudo().with_context(active_test=False)
@@ -443,7 +480,9 @@ class AffinityConsent(models.Model):
                 to_lift._track_set_log_message(granted_note)
                 to_lift.action_archive()
             new = [address for address, block in wanted.items() if block and address not in existing]
-            if new:
+            if new and bulk:
+                self._blacklist_insert(model, field, new, denied_note)
+            elif new:
                 # The entry's chatter says why it was made, once: no "created" line and no follower beside it.
                 created = blacklist.with_context(mail_create_nolog=True, mail_create_nosubscribe=True).create(
                     [{field: address} for address in new]

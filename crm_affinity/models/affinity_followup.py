@@ -260,7 +260,7 @@ class AffinityFollowup(models.Model):
             activity = followup.partner_id.sudo().activity_schedule(
                 activity_type_id=activity_type.id,
                 summary=summary,
-                note=rule.activity_note or "",
+                note=followup._note_with_best_moment(rule.activity_note or ""),
                 # On a working day of the person: never before today, nor on a weekend or holiday of theirs.
                 date_deadline=working_days[followup._person_key()].next_working_day(
                     max(followup.due_date, today), include=True
@@ -394,6 +394,9 @@ class AffinityFollowup(models.Model):
             order = partner.affinity_channel_ids.sorted("sequence").channel_id or channels.filtered(
                 lambda c: c.code in DEFAULT_CHANNEL_ORDER
             ).sorted(lambda c: DEFAULT_CHANNEL_ORDER.index(c.code))
+            if followup.best_channel_id in order:
+                # The channel the person answers best at this moment is tried first; the rest as listed.
+                order = followup.best_channel_id | order
             chosen = None
             reasons = []
             for channel in order:

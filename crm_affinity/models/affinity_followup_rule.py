@@ -417,7 +417,9 @@ class AffinityFollowupRule(models.Model):
         ids = [row[0] for row in rows]
         if ids:
             self.env.execute_query(self._assign_query(ids))
-            self.env["affinity.followup"].browse(ids).invalidate_recordset()
+            followups = self.env["affinity.followup"].browse(ids)
+            followups.invalidate_recordset()
+            followups._plan_best_moments()
         return ids
 
     def _assign_query(self, followup_ids):

@@ -11,15 +11,16 @@ import datetime
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, table_exists
 
 from ..tools.batching import commit_unless_testing
 from ..tools.dates import TURKEY, turkish_to_utc
+from ..tools.inputs import normalize_email
 from ..tools.iys import (
     CHANNEL_TO_IYS,
     IYS_PURPOSE,
@@ -31,11 +32,16 @@ from ..tools.iys import (
 )
 from ..tools.iys_client import BULK_MAX, CHANGE_FILE_DAYS, IysClient, IysError
 from ..tools.phone import partner_ids_by_phone_key, phone_key
+from ..tools.sql import array_literal, id_array
 
 _logger = logging.getLogger(__name__)
 MANAGER = "crm_affinity.group_affinity_manager"
 # A paused account (H084, 429) asks again after this long, unless IYS said when.
 PAUSE = datetime.timedelta(hours=1)
+
+
+# A consent as the pull weighs a change against it.
+Mirrored = namedtuple("Mirrored", "iys_date source date_given state")
 
 
 def _moment(change):
@@ -563,19 +569,27 @@ class AffinityIysAccount(models.Model):
         Partner = self.env["res.partner"].sudo()
         # Each address normalised once: a page repeats recipients, and normalising parses the address.
         emails = {
-            c["recipient"]: email_normalize(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
+            c["recipient"]: normalize_email(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
         }
+        # The partners holding each address, in the order search_read gives them (the first one is meant).
+        Partner.flush_model(["email_normalized", "company_id"])
+        query = Partner._search(
+            [("email_normalized", "in", [e for e in set(emails.values()) if e])], order=Partner._order
+        )
         by_email = {}
-        for row in Partner.search_read(
-            [("email_normalized", "in", [e for e in set(emails.values()) if e])],
-            ["email_normalized", "company_id"],
+        for partner_id, email, company_id in self.env.execute_query(
+            query.select(
+                SQL.identifier(query.table, "id"),
+                SQL.identifier(query.table, "email_normalized"),
+                SQL.identifier(query.table, "company_id"),
+            )
         ):
-            by_email.setdefault(row["email_normalized"], (row["id"], row["company_id"]))
+            by_email.setdefault(email, (partner_id, company_id))
         by_phone = partner_ids_by_phone_key(
             self.env, [phone_key(c["recipient"]) for c in changes if c.get("type") != "EPOSTA"]
         )
         phone_companies = {
-            row["id"]: row["company_id"]
+            row["id"]: row["company_id"] and row["company_id"][0]
             for row in Partner.browse(list(by_phone.values())).read(["company_id"])
         }
         latest, unmatched = {}, []
@@ -585,7 +599,7 @@ class AffinityIysAccount(models.Model):
             else:
                 partner_id = by_phone.get(phone_key(change["recipient"]))
                 company = phone_companies.get(partner_id, False)
-            if not partner_id or (company and company[0] != self.company_id.id):
+            if not partner_id or (company and company != self.company_id.id):
                 unmatched.append(change)
                 continue
             # Within a page the newer word of a recipient stands: the later consentDate (the person's own
@@ -601,16 +615,22 @@ class AffinityIysAccount(models.Model):
     def _apply_latest(self, latest, source, confirmed=False):
         purpose = self.env["affinity.purpose"]._get_by_code(IYS_PURPOSE)
         channels = {code: self.env["affinity.channel"]._get_by_code(IYS_TYPES[code]) for code in IYS_TYPES}
+        Consent = self.env["affinity.consent"]
+        Consent.flush_model(
+            ["partner_id", "channel_id", "purpose_id", "iys_date", "source", "date_given", "state"]
+        )
+        # What each recipient's consent says now, read raw: a page reads a thousand of them.
         consents = {
-            (consent.partner_id.id, consent.channel_id.id): consent
-            for consent in self.env["affinity.consent"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "in", list({partner_id for partner_id, _type in latest})),
-                    ("channel_id", "in", [channel.id for channel in channels.values()]),
-                    ("purpose_id", "=", purpose.id),
-                ]
+            (row[0], row[1]): Mirrored(*row[2:])
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT partner_id, channel_id, iys_date, source, date_given, state
+                         FROM affinity_consent
+                        WHERE partner_id = ANY(%s::int[]) AND channel_id = ANY(%s::int[]) AND purpose_id = %s""",
+                    id_array(list({partner_id for partner_id, _type in latest})),
+                    id_array([channel.id for channel in channels.values()]),
+                    purpose.id,
+                )
             )
         }
         to_set = defaultdict(dict)
@@ -634,43 +654,91 @@ class AffinityIysAccount(models.Model):
                 to_set[(channel, state, change.get("source") or source)][partner_id] = moment
             mirrors.append((partner_id, channel.id, change["status"], moment, change.get("transactionId")))
         Partner = self.env["res.partner"].sudo()
+        synced_at = fields.Datetime.now() if confirmed else None
+        record = {(mirror[0], mirror[1]): (*mirror[2:], synced_at) for mirror in mirrors}
+        written = set()
         for (channel, state, origin), moments in to_set.items():
-            # The history carries each person's own moment as its consent date.
-            Partner.browse(list(moments))._affinity_set_consent(
+            # The history carries each person's own moment as its consent date; IYS's record of the change is
+            # written with it where the consents are written set-based.
+            partners = Partner.browse(list(moments))
+            consents = partners._affinity_set_consent(
                 channel,
                 purpose,
                 state,
                 source="iys",
                 note=self.env._("IYS: %(status)s from %(origin)s", status=STATE_TO_IYS[state], origin=origin),
                 date_given=moments,
+                iys_mirror={partner_id: record[partner_id, channel.id] for partner_id in moments},
             )
-        self._mirror_statuses(purpose, mirrors, confirmed)
+            if consents and self.env["affinity.consent"]._bulk_applies(partners, state, None):
+                written.update(self._consent_keys(consents))
+        self._mirror_statuses(purpose, [mirror for mirror in mirrors if mirror[:2] not in written], confirmed)
+
+    def _consent_keys(self, consents):
+        """(partner, channel) of each consent, read raw."""
+        consents.flush_recordset(["partner_id", "channel_id"])
+        return self.env.execute_query(
+            SQL(
+                "SELECT partner_id, channel_id FROM affinity_consent WHERE id = ANY(%s::int[])",
+                id_array(consents.ids),
+            )
+        )
 
     def _mirror_statuses(self, purpose, mirrors, confirmed=False):
-        """The registry's status, moment and transaction on each consent, in one statement."""
+        """The registry's status, moment and transaction on each consent, in one statement; *Registered at
+        IYS* recomputed in it where no number decides it (``_compute_iys_in_sync``), as its recompute would
+        write it (who and when included)."""
         if not mirrors:
             return
         Consent = self.env["affinity.consent"]
         Consent.flush_model()
-        rows = SQL(", ").join(
-            SQL("(%s, %s, %s, %s::timestamp, %s)", partner_id, channel_id, status, moment, transaction)
-            for partner_id, channel_id, status, moment, transaction in mirrors
+        partner_ids, channel_ids, statuses, moments, transactions = (
+            list(column) for column in zip(*mirrors, strict=True)
         )
         updated = self.env.execute_query(
             SQL(
                 """UPDATE affinity_consent c
                       SET iys_status = v.status, iys_date = v.moment, iys_transaction_id = v.transaction,
-                          iys_synced_at = CASE WHEN %(confirmed)s THEN %(now)s ELSE c.iys_synced_at END
-                     FROM (VALUES %(rows)s) AS v(partner_id, channel_id, status, moment, transaction)
+                          iys_synced_at = CASE WHEN %(confirmed)s THEN %(now)s ELSE c.iys_synced_at END,
+                          iys_in_sync = CASE WHEN ch.address_kind IN ('phone', 'mobile') AND ch.iys_type IS NOT NULL
+                                             THEN c.iys_in_sync
+                                             ELSE COALESCE(c.state = 'granted' AND v.status = 'ONAY'
+                                                  OR c.state = 'denied' AND v.status IS DISTINCT FROM 'ONAY'
+                                                  OR c.state NOT IN ('granted', 'denied'), FALSE) END,
+                          write_uid = %(uid)s, write_date = %(written)s
+                     FROM unnest(%(partners)s::int[], %(channels)s::int[], %(statuses)s::varchar[],
+                                 %(moments)s::timestamp[], %(transactions)s::varchar[])
+                          AS v(partner_id, channel_id, status, moment, transaction),
+                          affinity_channel ch
                     WHERE c.partner_id = v.partner_id AND c.channel_id = v.channel_id AND c.purpose_id = %(purpose)s
-                RETURNING c.id""",
-                rows=rows,
+                      AND ch.id = c.channel_id
+                RETURNING c.id, ch.address_kind IN ('phone', 'mobile') AND ch.iys_type IS NOT NULL""",
+                partners=array_literal(partner_ids),
+                channels=array_literal(channel_ids),
+                statuses=array_literal(statuses),
+                moments=array_literal(moments),
+                transactions=array_literal(transactions),
                 purpose=purpose.id,
                 now=fields.Datetime.now(),
                 confirmed=confirmed,
+                uid=self.env.uid,
+                written=self.env.cr.now(),
             )
         )
         consents = Consent.browse([row[0] for row in updated])
-        consents.invalidate_recordset(["iys_status", "iys_date", "iys_transaction_id", "iys_synced_at"])
+        consents.invalidate_recordset(
+            [
+                "iys_status",
+                "iys_date",
+                "iys_transaction_id",
+                "iys_synced_at",
+                "iys_in_sync",
+                "write_uid",
+                "write_date",
+            ]
+        )
         consents.modified(["iys_status"])
+        self.env.remove_to_compute(
+            Consent._fields["iys_in_sync"], Consent.browse([row[0] for row in updated if not row[1]])
+        )
         consents.flush_recordset()

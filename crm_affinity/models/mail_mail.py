@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import fields, models, tools
 from odoo.tools.mail import append_content_to_html
 
-from ..tools.reasons import FAILURE_TYPES
+from ..tools.reasons import FAILURE_TYPES, failure_type_for
 from .affinity_preference_centre import PLACEHOLDER
 
 
@@ -11,6 +11,31 @@ class MailMail(models.Model):
     _inherit = "mail.mail"
 
     failure_type = fields.Selection(selection_add=FAILURE_TYPES)
+
+    def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
+        """A message held for its person's best hour asks the decision again when it leaves: a consent
+        withdrawn while it waited stops it."""
+        self._affinity_cancel_withdrawn()
+        return super().send(
+            auto_commit=auto_commit, raise_exception=raise_exception, post_send_callback=post_send_callback
+        )
+
+    def _affinity_cancel_withdrawn(self):
+        """Cancel the held mass-mailing e-mails the decision now forbids, with its reason; one question per
+        mailing."""
+        held = self.filtered(
+            lambda mail: (
+                mail.state == "outgoing" and mail.mailing_id.affinity_best_hour and mail.scheduled_date
+            )
+        )
+        for mailing, mails in held.grouped("mailing_id").items():
+            blocked = mailing._affinity_consent_blocked(mails.mapped("res_id"), "email")
+            for mail in mails:
+                if mail.res_id not in blocked:
+                    continue
+                failure_type = failure_type_for(blocked[mail.res_id])
+                mail.write({"state": "cancel", "failure_type": failure_type})
+                mail.mailing_trace_ids.write({"trace_status": "cancel", "failure_type": failure_type})
 
     def _prepare_outgoing_list(self, mail_server=False, recipients_follower_status=None):
         """Each recipient gets their own preference link: in place of the placeholder, or as a footer."""

@@ -1,11 +1,21 @@
-from odoo import fields, models
-from odoo.osv import expression
+import datetime
 
-from ..tools.reasons import MAILING_UNBLOCKED_REASONS
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+from ..tools.reasons import FAILURE_TYPES, MAILING_UNBLOCKED_REASONS, failure_type_for
 
 # The leaves by which Odoo's default recipients of a mailing leave blacklisted addresses out.
 BLACKLIST_LEAVES = (("is_blacklisted", "=", False), ("phone_sanitized_blacklisted", "=", False))
 TRUE_LEAF = expression.TRUE_LEAF
+# "Within the next N hours": at least the hour being, at most a week ahead (a learned week has 168 hours).
+BEST_HOUR_LIMITS = (1, 168)
+# The cron each channel's held messages go out with when their moment comes.
+QUEUE_CRONS = {"mail": "mail.ir_cron_mail_scheduler_action", "sms": "sms.ir_cron_sms_scheduler_action"}
+# A mailing is done once its last held message went out: its queue looks again this long after each moment.
+DONE_CHECK_DELAY = datetime.timedelta(minutes=10)
 
 
 class MailingMailing(models.Model):
@@ -26,6 +36,155 @@ class MailingMailing(models.Model):
         "mailing (an order, an appointment, a change of terms) asks the service consent: a person's marketing "
         "'no' does not stop it, and Odoo's blacklists stop it only where the person put themselves on them.",
     )
+
+    affinity_best_hour = fields.Boolean(
+        string="Send at Each Person's Best Hour",
+        help="Each recipient's message waits for the hour they are most likely to read and answer it, learned "
+        "from their own responses (the company's default hours for people who have shown nothing yet), and "
+        "only at a moment their permissions, contact windows, quiet days and contact budget allow. A person "
+        "with no such moment within the hours given is not sent to, with the reason.",
+    )
+    affinity_best_hour_within = fields.Integer(
+        string="Within the Next (Hours)",
+        default=24,
+        help="How far ahead each person's best hour is looked for, from the moment the mailing is sent.",
+    )
+    affinity_waiting_count = fields.Integer(
+        string="Waiting for Their Hour",
+        compute="_compute_affinity_waiting_count",
+        help="Messages of this mailing held for their recipient's best hour.",
+    )
+
+    @api.constrains("affinity_best_hour", "affinity_best_hour_within")
+    def _check_affinity_best_hour_within(self):
+        low, high = BEST_HOUR_LIMITS
+        for mailing in self.filtered("affinity_best_hour"):
+            if not low <= mailing.affinity_best_hour_within <= high:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s of mailing %(mailing)s must be between %(low)s and %(high)s hours.",
+                        field=self._fields["affinity_best_hour_within"].get_description(self.env)["string"],
+                        mailing=mailing.display_name,
+                        low=low,
+                        high=high,
+                    )
+                )
+
+    def _compute_affinity_waiting_count(self):
+        waiting = self._affinity_waiting()
+        for mailing in self:
+            mailing.affinity_waiting_count = sum(waiting.get(mailing.id, {}).values())
+
+    def _affinity_waiting(self):
+        """{mailing id: {moment: count}} of the messages still held for their recipient's best hour."""
+        ids = self.filtered("affinity_best_hour").ids
+        if not ids:
+            return {}
+        self.env["mailing.trace"].flush_model(["mass_mailing_id", "trace_status", "affinity_send_after"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT mass_mailing_id, affinity_send_after, count(*)
+                     FROM mailing_trace
+                    WHERE mass_mailing_id = ANY(%s) AND trace_status = 'outgoing'
+                      AND affinity_send_after IS NOT NULL
+                    GROUP BY mass_mailing_id, affinity_send_after""",
+                ids,
+            )
+        )
+        waiting = {}
+        for mailing_id, moment, count in rows:
+            waiting.setdefault(mailing_id, {})[moment] = count
+        return waiting
+
+    def action_view_affinity_waiting(self):
+        """The traces of the messages still waiting for their recipient's best hour."""
+        return self._action_view_traces_filtered("affinity_waiting")
+
+    def write(self, vals):
+        """A best-hour mailing stays *Sending* while messages wait for their hour: Odoo says *Sent* once
+        every recipient has a message, the queue says so again when the last held one went out."""
+        if vals.get("state") == "done" and (waiting := self._affinity_waiting()):
+            held = self.browse(list(waiting))
+            kept = {k: v for k, v in vals.items() if k not in ("state", "sent_date", "kpi_mail_required")}
+            super(MailingMailing, held).write(dict(kept, state="sending"))
+            return super(MailingMailing, self - held).write(vals)
+        return super().write(vals)
+
+    def _action_send_mail(self, res_ids=None):
+        result = super()._action_send_mail(res_ids=res_ids)
+        self.filtered(lambda m: m.mailing_type == "mail")._affinity_wake_queues("mail")
+        return result
+
+    def action_send_sms(self, res_ids=None):
+        result = super().action_send_sms(res_ids=res_ids)
+        self._affinity_wake_queues("sms")
+        return result
+
+    def _affinity_wake_queues(self, mailing_type):
+        """The channel's queue runs at each held moment, and the mailings' queue just after, to say *Sent*."""
+        moments = {moment for moments in self._affinity_waiting().values() for moment in moments}
+        if not moments:
+            return
+        self.env.ref(QUEUE_CRONS[mailing_type]).sudo()._trigger(at=sorted(moments))
+        self.env.ref("mass_mailing.ir_cron_mass_mailing_queue").sudo()._trigger(
+            at=sorted(moment + DONE_CHECK_DELAY for moment in moments)
+        )
+
+    def _affinity_best_hour_plan(self, res_ids, channel_code):
+        """For a best-hour mailing, ``({res_id: moment}, {res_id: reason})``: the records whose message waits
+        until their partner's best moment within the hours given, and those with no allowed moment in them.
+
+        One question to the learned reachability for the whole batch; a record with no partner goes out now."""
+        self.ensure_one()
+        if not self.affinity_best_hour or not res_ids:
+            return {}, {}
+        partner_by_record = self._affinity_partner_by_record(list(res_ids), channel_code)
+        if not partner_by_record:
+            return {}, {}
+        now = fields.Datetime.now()
+        channel = self.env["affinity.channel"]._get_by_code(channel_code)
+        moments = (
+            self.env["affinity.reachability"]
+            .sudo()
+            ._best_moments(
+                self.env["res.partner"].browse(set(partner_by_record.values())),
+                channel,
+                now,
+                now + datetime.timedelta(hours=self.affinity_best_hour_within),
+                purpose=self._affinity_purpose(),
+            )
+        )
+        hold, absent = {}, {}
+        for res_id, partner_id in partner_by_record.items():
+            moment = moments.get(partner_id)
+            if not moment:
+                absent[res_id] = partner_id
+            elif moment.when > now:
+                hold[res_id] = moment.when
+        return hold, self._affinity_no_moment_reasons(absent, channel, now)
+
+    def _affinity_no_moment_reasons(self, partner_by_record, channel, now):
+        """{res_id: reason} for records whose partner has no allowed moment ahead within the hours given: the
+        decision's own reason now. One the decision allows now (the hour under way is theirs, or a priority
+        mailing over their budget) goes out now instead."""
+        if not partner_by_record:
+            return {}
+        decisions = (
+            self.env["res.partner"]
+            .browse(set(partner_by_record.values()))
+            ._affinity_contact_decision(
+                channel, self._affinity_purpose(), when=now, check_pressure=not self.sudo().affinity_priority
+            )
+        )
+        known_failures = {code for code, _label in FAILURE_TYPES}
+        cancel = {}
+        for res_id, partner_id in partner_by_record.items():
+            decision = decisions.get(partner_id)
+            if decision and decision.allowed:
+                continue
+            reason = decision.reason if decision else "outside_window"
+            cancel[res_id] = reason if failure_type_for(reason) in known_failures else "outside_window"
+        return cancel
 
     def _get_recipients_domain(self):
         """Odoo's default recipients leave blacklisted addresses out; a service mailing keeps them at the send,

@@ -36,6 +36,12 @@ class MailingTrace(models.Model):
     _inherit = "mailing.trace"
 
     failure_type = fields.Selection(selection_add=FAILURE_TYPES)
+    affinity_send_after = fields.Datetime(
+        string="Held Until",
+        readonly=True,
+        help="A mailing sent at each person's best hour held this message until then; while its status is "
+        "Outgoing, it is still waiting.",
+    )
 
     def init(self):
         result = super().init()

@@ -4,6 +4,7 @@ from . import test_profile
 from . import test_privacy
 from . import test_consent_decision
 from . import test_consent_records
+from . import test_consent_bulk
 from . import test_consent_mailing
 from . import test_consent_import
 from . import test_followup

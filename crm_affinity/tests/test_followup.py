@@ -375,9 +375,10 @@ class TestPlanner(FollowupCase):
                 counts[day] = self.env.cr.sql_log_count - before
         self.assertEqual(len(self.followups(self.birthday_rule)), 1)
         # One statement plans the rule: 400 customers not due add no query, and a day with nothing due
-        # costs no more than a day with one birthday.
+        # costs no more than a day with one birthday; the one due asks the learned reachability once for its
+        # best moment on the day (#31: a handful of queries per group of follow-ups, never per follow-up).
         self.assertLessEqual(counts["2027-09-08"], counts["2027-03-08"])
-        self.assertLessEqual(counts["2027-03-08"], 15)
+        self.assertLessEqual(counts["2027-03-08"], 22)
 
 
 @tagged("post_install", "-at_install")

@@ -1,9 +1,10 @@
 import datetime
 
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize
 
 from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, days_covered
+from ..tools.inputs import normalize_email
 from ..tools.iys import IYS_SOURCES, SOURCE_TO_IYS
 from ..tools.phone import phone_key, phone_key_sql
 from ..tools.sql import LARGE_ID_SET, IdSet, id_array
@@ -62,6 +63,25 @@ class TestTools(TransactionCase):
             with self.subTest(number=number):
                 self.assertEqual(phone_key(number), expected)
                 self.assertEqual(sql_key or "", expected)
+
+    def test_plain_addresses_normalise_as_odoo_does(self):
+        """The pull's shortcut for plain addresses gives what Odoo's parser gives, and leaves it the rest."""
+        written = {
+            "Ayse.Yilmaz@Example.COM.TR": "ayse.yilmaz@example.com.tr",
+            "a_b+c-d@x-y.z": "a_b+c-d@x-y.z",
+            "KISI@localhost": "kisi@localhost",
+            "Ayşe <AYSE@Example.com>": "ayse@example.com",
+            "Çağla@Example.com": "Çağla@example.com",
+            "a..b@example.com": None,
+            "first@example.com, second@example.com": False,
+            "not an address": False,
+            "": False,
+        }
+        for address, expected in written.items():
+            with self.subTest(address=address):
+                self.assertEqual(normalize_email(address), email_normalize(address))
+                if expected is not None:
+                    self.assertEqual(normalize_email(address), expected)
 
     def test_iys_source_codes_are_iys_codes(self):
         self.assertLessEqual(set(SOURCE_TO_IYS.values()), set(IYS_SOURCES))

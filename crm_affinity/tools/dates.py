@@ -25,8 +25,14 @@ TURKEY = ZoneInfo("Europe/Istanbul")
 
 def turkish_to_utc(value):
     """IYS's ``YYYY-MM-DD HH:mm:ss`` (Turkish time) as a naive UTC datetime, or None."""
+    return _turkish_to_utc(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _turkish_to_utc(value):
+    # A page of IYS's changes repeats its moments: each is parsed once.
     try:
-        local = datetime.datetime.strptime(value or "", "%Y-%m-%d %H:%M:%S")
+        local = datetime.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return None
     return local.replace(tzinfo=TURKEY).astimezone(datetime.UTC).replace(tzinfo=None)

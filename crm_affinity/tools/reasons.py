@@ -39,6 +39,7 @@ FAILURE_TYPES = [
     ("affinity_pressure", "Contact budget reached (Affinity)"),
     ("affinity_quiet_until", "Quiet time of the person (Affinity)"),
     ("affinity_quiet_day", "Public holiday (Affinity)"),
+    ("affinity_outside_window", "No allowed moment within the hours given (Affinity)"),
 ]
 
 

@@ -44,4 +44,26 @@ class MailComposeMessage(models.TransientModel):
                     mail_values.update(
                         state="cancel", failure_type=failure_type_for(reason), is_notification=False
                     )
+            self._affinity_hold_for_best_hour(mail_values_dict)
         return mail_values_dict
+
+    def _affinity_hold_for_best_hour(self, mail_values_dict):
+        """A best-hour mailing: each message still going out waits for its person's moment (the mail queue
+        sends nothing before a mail's scheduled date), or is cancelled when none is allowed in time."""
+        outgoing = [res_id for res_id, values in mail_values_dict.items() if values.get("state") != "cancel"]
+        hold, cancel = self.mass_mailing_id._affinity_best_hour_plan(outgoing, "email")
+        for res_id, moment in hold.items():
+            mail_values_dict[res_id]["scheduled_date"] = moment
+        for res_id, reason in cancel.items():
+            mail_values_dict[res_id].update(
+                state="cancel", failure_type=failure_type_for(reason), is_notification=False
+            )
+
+    def _prepare_mail_values_mailing_traces(self, mail_values_all):
+        """A held message's trace says until when it waits."""
+        trace_values_all = super()._prepare_mail_values_mailing_traces(mail_values_all)
+        if self.mass_mailing_id.affinity_best_hour:
+            for res_id, mail_values in mail_values_all.items():
+                if mail_values.get("scheduled_date") and trace_values_all.get(res_id):
+                    trace_values_all[res_id]["affinity_send_after"] = mail_values["scheduled_date"]
+        return trace_values_all

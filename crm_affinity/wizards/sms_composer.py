@@ -42,8 +42,24 @@ class SmsComposer(models.TransientModel):
                 sms_values.update(state="canceled", failure_type=failure_type)
                 for command in sms_values.get("mailing_trace_ids") or []:
                     command[2].update(trace_status="cancel", failure_type=failure_type)
+            self._affinity_hold_for_best_hour(result)
             self._affinity_add_preference_links(records, result)
         return result
+
+    def _affinity_hold_for_best_hour(self, result):
+        """A best-hour mailing: each SMS still going out is held in the queue until its person's moment, or
+        cancelled when none is allowed in time."""
+        outgoing = [res_id for res_id, values in result.items() if values.get("state") == "outgoing"]
+        hold, cancel = self.mailing_id._affinity_best_hour_plan(outgoing, "sms")
+        for res_id, moment in hold.items():
+            result[res_id]["affinity_send_after"] = moment
+            for command in result[res_id].get("mailing_trace_ids") or []:
+                command[2]["affinity_send_after"] = moment
+        for res_id, reason in cancel.items():
+            failure_type = failure_type_for(reason)
+            result[res_id].update(state="canceled", failure_type=failure_type)
+            for command in result[res_id].get("mailing_trace_ids") or []:
+                command[2].update(trace_status="cancel", failure_type=failure_type)
 
     def _affinity_add_preference_links(self, records, result):
         """A marketing SMS carries the person's own link to their preferences, as the e-mails do, shortened
