@@ -1,0 +1,2 @@
+from . import test_journey_gate
+from . import test_journey_pilot
