@@ -9,6 +9,8 @@ class AffinityContactPressure(models.AbstractModel):
     def _other_contacts_query(self, since, until, counted=None):
         """Journey steps that reached a person count against the budget as mailings and follow-ups do: read
         from the steps themselves (never kept twice), for a purpose that counts."""
+        self.env["automation.record.step"].flush_model()
+        self.env["automation.configuration.step"].flush_model(["affinity_purpose_id"])
         return SQL(
             """%(others)s
             UNION ALL
@@ -24,9 +26,3 @@ class AffinityContactPressure(models.AbstractModel):
             since=since,
             until=until,
         )
-
-    @api.model
-    def _flush(self):
-        super()._flush()
-        self.env["automation.record.step"].flush_model()
-        self.env["automation.configuration.step"].flush_model(["affinity_purpose_id"])

@@ -33,6 +33,8 @@ def pilot_bucket(configuration_id, record_id):
 class AutomationConfiguration(models.Model):
     _inherit = "automation.configuration"
 
+    # Shipped journeys speak the reader's language: names are translated.
+    name = fields.Char(translate=True)
     affinity_pilot = fields.Boolean(
         string="Start as a Pilot",
         help="The journey first runs on a random share of the records that would enter it, beside a control "
@@ -110,7 +112,8 @@ class AutomationConfiguration(models.Model):
             raise UserError(self.env._("Only a journey running as a pilot can be rolled out."))
         self.affinity_rolled_out = True
         if self.state in ("periodic", "ondemand"):
-            self.run_automation()
+            # The write above checked the person's right; the records enter as the cron enters them.
+            self.sudo().run_automation()
         return True
 
     # -- the comparison -------------------------------------------------------------------------------------
@@ -141,7 +144,7 @@ class AutomationConfiguration(models.Model):
                 ), sales AS (
                     SELECT r.id, sum(o.amount_untaxed) AS revenue
                       FROM r JOIN sale_order o ON o.partner_id = r.partner_id
-                     WHERE o.state = 'sale' AND o.date_order >= r.entered
+                     WHERE o.state = 'sale' AND o.date_order >= date_trunc('second', r.entered)
                      GROUP BY r.id
                 )
                 SELECT r.grp, count(*),
@@ -173,7 +176,9 @@ class AutomationConfiguration(models.Model):
     @api.depends("affinity_pilot", "affinity_rolled_out")
     def _compute_affinity_kpi_html(self):
         labels = {key: self.env._(label) for key, label, _kind in KPIS}
-        groups = dict(self.env["automation.record"]._fields["affinity_group"]._description_selection(self.env))
+        groups = dict(
+            self.env["automation.record"]._fields["affinity_group"]._description_selection(self.env)
+        )
         for journey in self:
             if not journey.id or not journey.affinity_pilot:
                 journey.affinity_kpi_html = False

@@ -9,6 +9,7 @@ STEP_CHANNELS = {"mail": "email", "sms": "sms"}
 class AutomationConfigurationStep(models.Model):
     _inherit = "automation.configuration.step"
 
+    name = fields.Char(translate=True)
     step_type = fields.Selection(selection_add=[("sms", "SMS")], ondelete={"sms": "cascade"})
     sms_template_id = fields.Many2one(
         "sms.template", string="SMS Template", domain="[('model_id', '=', model_id)]", ondelete="restrict"
@@ -18,7 +19,9 @@ class AutomationConfigurationStep(models.Model):
         string="Purpose",
         required=True,
         ondelete="restrict",
-        default=lambda self: self.env.ref("crm_affinity.affinity_purpose_marketing", raise_if_not_found=False),
+        default=lambda self: self.env.ref(
+            "crm_affinity.affinity_purpose_marketing", raise_if_not_found=False
+        ),
         help="What this step contacts the person for: the consent decision asks the permission of this "
         "purpose, and a purpose that counts against the contact budget counts this step once done.",
     )

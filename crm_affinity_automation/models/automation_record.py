@@ -38,6 +38,8 @@ class AutomationRecord(models.Model):
             if model == "res.partner":
                 partners[model] = {partner.id: partner.id for partner in targets}
             else:
-                partners[model] = {res_id: found[:1].id for res_id, found in targets._mail_get_partners().items()}
+                partners[model] = {
+                    res_id: found[:1].id for res_id, found in targets._mail_get_partners().items()
+                }
         for record in self:
             record.affinity_partner_id = partners.get(record.model, {}).get(record.res_id, False)

@@ -10,10 +10,9 @@ allowed moment, up to its configuration's *Wait at Most*, then is rejected with 
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import SQL
-
 from odoo.addons.crm_affinity.models.affinity_followup import WAITING_REASONS
 from odoo.addons.crm_affinity.tools.reasons import reason_label
+from odoo.tools import SQL
 
 GATED = "affinity_gated"
 
@@ -43,13 +42,14 @@ class AutomationRecordStep(models.Model):
     affinity_channel_id = fields.Many2one("affinity.channel", string="Channel Used", readonly=True)
 
     def init(self):
-        super().init()
+        result = super().init()
         # The contact budget reads the journey steps that reached a person, per person, in a time window.
         self.env.cr.execute(
             """CREATE INDEX IF NOT EXISTS automation_record_step_affinity_contact_idx
                    ON automation_record_step (affinity_partner_id, processed_on)
                 WHERE affinity_partner_id IS NOT NULL AND state = 'done'"""
         )
+        return result
 
     @api.depends("affinity_reason")
     def _compute_affinity_reason_label(self):
@@ -95,7 +95,9 @@ class AutomationRecordStep(models.Model):
             ids_by_key[(config.affinity_channel_id, config.affinity_purpose_id)].append(step.id)
         rejected, held, allowed = defaultdict(list), {}, []
         for (channel, purpose), step_ids in ids_by_key.items():
-            partners = self.env["res.partner"].browse({partner_of[sid] for sid in step_ids if partner_of[sid]})
+            partners = self.env["res.partner"].browse(
+                {partner_of[sid] for sid in step_ids if partner_of[sid]}
+            )
             decisions = partners.sudo()._affinity_contact_decision(channel, purpose, when=now)
             for step_id in step_ids:
                 decision = decisions.get(partner_of[step_id])
