@@ -30,7 +30,12 @@ GLOSSARY = [
 ]
 # Code names and placeholders are not words to translate.
 NOT_WORDS = re.compile(r"<code>.*?</code>|%\([a-z_]+\)[.0-9]*[sdf]|\{\{.*?\}\}|<[^>]+>", re.S)
-MODULES = ("crm_affinity", "crm_affinity_stock", "spreadsheet_dashboard_crm_affinity", "crm_affinity_automation")
+MODULES = (
+    "crm_affinity",
+    "crm_affinity_stock",
+    "spreadsheet_dashboard_crm_affinity",
+    "crm_affinity_automation",
+)
 # Names and codes that read the same in Turkish: the PO files leave them empty, as OCA's po-pretty-format
 # wants, and Odoo shows the source. Any other empty entry is a missing translation.
 SAME_IN_TURKISH = {
