@@ -20,6 +20,7 @@
         "data/mail_template_data.xml",
         "data/automation_configuration_data.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": ["crm_affinity_automation/static/src/js/tours/*.js"],
     },

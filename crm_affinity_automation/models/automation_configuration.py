@@ -90,6 +90,8 @@ class AutomationConfiguration(models.Model):
         return None
 
     def _get_automation_records_to_create(self):
+        # automation_oca reads the candidates in raw SQL: what this transaction changed must be written first.
+        self.env.flush_all()
         records = super()._get_automation_records_to_create()
         if self._affinity_in_pilot():
             # Set-based and without a query: the draw is a hash of the ids.

@@ -15,6 +15,8 @@ from odoo.addons.crm_affinity.tools.reasons import reason_label
 from odoo.tools import SQL
 
 GATED = "affinity_gated"
+# The contact budget reads the journey steps that reached a person, per person, in a time window.
+CONTACT_INDEX = "automation_record_step_affinity_contact_idx"
 
 
 class AutomationRecordStep(models.Model):
@@ -43,11 +45,12 @@ class AutomationRecordStep(models.Model):
 
     def init(self):
         result = super().init()
-        # The contact budget reads the journey steps that reached a person, per person, in a time window.
         self.env.cr.execute(
-            """CREATE INDEX IF NOT EXISTS automation_record_step_affinity_contact_idx
-                   ON automation_record_step (affinity_partner_id, processed_on)
-                WHERE affinity_partner_id IS NOT NULL AND state = 'done'"""
+            SQL(
+                """CREATE INDEX IF NOT EXISTS %s ON automation_record_step (affinity_partner_id, processed_on)
+                    WHERE affinity_partner_id IS NOT NULL AND state = 'done'""",
+                SQL.identifier(CONTACT_INDEX),
+            )
         )
         return result
 

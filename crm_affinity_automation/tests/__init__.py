@@ -1,2 +1,3 @@
 from . import test_journey_gate
 from . import test_journey_pilot
+from . import test_shipped_journeys
