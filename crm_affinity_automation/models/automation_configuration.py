@@ -201,11 +201,9 @@ class AutomationConfiguration(models.Model):
                         text = f"{value:.2f} {currency.symbol or ''}".strip()
                     else:
                         text = f"{value} ({100 * value / entered:.1f} %)" if entered else "0"
-                    cells += Markup("<td class='text-end' data-kpi='%s' data-group='%s'>%s</td>") % (
-                        key,
-                        grp,
-                        text,
-                    )
+                    cells += Markup(
+                        "<td class='text-end' data-kpi='%s' data-group='%s' data-value='%s'>%s</td>"
+                    ) % (key, grp, value, text)
                 body += Markup("<tr><th>%s</th>%s</tr>") % (labels[key], cells)
             journey.affinity_kpi_html = Markup(
                 "<table class='table table-sm o_affinity_journey_kpis'><thead><tr><th></th>%s</tr></thead>"

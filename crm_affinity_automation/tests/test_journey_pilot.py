@@ -146,8 +146,13 @@ class TestJourneyPilot(JourneyCase):
             },
         )
         html = str(journey.affinity_kpi_html)
-        self.assertIn(f"data-kpi='bought' data-group='pilot'>1 ({100 / len(pilot):.1f} %)<", html)
-        self.assertIn(f"data-kpi='unsubscribed' data-group='control'>1 ({100 / len(control):.1f} %)<", html)
+        self.assertIn(
+            f"data-kpi='bought' data-group='pilot' data-value='1'>1 ({100 / len(pilot):.1f} %)<", html
+        )
+        self.assertIn(
+            f"data-kpi='unsubscribed' data-group='control' data-value='1'>1 ({100 / len(control):.1f} %)<",
+            html,
+        )
 
     def test_shares_outside_0_to_100_are_refused_naming_the_field(self):
         with self.assertRaisesRegex(ValidationError, "Pilot Share"):
