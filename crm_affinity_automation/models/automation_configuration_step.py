@@ -1,5 +1,3 @@
-from dateutil.relativedelta import relativedelta
-
 from odoo import api, fields, models
 
 # The steps that carry a message themselves; an activity reaches a person only through its type's channel.
@@ -64,10 +62,6 @@ class AutomationConfigurationStep(models.Model):
                 step.affinity_channel_id = step.activity_type_id.affinity_channel_id
             else:
                 step.affinity_channel_id = channels.get(STEP_CHANNELS.get(step.step_type))
-
-    def _affinity_wait_limit(self, first_due):
-        """The last moment a held step of this configuration may still go out."""
-        return first_due + relativedelta(**{self.affinity_wait_max_type: self.affinity_wait_max})
 
     @api.model
     def _step_icons(self):

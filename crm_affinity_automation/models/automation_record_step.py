@@ -14,6 +14,8 @@ from odoo.addons.crm_affinity.models.affinity_followup import WAITING_REASONS
 from odoo.addons.crm_affinity.tools.reasons import reason_label
 from odoo.tools import SQL
 
+from .automation_configuration_step import STEP_CHANNELS
+
 GATED = "affinity_gated"
 # The contact budget reads the journey steps that reached a person, per person, in a time window.
 CONTACT_INDEX = "automation_record_step_affinity_contact_idx"
@@ -89,53 +91,92 @@ class AutomationRecordStep(models.Model):
         hold the waiting. Queries: a constant number per channel and purpose, never one per customer."""
         now = now or fields.Datetime.now()
         ids_by_key = defaultdict(list)
-        partner_of = {}
-        for step in self:
-            config = step.configuration_step_id
-            if step.state != "scheduled" or not config or not config.affinity_channel_id:
-                continue
-            partner_of[step.id] = step.record_id.affinity_partner_id.id
-            ids_by_key[(config.affinity_channel_id, config.affinity_purpose_id)].append(step.id)
+        partner_of, due_of = {}, {}
+        for step_id, partner_id, channel_id, purpose_id, first_due, wait in self._affinity_gate_facts():
+            partner_of[step_id] = partner_id
+            due_of[step_id] = (first_due or now, wait)
+            ids_by_key[(channel_id, purpose_id)].append(step_id)
         rejected, held, allowed = defaultdict(list), {}, []
-        for (channel, purpose), step_ids in ids_by_key.items():
+        for (channel_id, purpose_id), step_ids in ids_by_key.items():
             partners = self.env["res.partner"].browse(
                 {partner_of[sid] for sid in step_ids if partner_of[sid]}
             )
+            channel = self.env["affinity.channel"].browse(channel_id)
+            purpose = self.env["affinity.purpose"].browse(purpose_id)
             decisions = partners.sudo()._affinity_contact_decision(channel, purpose, when=now)
             for step_id in step_ids:
                 decision = decisions.get(partner_of[step_id])
                 if decision is None:
                     rejected["no_address"].append(step_id)
                 elif decision.allowed:
-                    allowed.append((step_id, partner_of[step_id], channel.id))
+                    allowed.append((step_id, partner_of[step_id], channel_id))
                 elif decision.reason in WAITING_REASONS and decision.next_allowed:
                     held[step_id] = decision
                 else:
                     rejected[decision.reason].append(step_id)
         if held:
-            self._affinity_hold(held, rejected, now)
+            self._affinity_hold(held, due_of, rejected)
         for reason, step_ids in rejected.items():
             self.browse(step_ids).write({"state": "rejected", "processed_on": now, "affinity_reason": reason})
         if allowed:
             self._affinity_mark_reached(allowed)
         return self.browse([step_id for step_id, _partner, _channel in allowed])
 
-    def _affinity_hold(self, held, rejected, now):
+    def _affinity_gate_facts(self):
+        """(step, person, channel, purpose, first due, wait at most) of the set's scheduled steps that reach
+        a person, in one statement: the channel as ``automation.configuration.step.affinity_channel_id``
+        says (e-mail, SMS, or the activity type's)."""
+        if not self:
+            return []
+        for model in ("automation.record.step", "automation.record", "automation.configuration.step"):
+            self.env[model].flush_model()
+        self.env["mail.activity.type"].flush_model(["affinity_channel_id"])
+        channels = {
+            channel.code: channel.id
+            for channel in self.env["affinity.channel"]
+            .with_context(active_test=False)
+            .search([("code", "in", list(STEP_CHANNELS.values()))])
+        }
+        step_channel = SQL(" ").join(
+            SQL("WHEN %s THEN %s", step_type, channels.get(code)) for step_type, code in STEP_CHANNELS.items()
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.id, r.affinity_partner_id, c.channel_id, cs.affinity_purpose_id,
+                       COALESCE(s.affinity_first_due, s.scheduled_date),
+                       make_interval(hours => CASE WHEN cs.affinity_wait_max_type = 'hours'
+                                                   THEN cs.affinity_wait_max ELSE 0 END,
+                                     days => CASE WHEN cs.affinity_wait_max_type = 'days'
+                                                  THEN cs.affinity_wait_max ELSE 0 END)
+                  FROM automation_record_step s
+                  JOIN automation_configuration_step cs ON cs.id = s.configuration_step_id
+                  JOIN automation_record r ON r.id = s.record_id
+                  LEFT JOIN mail_activity_type t ON t.id = cs.activity_type_id AND cs.step_type = 'activity'
+                 CROSS JOIN LATERAL (
+                       SELECT CASE cs.step_type %(step_channel)s ELSE t.affinity_channel_id END AS channel_id
+                 ) c
+                 WHERE s.id = ANY(%(ids)s) AND s.state = 'scheduled' AND c.channel_id IS NOT NULL
+                """,
+                step_channel=step_channel,
+                ids=self.ids,
+            )
+        )
+        return rows
+
+    def _affinity_hold(self, held, due_of, rejected):
         """Move the held steps to their next allowed moment, or reject those that would wait too long."""
-        steps = self.browse(list(held))
-        moments = steps._affinity_step_moments(held)
+        moments = self.browse(list(held))._affinity_step_moments(held)
         waiting = []
-        for step in steps:
-            first_due = step.affinity_first_due or step.scheduled_date or now
-            limit = step.configuration_step_id._affinity_wait_limit(first_due)
-            moment = moments[step.id]
-            if moment and moment <= limit:
-                waiting.append((step.id, moment, held[step.id].reason, first_due))
+        for step_id, decision in held.items():
+            first_due, wait = due_of[step_id]
+            moment = moments[step_id]
+            if moment and moment <= first_due + wait:
+                waiting.append((step_id, moment, decision.reason, first_due))
             else:
-                rejected[held[step.id].reason].append(step.id)
+                rejected[decision.reason].append(step_id)
         if not waiting:
             return
-        self.flush_model()
         ids, ats, reasons, firsts = map(list, zip(*waiting, strict=True))
         self.env.execute_query(
             SQL(
@@ -160,12 +201,12 @@ class AutomationRecordStep(models.Model):
         )
 
     def _affinity_step_moments(self, held):
-        """{step id: the moment a held step goes out}, from ``{step id: ContactDecision}``.
+        """{step id: the moment a held step goes out}, from ``{step id: ContactDecision}`` (no query).
 
         The one place where the person's best moment is chosen. Today: the decision's next allowed moment.
         Where the learned reachability model exists (``affinity.reachability._best_moments``), this is where
         it picks the best allowed hour within the step's wait."""
-        return {step.id: held[step.id].next_allowed for step in self}
+        return {step_id: held[step_id].next_allowed for step_id in self.ids}
 
     def _affinity_mark_reached(self, allowed):
         """Remember whom each allowed step reaches and by which channel: once done, the contact budget
