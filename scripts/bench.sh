@@ -46,3 +46,17 @@ psql -q -d "$BURST_DB" -c "UPDATE res_partner SET country_id = (SELECT id FROM r
 psql -q -d "$BURST_DB" -c "DELETE FROM sms_sms"
 say "== capture burst (--workers 2)"
 "$PY" "$ROOT/scripts/bench_burst.py" "$STATE/burst.conf" "$BURST_DB" 8090 "$ROOT/bench/results"
+
+# Journeys (crm_affinity_automation on OCA's automation_oca): plan and run a day's due steps with and without
+# the consent gate, and the gate alone for 100 000 due steps.
+JOURNEYS_DB=crm_affinity_bench_journeys
+write_config "$STATE/journeys.conf" "$JOURNEYS_DB" "$STATE/data"
+if ! db_exists "$JOURNEYS_DB"; then
+    say "== building $JOURNEYS_DB (install crm_affinity_automation; the script seeds its customers once)"
+    odoo -c "$STATE/journeys.conf" -d "$JOURNEYS_DB" -i crm_affinity_automation --stop-after-init --log-level warn
+else
+    odoo -c "$STATE/journeys.conf" -d "$JOURNEYS_DB" -u crm_affinity_automation --stop-after-init --log-level warn
+fi
+say "== journeys: plan ${JOURNEYS_PLAN:-100000}, run ${JOURNEYS_RUN:-2000}, gate ${JOURNEYS_GATE:-100000}"
+BENCH_REPS=${JOURNEYS_REPS:-1} "$PY" "$ROOT/scripts/bench_journeys.py" "$STATE/journeys.conf" "$JOURNEYS_DB" \
+    "$ROOT/bench/results" "${JOURNEYS_PLAN:-100000}" "${JOURNEYS_RUN:-2000}" "${JOURNEYS_GATE:-100000}"

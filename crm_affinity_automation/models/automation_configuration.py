@@ -33,8 +33,6 @@ def pilot_bucket(configuration_id, record_id):
 class AutomationConfiguration(models.Model):
     _inherit = "automation.configuration"
 
-    # Shipped journeys speak the reader's language: names are translated.
-    name = fields.Char(translate=True)
     affinity_pilot = fields.Boolean(
         string="Start as a Pilot",
         help="The journey first runs on a random share of the records that would enter it, beside a control "

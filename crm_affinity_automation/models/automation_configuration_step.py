@@ -7,7 +7,6 @@ STEP_CHANNELS = {"mail": "email", "sms": "sms"}
 class AutomationConfigurationStep(models.Model):
     _inherit = "automation.configuration.step"
 
-    name = fields.Char(translate=True)
     step_type = fields.Selection(selection_add=[("sms", "SMS")], ondelete={"sms": "cascade"})
     sms_template_id = fields.Many2one(
         "sms.template", string="SMS Template", domain="[('model_id', '=', model_id)]", ondelete="restrict"

@@ -23,7 +23,7 @@ class TestShippedJourneys(JourneyCase):
         journey.active = True
         return journey
 
-    def test_shipped_journeys_wait_in_draft_and_speak_turkish(self):
+    def test_shipped_journeys_wait_in_draft_and_write_in_turkish(self):
         xmlids = ("journey_welcome", "journey_winback", "journey_complaint", "journey_birthday")
         journeys = self.env["automation.configuration"].browse(
             [self.env.ref(f"crm_affinity_automation.{xmlid}").id for xmlid in xmlids]
@@ -33,15 +33,10 @@ class TestShippedJourneys(JourneyCase):
         self.env["ir.module.module"]._load_module_terms(
             ["crm_affinity_automation"], ["tr_TR"], overwrite=True
         )
-        self.assertEqual(
-            journeys.with_context(lang="tr_TR").mapped("name"),
-            [
-                "Yeni müşterilere hoş geldiniz",
-                "Risk altındaki müşterileri geri kazanma",
-                "Şikâyet sahibini bilgilendirin",
-                "Doğum günü",
-            ],
-        )
+        templates = journeys.automation_step_ids.mail_template_id.with_context(lang="tr_TR")
+        self.assertEqual(len(templates), 7)
+        self.assertIn("Sizi özledik, {{ object.name }}", templates.mapped("subject"))
+        self.assertIn("İletişimde kalabilir miyiz?", templates.mapped("subject"))
 
     def test_win_back_branches_on_opened_and_not_opened(self):
         at_risk = self.env.ref("crm_affinity.affinity_rfm_segment_at_risk")
