@@ -84,6 +84,12 @@ class AutomationRecordStep(models.Model):
             trigger_activity=trigger_activity
         )
 
+    def retry(self):
+        """A step tried again asks the decision afresh: its old reason and first due moment go."""
+        result = super().retry()
+        self.write({"affinity_reason": False, "affinity_first_due": False})
+        return result
+
     # -- the gate ------------------------------------------------------------------------------------------
 
     def _affinity_gate(self, now=None):

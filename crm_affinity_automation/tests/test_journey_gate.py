@@ -75,6 +75,22 @@ class TestJourneyGate(JourneyCase):
             step.run()
         self.assertEqual((step.state, step.affinity_reason), ("rejected", "denied"))
 
+    def test_a_rejected_step_tried_again_asks_afresh(self):
+        journey = self.journey(self.partner_other)
+        self.step(journey)
+        with freeze_time(MONDAY):
+            self.start(journey)
+            self.run_due()
+        step = self.step_of(journey, self.partner_other)
+        self.assertEqual(step.state, "rejected")
+        self.partner_other._affinity_set_consent("email", "marketing", "granted", source="paper")
+        step.retry()
+        self.assertFalse(step.affinity_reason)
+        with freeze_time(MONDAY + datetime.timedelta(hours=1)):
+            self.run_due()
+        self.assertEqual(step.state, "done")
+        self.assertEqual(self.mails_of(step).recipient_ids, self.partner_other)
+
     def test_outside_the_contact_window_the_step_waits_for_it(self):
         self.partner.tz = "Europe/Istanbul"
         self.env["affinity.contact.window"].create(
