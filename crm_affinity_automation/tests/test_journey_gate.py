@@ -43,6 +43,13 @@ class TestJourneyGate(JourneyCase):
         self.assertEqual(refused.affinity_reason_label, "consent denied")
         self.assertEqual(first.graph_error, 1)
 
+    def test_the_journeys_record_shows_each_steps_reason(self):
+        arch = self.env["automation.record"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("o_affinity_step_reason", arch)
+        self.assertIn('name="affinity_reason_label"', arch)
+        step_list = self.env["automation.record.step"].get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertIn('name="affinity_reason_label"', step_list)
+
     def test_the_reason_reads_in_turkish(self):
         self.env["res.lang"]._activate_lang("tr_TR")
         self.env["ir.module.module"]._load_module_terms(["crm_affinity"], ["tr_TR"], overwrite=True)
