@@ -122,8 +122,8 @@ class AutomationRecordStep(models.Model):
                     rejected[decision.reason].append(step_id)
         if held:
             self._affinity_hold(held, due_of, rejected)
-        for reason, step_ids in rejected.items():
-            self.browse(step_ids).write({"state": "rejected", "processed_on": now, "affinity_reason": reason})
+        if rejected:
+            self._affinity_reject(rejected, now)
         if allowed:
             self._affinity_mark_reached(allowed)
         return self.browse([step_id for step_id, _partner, _channel in allowed])
@@ -169,6 +169,41 @@ class AutomationRecordStep(models.Model):
             )
         )
         return rows
+
+    def _affinity_reject(self, rejected, now):
+        """Reject the refused steps with their reasons, and bring their records' state up to date as
+        automation_oca computes it (running while a step is scheduled): two statements for any number."""
+        ids = [step_id for step_ids in rejected.values() for step_id in step_ids]
+        reasons = [reason for reason, step_ids in rejected.items() for _step_id in step_ids]
+        self.flush_model()
+        self.env["automation.record"].flush_model(["state"])
+        record_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """UPDATE automation_record_step s
+                          SET state = 'rejected', processed_on = %s, affinity_reason = v.reason
+                         FROM unnest(%s::int[], %s::varchar[]) AS v(id, reason)
+                        WHERE s.id = v.id
+                    RETURNING s.record_id""",
+                    now,
+                    ids,
+                    reasons,
+                )
+            )
+        ]
+        self.env.execute_query(
+            SQL(
+                """UPDATE automation_record r
+                      SET state = CASE WHEN EXISTS (SELECT 1 FROM automation_record_step s
+                                                     WHERE s.record_id = r.id AND s.state = 'scheduled')
+                                       THEN 'run' ELSE 'done' END
+                    WHERE r.id = ANY(%s)""",
+                list(set(record_ids)),
+            )
+        )
+        self.browse(ids).invalidate_recordset(["state", "processed_on", "affinity_reason"])
+        self.env["automation.record"].browse(record_ids).invalidate_recordset(["state"])
 
     def _affinity_hold(self, held, due_of, rejected):
         """Move the held steps to their next allowed moment, or reject those that would wait too long."""

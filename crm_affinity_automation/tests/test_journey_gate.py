@@ -41,6 +41,8 @@ class TestJourneyGate(JourneyCase):
         self.assertEqual(refused.state, "rejected")
         self.assertFalse(self.mails_of(refused))
         self.assertEqual(refused.affinity_reason_label, "consent denied")
+        self.assertEqual(refused.processed_on, MONDAY)
+        self.assertEqual(refused.record_id.state, "done", "nothing left to run for the refused person")
         self.assertEqual(first.graph_error, 1)
 
     def test_the_journeys_record_shows_each_steps_reason(self):
