@@ -1,6 +1,6 @@
 # crm_affinity — see README.md. Prerequisite: Odoo 18.0 importable by python3 (or $ODOO_PYTHON).
 PY ?= $(or $(ODOO_PYTHON),python3)
-ADDONS := crm_affinity crm_affinity_stock spreadsheet_dashboard_crm_affinity
+ADDONS := crm_affinity crm_affinity_stock spreadsheet_dashboard_crm_affinity crm_affinity_automation
 
 .PHONY: demo test test-addon test-core lint bench
 

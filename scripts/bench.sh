@@ -59,3 +59,18 @@ else
 fi
 say "== reachability: evaluation and learning speed"
 "$PY" "$ROOT/scripts/bench_reach.py" "$ROOT/bench/results" "$STATE/reach.conf" "$REACH_DB"
+
+# Journeys (crm_affinity_automation on OCA's automation_oca): plan and run a day's due steps with and without
+# the consent gate (thousands: automation_oca enters and runs one record at a time), and the gate alone for
+# 100 000 due steps.
+JOURNEYS_DB=crm_affinity_bench_journeys
+write_config "$STATE/journeys.conf" "$JOURNEYS_DB" "$STATE/data"
+if ! db_exists "$JOURNEYS_DB"; then
+    say "== building $JOURNEYS_DB (install crm_affinity_automation; the script seeds its customers once)"
+    odoo -c "$STATE/journeys.conf" -d "$JOURNEYS_DB" -i crm_affinity_automation --stop-after-init --log-level warn
+else
+    odoo -c "$STATE/journeys.conf" -d "$JOURNEYS_DB" -u crm_affinity_automation --stop-after-init --log-level warn
+fi
+say "== journeys: plan ${JOURNEYS_PLAN:-5000}, run ${JOURNEYS_RUN:-1000}, gate ${JOURNEYS_GATE:-100000}"
+BENCH_REPS=${JOURNEYS_REPS:-1} "$PY" "$ROOT/scripts/bench_journeys.py" "$STATE/journeys.conf" "$JOURNEYS_DB" \
+    "$ROOT/bench/results" "${JOURNEYS_PLAN:-5000}" "${JOURNEYS_RUN:-1000}" "${JOURNEYS_GATE:-100000}"

@@ -43,6 +43,8 @@ ensure_postgres() {
 
 ensure_requirements() {
     "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/requirements.txt" >&2
+    # OCA addons, pinned: without their dependencies, since Odoo is not on PyPI.
+    "$PY" -m pip install --quiet --disable-pip-version-check --no-deps -r "$ROOT/requirements-oca.txt" >&2
 }
 
 ensure_chromium() {

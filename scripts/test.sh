@@ -33,13 +33,14 @@ if [ -n "$installed" ]; then
     exit 1
 fi
 
-say "== install the bridges: Inventory (crm_affinity_stock, with sale_stock) and Dashboards"
-odoo -c "$CONF" -d "$DB" -i crm_affinity_stock,spreadsheet_dashboard_crm_affinity --stop-after-init \
+say "== install the bridges: Inventory (crm_affinity_stock, with sale_stock), Dashboards and Journeys (with automation_oca)"
+odoo -c "$CONF" -d "$DB" -i crm_affinity_stock,spreadsheet_dashboard_crm_affinity,crm_affinity_automation --stop-after-init \
     --logfile "$WORK/bridge.log" --log-level info
 checklog bridges "$WORK/bridge.log"
 
 say "== upgrade (-u) crm_affinity and its bridges"
-odoo -c "$CONF" -d "$DB" -u crm_affinity,crm_affinity_stock,spreadsheet_dashboard_crm_affinity --stop-after-init \
+odoo -c "$CONF" -d "$DB" -u crm_affinity,crm_affinity_stock,spreadsheet_dashboard_crm_affinity,crm_affinity_automation \
+    --stop-after-init \
     --logfile "$WORK/upgrade.log" --log-level info
 checklog upgrade "$WORK/upgrade.log"
 
@@ -63,8 +64,12 @@ fi
 checklog uninstall "$WORK/uninstall.log"
 dropdb "${DB}_uninstall"
 
-say "== test suite (pytest-odoo)"
+say "== test suite (pytest-odoo), and automation_oca's own suite with the journeys bridge installed"
 cd "$ROOT"
+# automation_oca comes from PyPI (requirements-oca.txt): its tests run from where pip put them. Its JS unit
+# suite (test_js.py) is Odoo's hoot runner, not a pytest suite.
+AUTOMATION_OCA_TESTS=$("$PY" -c "import os, odoo.addons.automation_oca as m; print(os.path.join(m.__path__[0], 'tests'))")
 "$PY" -m pytest -p no:cacheprovider --odoo-config="$CONF" --odoo-database="$DB" --odoo-http \
     --odoo-log-level=info crm_affinity/tests crm_affinity_stock/tests \
-    spreadsheet_dashboard_crm_affinity/tests "$@"
+    spreadsheet_dashboard_crm_affinity/tests crm_affinity_automation/tests \
+    "$AUTOMATION_OCA_TESTS" --ignore="$AUTOMATION_OCA_TESTS/test_js.py" "$@"

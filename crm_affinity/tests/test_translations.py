@@ -30,7 +30,12 @@ GLOSSARY = [
 ]
 # Code names and placeholders are not words to translate.
 NOT_WORDS = re.compile(r"<code>.*?</code>|%\([a-z_]+\)[.0-9]*[sdf]|\{\{.*?\}\}|<[^>]+>", re.S)
-MODULES = ("crm_affinity", "crm_affinity_stock", "spreadsheet_dashboard_crm_affinity")
+MODULES = (
+    "crm_affinity",
+    "crm_affinity_stock",
+    "spreadsheet_dashboard_crm_affinity",
+    "crm_affinity_automation",
+)
 # Names and codes that read the same in Turkish: the PO files leave them empty, as OCA's po-pretty-format
 # wants, and Odoo shows the source. Any other empty entry is a missing translation.
 SAME_IN_TURKISH = {
@@ -135,7 +140,10 @@ ALLOWED_ENGLISH = {
 # Views of the web client whose words are not ours to translate: none. Data records whose names Odoo does not
 # translate: none (the seed's questions are search filters, not shared favourites: ir.filters.name is not a
 # translated field in Odoo 18).
-UNTRANSLATABLE_RECORDS = set()
+# automation_oca's journey and step names are plain text: made translatable, its own test suite (which rebuilds
+# those models from automation_oca alone) would read them as the wrong column type. What customers read of a
+# shipped journey, its mail templates, is translated.
+UNTRANSLATABLE_RECORDS = {"automation.configuration", "automation.configuration.step"}
 
 
 @tagged("post_install", "-at_install")

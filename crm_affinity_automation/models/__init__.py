@@ -1,0 +1,5 @@
+from . import affinity_contact_pressure
+from . import automation_configuration
+from . import automation_configuration_step
+from . import automation_record
+from . import automation_record_step

@@ -1,0 +1,302 @@
+"""Every journey step that reaches a person asks the one contact decision first.
+
+automation_oca runs a due step by ``run()``, from its cron or at once (``do_not_wait``, via
+``_trigger_activities``). Both doors are gated here for the whole set at once (``_affinity_gate``): one
+decision per channel and purpose, whatever the number of customers. A refused step is rejected with the
+decision's reason; a step held by quiet days, a contact window or the contact budget waits for the next
+allowed moment, up to its configuration's *Wait at Most*, then is rejected with its reason.
+"""
+
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.addons.crm_affinity.models.affinity_followup import WAITING_REASONS
+from odoo.addons.crm_affinity.tools.reasons import reason_label
+from odoo.tools import SQL
+
+from .automation_configuration_step import STEP_CHANNELS
+
+GATED = "affinity_gated"
+# The contact budget reads the journey steps that reached a person, per person, in a time window.
+CONTACT_INDEX = "automation_record_step_affinity_contact_idx"
+
+
+class AutomationRecordStep(models.Model):
+    _inherit = "automation.record.step"
+
+    affinity_reason = fields.Char(
+        string="Decision Reason Code",
+        readonly=True,
+        help="Why the consent decision held this step back or refused it (a reason code).",
+    )
+    affinity_reason_label = fields.Char(string="Consent Decision", compute="_compute_affinity_reason_label")
+    affinity_first_due = fields.Datetime(
+        string="First Due",
+        readonly=True,
+        help="When the step was first due; it waits for an allowed moment no longer than its Wait at Most.",
+    )
+    affinity_partner_id = fields.Many2one(
+        "res.partner",
+        string="Person Reached",
+        readonly=True,
+        index="btree_not_null",
+        help="Set when the decision let the step reach this person; a done step then counts against "
+        "the person's contact budget when its purpose does.",
+    )
+    affinity_channel_id = fields.Many2one("affinity.channel", string="Channel Used", readonly=True)
+
+    def init(self):
+        result = super().init()
+        self.env.cr.execute(
+            SQL(
+                """CREATE INDEX IF NOT EXISTS %s ON automation_record_step (affinity_partner_id, processed_on)
+                    WHERE affinity_partner_id IS NOT NULL AND state = 'done'""",
+                SQL.identifier(CONTACT_INDEX),
+            )
+        )
+        return result
+
+    @api.depends("affinity_reason")
+    def _compute_affinity_reason_label(self):
+        for step in self:
+            step.affinity_reason_label = reason_label(self.env, step.affinity_reason)
+
+    # -- the two doors automation_oca runs steps through ---------------------------------------------------
+
+    def _cron_automation_steps(self):
+        due = self.search([("state", "=", "scheduled"), ("scheduled_date", "<=", fields.Datetime.now())])
+        due._affinity_gate()
+        return super(AutomationRecordStep, self.with_context(**{GATED: True}))._cron_automation_steps()
+
+    def _trigger_activities(self):
+        self.filtered("do_not_wait")._affinity_gate()
+        return super(AutomationRecordStep, self.with_context(**{GATED: True}))._trigger_activities()
+
+    def run(self, trigger_activity=True):
+        """A step run by hand (the Run button, a test record) is gated alone; the batched doors already
+        gated theirs."""
+        if not self.env.context.get(GATED) and self.state == "scheduled":
+            due = self.scheduled_date
+            self._affinity_gate()
+            if self.state != "scheduled" or self.scheduled_date != due:
+                return self.browse()
+        return super(AutomationRecordStep, self.with_context(**{GATED: True})).run(
+            trigger_activity=trigger_activity
+        )
+
+    def retry(self):
+        """A step tried again asks the decision afresh: its old reason and first due moment go."""
+        result = super().retry()
+        self.write({"affinity_reason": False, "affinity_first_due": False})
+        return result
+
+    # -- the gate ------------------------------------------------------------------------------------------
+
+    def _affinity_gate(self, now=None):
+        """Ask the decision for every scheduled step of the set that reaches a person; reject the refused,
+        hold the waiting. Queries: a constant number per channel and purpose, never one per customer."""
+        now = now or fields.Datetime.now()
+        ids_by_key = defaultdict(list)
+        partner_of, due_of = {}, {}
+        for step_id, partner_id, channel_id, purpose_id, first_due, wait in self._affinity_gate_facts():
+            partner_of[step_id] = partner_id
+            due_of[step_id] = (first_due or now, wait)
+            ids_by_key[(channel_id, purpose_id)].append(step_id)
+        rejected, held, allowed = defaultdict(list), {}, []
+        for (channel_id, purpose_id), step_ids in ids_by_key.items():
+            partners = self.env["res.partner"].browse(
+                {partner_of[sid] for sid in step_ids if partner_of[sid]}
+            )
+            channel = self.env["affinity.channel"].browse(channel_id)
+            purpose = self.env["affinity.purpose"].browse(purpose_id)
+            decisions = partners.sudo()._affinity_contact_decision(channel, purpose, when=now)
+            for step_id in step_ids:
+                decision = decisions.get(partner_of[step_id])
+                if decision is None:
+                    rejected["no_address"].append(step_id)
+                elif decision.allowed:
+                    allowed.append((step_id, partner_of[step_id], channel_id))
+                elif decision.reason in WAITING_REASONS and decision.next_allowed:
+                    held[step_id] = decision
+                else:
+                    rejected[decision.reason].append(step_id)
+        if held:
+            self._affinity_hold(held, due_of, rejected)
+        if rejected:
+            self._affinity_reject(rejected, now)
+        if allowed:
+            self._affinity_mark_reached(allowed)
+        return self.browse([step_id for step_id, _partner, _channel in allowed])
+
+    def _affinity_gate_facts(self):
+        """(step, person, channel, purpose, first due, wait at most) of the set's scheduled steps that reach
+        a person, in one statement: the channel as ``automation.configuration.step.affinity_channel_id``
+        says (e-mail, SMS, or the activity type's)."""
+        if not self:
+            return []
+        for model in ("automation.record.step", "automation.record", "automation.configuration.step"):
+            self.env[model].flush_model()
+        self.env["mail.activity.type"].flush_model(["affinity_channel_id"])
+        channels = {
+            channel.code: channel.id
+            for channel in self.env["affinity.channel"]
+            .with_context(active_test=False)
+            .search([("code", "in", list(STEP_CHANNELS.values()))])
+        }
+        step_channel = SQL(" ").join(
+            SQL("WHEN %s THEN %s", step_type, channels.get(code)) for step_type, code in STEP_CHANNELS.items()
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.id, r.affinity_partner_id, c.channel_id, cs.affinity_purpose_id,
+                       COALESCE(s.affinity_first_due, s.scheduled_date),
+                       make_interval(hours => CASE WHEN cs.affinity_wait_max_type = 'hours'
+                                                   THEN cs.affinity_wait_max ELSE 0 END,
+                                     days => CASE WHEN cs.affinity_wait_max_type = 'days'
+                                                  THEN cs.affinity_wait_max ELSE 0 END)
+                  FROM automation_record_step s
+                  JOIN automation_configuration_step cs ON cs.id = s.configuration_step_id
+                  JOIN automation_record r ON r.id = s.record_id
+                  LEFT JOIN mail_activity_type t ON t.id = cs.activity_type_id AND cs.step_type = 'activity'
+                 CROSS JOIN LATERAL (
+                       SELECT CASE cs.step_type %(step_channel)s ELSE t.affinity_channel_id END AS channel_id
+                 ) c
+                 WHERE s.id = ANY(%(ids)s) AND s.state = 'scheduled' AND c.channel_id IS NOT NULL
+                """,
+                step_channel=step_channel,
+                ids=self.ids,
+            )
+        )
+        return rows
+
+    def _affinity_reject(self, rejected, now):
+        """Reject the refused steps with their reasons, and bring their records' state up to date as
+        automation_oca computes it (running while a step is scheduled): two statements for any number."""
+        ids = [step_id for step_ids in rejected.values() for step_id in step_ids]
+        reasons = [reason for reason, step_ids in rejected.items() for _step_id in step_ids]
+        self.flush_model()
+        self.env["automation.record"].flush_model(["state"])
+        record_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """UPDATE automation_record_step s
+                          SET state = 'rejected', processed_on = %s, affinity_reason = v.reason
+                         FROM unnest(%s::int[], %s::varchar[]) AS v(id, reason)
+                        WHERE s.id = v.id
+                    RETURNING s.record_id""",
+                    now,
+                    ids,
+                    reasons,
+                )
+            )
+        ]
+        self.env.execute_query(
+            SQL(
+                """UPDATE automation_record r
+                      SET state = CASE WHEN EXISTS (SELECT 1 FROM automation_record_step s
+                                                     WHERE s.record_id = r.id AND s.state = 'scheduled')
+                                       THEN 'run' ELSE 'done' END
+                    WHERE r.id = ANY(%s)""",
+                list(set(record_ids)),
+            )
+        )
+        self.browse(ids).invalidate_recordset(["state", "processed_on", "affinity_reason"])
+        self.env["automation.record"].browse(record_ids).invalidate_recordset(["state"])
+
+    def _affinity_hold(self, held, due_of, rejected):
+        """Move the held steps to their next allowed moment, or reject those that would wait too long."""
+        moments = self.browse(list(held))._affinity_step_moments(held)
+        waiting = []
+        for step_id, decision in held.items():
+            first_due, wait = due_of[step_id]
+            moment = moments[step_id]
+            if moment and moment <= first_due + wait:
+                waiting.append((step_id, moment, decision.reason, first_due))
+            else:
+                rejected[decision.reason].append(step_id)
+        if not waiting:
+            return
+        ids, ats, reasons, firsts = map(list, zip(*waiting, strict=True))
+        self.env.execute_query(
+            SQL(
+                """UPDATE automation_record_step s
+                      SET scheduled_date = v.at, affinity_reason = v.reason, do_not_wait = FALSE,
+                          affinity_first_due = v.first_due
+                     FROM unnest(%s::int[], %s::timestamp[], %s::varchar[], %s::timestamp[])
+                          AS v(id, at, reason, first_due)
+                    WHERE s.id = v.id""",
+                ids,
+                ats,
+                reasons,
+                firsts,
+            )
+        )
+        self.browse(ids).invalidate_recordset(
+            ["scheduled_date", "affinity_reason", "do_not_wait", "affinity_first_due"]
+        )
+        cron = self.env.ref("automation_oca.cron_step_execute")
+        self.env["ir.cron.trigger"].sudo().create(
+            [{"cron_id": cron.id, "call_at": at} for at in sorted(set(ats))]
+        )
+
+    def _affinity_step_moments(self, held):
+        """{step id: the moment a held step goes out}, from ``{step id: ContactDecision}`` (no query).
+
+        The one place where the person's best moment is chosen. Today: the decision's next allowed moment.
+        Where the learned reachability model exists (``affinity.reachability._best_moments``), this is where
+        it picks the best allowed hour within the step's wait."""
+        return {step_id: held[step_id].next_allowed for step_id in self.ids}
+
+    def _affinity_mark_reached(self, allowed):
+        """Remember whom each allowed step reaches and by which channel: once done, the contact budget
+        counts it (one statement for the set)."""
+        self.flush_model()
+        ids, partner_ids, channel_ids = map(list, zip(*allowed, strict=True))
+        self.env.execute_query(
+            SQL(
+                """UPDATE automation_record_step s
+                      SET affinity_partner_id = v.partner_id, affinity_channel_id = v.channel_id
+                     FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(id, partner_id, channel_id)
+                    WHERE s.id = v.id""",
+                ids,
+                partner_ids,
+                channel_ids,
+            )
+        )
+        self.browse(ids).invalidate_recordset(["affinity_partner_id", "affinity_channel_id"])
+
+    # -- SMS steps -----------------------------------------------------------------------------------------
+
+    def _run_sms(self):
+        """Through Odoo's own SMS composer, as one record's mass SMS kept in its chatter."""
+        composer = (
+            self.env["sms.composer"]
+            .with_context(active_model=self.record_id.model, active_ids=[self.record_id.res_id])
+            .create(
+                {
+                    "composition_mode": "mass",
+                    "res_model": self.record_id.model,
+                    "res_ids": repr([self.record_id.res_id]),
+                    "template_id": self.configuration_step_id.sms_template_id.id,
+                    "mass_keep_log": True,
+                    "mass_force_send": False,
+                }
+            )
+        )
+        if not self.is_test:
+            composer._action_send_sms()
+        return True
+
+    def _get_step_actions(self):
+        if self.step_type == "sms":
+            return [
+                {
+                    "icon": "fa fa-mobile",
+                    "name": self.env._("Sent"),
+                    "done": self.state == "done",
+                    "color": "text-success",
+                }
+            ]
+        return super()._get_step_actions()
