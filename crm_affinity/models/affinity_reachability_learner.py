@@ -7,7 +7,8 @@ they answered in where they were; new evidence lands in the new zone's hours):
   sent; its first answer (opened, clicked, replied) is a prompt answer there if it came within
   ``PROMPT_HOURS``, else a later answer in the hour it came (the hour the person reads);
 - messages the partner wrote in (e-mail or portal comment, never an internal user's): a later answer by
-  e-mail in the hour it came (it shows when the person is about);
+  e-mail in the hour it came (it shows when the person is about), unless it is the reply a mailing trace
+  already counts (its ``reply_datetime`` stamped while the message was written);
 - follow-ups a person carried out over another channel (a call, a visit) with their outcome: a contact,
   answered unless *No answer*; follow-ups sent as an e-mail or SMS: a contact;
 - activities marked done whose type reaches the customer by a channel (a call made, a meeting held), on the
@@ -157,6 +158,12 @@ class AffinityReachabilityLearner(models.Model):
              WHERE m.author_id IS NOT NULL AND m.date > %(since)s AND m.date <= %(until)s
                AND (m.message_type = 'email' OR (m.message_type = 'comment' AND NOT COALESCE(st.internal, FALSE)))
                AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = m.author_id AND NOT u.share)
+               -- A reply to a mailing is already its trace's answer: the gateway stamps the trace's
+               -- reply_datetime while it writes the message (mass_mailing's _message_route_process).
+               AND NOT EXISTS (
+                   SELECT 1 FROM mailing_trace t
+                    WHERE t.model = 'res.partner' AND t.res_id = m.author_id
+                      AND t.reply_datetime BETWEEN m.create_date - %(same_run)s AND m.create_date + %(same_run)s)
             UNION ALL
             SELECT f.partner_id, f.channel_id, f.done_date, 1.0,
                    CASE WHEN f.outcome = 'no_answer' THEN 0.0 ELSE 1.0 END, 0.0
@@ -191,6 +198,7 @@ class AffinityReachabilityLearner(models.Model):
             email=email.id if email else None,
             went_out=WENT_OUT_STATUSES,
             prompt=SQL("interval %s", f"{PROMPT_HOURS} hours"),
+            same_run=SQL("interval '5 minutes'"),
             since=since or "1970-01-01",
             until=until,
         )
