@@ -205,8 +205,13 @@ def learn(n, k, a, activity, segment):
     # As the product reads it: later answers, and prompt answers for a share (``PROMPT_ACTIVITY``).
     activity = activity + reach.PROMPT_ACTIVITY * k.sum(axis=1)
     for c in range(n.shape[1]):
+        moments = reach.level_moments(n[:, c].sum(axis=1), (k[:, c] + a[:, c]).sum(axis=1))
         company = reach.company_pattern(
-            n[:, c].sum(axis=0), k[:, c].sum(axis=0), a[:, c].sum(axis=0), activity.sum(axis=0)
+            n[:, c].sum(axis=0),
+            k[:, c].sum(axis=0),
+            a[:, c].sum(axis=0),
+            activity.sum(axis=0),
+            reach.level_strength(*moments),
         )
         patterns = [
             reach.segment_pattern(

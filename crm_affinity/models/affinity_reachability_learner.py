@@ -25,7 +25,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools.batching import commit_unless_testing
-from ..tools.reachability import PROMPT_HOURS, pattern_rates
+from ..tools.reachability import LEVEL_MIN_CONTACTS, PROMPT_HOURS, level_strength, pattern_rates
 from ..tools.sql import at_least_work_mem, local_settings
 from .affinity_reachability import DEFAULT_HALF_LIFE, EPOCH_PARAM
 from .mailing_trace import WENT_OUT_STATUSES
@@ -162,7 +162,8 @@ class AffinityReachabilityLearner(models.Model):
                -- reply_datetime while it writes the message (mass_mailing's _message_route_process).
                AND NOT EXISTS (
                    SELECT 1 FROM mailing_trace t
-                    WHERE t.model = 'res.partner' AND t.res_id = m.author_id
+                    WHERE t.model = 'res.partner' AND t.res_id = m.author_id  -- the budget's partner index
+                      AND t.sent_datetime IS NOT NULL AND t.trace_status IN %(went_out)s
                       AND t.reply_datetime BETWEEN m.create_date - %(same_run)s AND m.create_date + %(same_run)s)
             UNION ALL
             SELECT f.partner_id, f.channel_id, f.done_date, 1.0,
@@ -287,6 +288,7 @@ class AffinityReachabilityLearner(models.Model):
                 hl=DEFAULT_HALF_LIFE,
             )
         )
+        self._fit_level_strengths(at)
         rows = self.env.execute_query(
             SQL(
                 "SELECT id, company_id, COALESCE(segment_id, 0), channel_id, slot FROM affinity_reachability_pattern"
@@ -310,3 +312,46 @@ class AffinityReachabilityLearner(models.Model):
                 )
             )
         pattern.invalidate_model()
+
+    @api.model
+    def _fit_level_strengths(self, at):
+        """Each company's level prior strength per channel, fitted by moments on its people's totals decayed
+        to ``at`` (``tools.reachability.level_strength``), written on the company's pattern rows."""
+        epoch = self._epoch()
+        moments = self.env.execute_query(
+            SQL(
+                """
+                WITH f AS (
+                    SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s)) AS factor
+                      FROM res_company c
+                ),
+                person AS (
+                    SELECT COALESCE(p.company_id, %(company)s) AS company_id, r.channel_id,
+                           SUM(r.weight_n) AS n, SUM(r.weight_k + COALESCE(r.weight_a, 0)) AS answers
+                      FROM affinity_reachability r
+                      JOIN res_partner p ON p.id = r.partner_id
+                     GROUP BY r.partner_id, 1, 2
+                )
+                SELECT pe.company_id, pe.channel_id, COUNT(*), SUM(LEAST(pe.answers / pe.n, 1.0)),
+                       SUM(LEAST(pe.answers / pe.n, 1.0) ^ 2), SUM(1.0 / (pe.n * f.factor))
+                  FROM person pe
+                  JOIN f ON f.id = pe.company_id
+                 WHERE pe.n * f.factor >= %(min_contacts)s
+                 GROUP BY 1, 2
+                """,
+                company=self.env.company.id,
+                days=(at - epoch).total_seconds() / 86400.0,
+                hl=DEFAULT_HALF_LIFE,
+                min_contacts=LEVEL_MIN_CONTACTS,
+            )
+        )
+        for company_id, channel_id, people, sum_rate, sum_rate_sq, sum_inverse in moments:
+            self.env.execute_query(
+                SQL(
+                    """UPDATE affinity_reachability_pattern SET level_strength = %s
+                        WHERE company_id = %s AND channel_id = %s AND segment_id IS NULL""",
+                    level_strength(people, sum_rate, sum_rate_sq, sum_inverse),
+                    company_id,
+                    channel_id,
+                )
+            )

@@ -230,6 +230,32 @@ class TestReachability(AffinityCase):
         self.assertAlmostEqual(by_slot[21], 2 ** (-(5 + 16 / 24) / 90), places=9)
         self.assertAlmostEqual(by_slot[24 + 21], 2 ** (-(4 + 16 / 24) / 90), places=9)
 
+    def test_level_prior_strength_is_fitted_by_moments(self):
+        # Two customers, 8 SMS each nine days before NOW, answered 6 and 2 times within 20 minutes: rates 3/4
+        # and 1/4. Worked by hand from the README's formula, all weights 2^(-9/90) (the prompt answers land at
+        # their send): mean 1/2, variance 1/16, of which chance 1/2 × 1/2 × 1/(8 w); the rest is τ².
+        sent = NOW - datetime.timedelta(days=9)
+        for partner, answered in ((self.partner, 6), (self.partner_other, 2)):
+            for i in range(8):
+                self.trace(partner, sent, sent + datetime.timedelta(minutes=20) if i < answered else None)
+        with patch("odoo.addons.crm_affinity.tools.reachability.LEVEL_MIN_PEOPLE", 2):
+            self.learn()
+        w = 2 ** (-9 / 90)
+        between = 1 / 16 - 1 / 4 / (8 * w)
+        expected = 1 / 4 / between - 1
+        domain = [("company_id", "=", self.company.id), ("channel_id", "=", self.channel_sms.id)]
+        rows = self.env["affinity.reachability.pattern"].search(domain)
+        # The company's rows (one per local hour the SMS went out in) carry it; the segments' follow them.
+        company_rows = rows.filtered(lambda row: not row.segment_id)
+        self.assertTrue(company_rows)
+        for strength in company_rows.mapped("level_strength"):
+            self.assertAlmostEqual(strength, expected, places=6)
+        self.assertFalse(any((rows - company_rows).mapped("level_strength")))
+        # Below the people a fit needs, the learner keeps the default four pseudo-contacts.
+        self.learn()
+        rows = self.env["affinity.reachability.pattern"].search(domain + [("segment_id", "=", False)])
+        self.assertEqual(set(rows.mapped("level_strength")), {4.0})
+
     def test_followup_outcomes_and_incoming_mail(self):
         rule = self.env["affinity.followup.rule"].search([], limit=1)
         base = {
