@@ -220,7 +220,10 @@ class TestReachability(AffinityCase):
         trace.write({"trace_status": "reply", "reply_datetime": replied})
         messages.flush_recordset()
         for message in messages:
-            self.env.cr.execute("UPDATE mail_message SET create_date = date + interval '20 seconds' WHERE id = %s", [message.id])
+            self.env.cr.execute(
+                "UPDATE mail_message SET create_date = date + interval '20 seconds' WHERE id = %s",
+                [message.id],
+            )
         self.learn()
         rows = self.Reach.search([("partner_id", "=", self.partner_other.id), ("weight_a", ">", 0)])
         self.assertEqual(rows.channel_id, self.channel_email)
