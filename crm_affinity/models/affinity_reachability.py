@@ -17,6 +17,7 @@ from odoo.tools import SQL
 
 from ..tools.reachability import (
     LEARNED_MIN,
+    LEVEL_STRENGTH,
     PROMPT_ACTIVITY,
     SLOTS,
     BestMoment,
@@ -175,13 +176,16 @@ class AffinityReachability(models.Model):
         company_ids = list({company_id for company_id, _segment in keys})
         rows = self.env.execute_query(
             SQL(
-                """SELECT company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers, later
+                """SELECT company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers, later,
+                          level_strength
                      FROM affinity_reachability_pattern WHERE company_id = ANY(%s)""",
                 company_ids,
             )
         )
-        counts, activity = {}, {}
-        for company_id, segment_id, channel_id, slot, contacts, answers, later in rows:
+        counts, activity, strengths = {}, {}, {}
+        for company_id, segment_id, channel_id, slot, contacts, answers, later, strength in rows:
+            if strength:
+                strengths[company_id, channel_id] = strength
             nka = counts.setdefault((company_id, segment_id, channel_id), np.zeros((3, SLOTS)))
             nka[:, slot] = contacts, answers, later or 0.0
             activity.setdefault((company_id, segment_id), np.zeros(SLOTS))[slot] += (
@@ -192,7 +196,9 @@ class AffinityReachability(models.Model):
         for company_id, segment_id in keys:
             for channel_id in channel_ids:
                 pattern = company_pattern(
-                    *counts.get((company_id, 0, channel_id), empty), activity.get((company_id, 0), empty[0])
+                    *counts.get((company_id, 0, channel_id), empty),
+                    activity.get((company_id, 0), empty[0]),
+                    strengths.get((company_id, channel_id), LEVEL_STRENGTH),
                 )
                 if segment_id:
                     pattern = segment_pattern(
