@@ -39,8 +39,9 @@ class ReachUseCase(AffinityCase):
         kept in ``self.calls`` as (partner ids, channel codes, start, end)."""
         self.calls = []
 
-        def best_moments(model, partners, channels, start, end, purpose=None):
+        def best_moments(model, partners, channels, start, end, purpose=None, check_pressure=True):
             self.calls.append((set(partners.ids), tuple(channels.mapped("code")), start, end))
+            self.check_pressure = check_pressure
             return {p.id: answer for p, answer in answers.items() if p.id in partners.ids}
 
         return patch.object(self.Reach, "_best_moments", best_moments)
@@ -718,3 +719,202 @@ class TestHeldMessagesAskAgain(MockEmail, ReachUseCase):
                 self.assertEqual((trace.trace_status, trace.failure_type), ("cancel", "affinity_denied"))
                 mailing.invalidate_recordset()
                 self.assertEqual((mailing.expected, mailing.canceled, mailing.state), (1, 1, "done"))
+
+
+@tagged("post_install", "-at_install")
+class TestHeldMessagesAndTheBudget(MockEmail, ReachUseCase):
+    """A message held for its person's best hour reserves its place in their contact budget at its moment;
+    two held for one person and one hour go out only as far as the budget allows; a priority mailing waits
+    for an allowed hour instead of being dropped; an opt-out while waiting stops the held message."""
+
+    AT = datetime.datetime(2026, 6, 2, 16, 0)  # 19:00 in Istanbul
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner._affinity_set_consent("email", "marketing", "granted", source="web_form")
+        cls.partner._affinity_set_consent("sms", "marketing", "granted", source="web_form")
+        # One commercial message a day for this person, whatever the company says.
+        cls.partner.affinity_pressure_day = 1
+
+    def mailing(self, audience, mailing_type="mail", **values):
+        return self.env["mailing.mailing"].create(
+            {
+                "subject": "Held",
+                "body_html": "<p>Held</p>",
+                "body_plaintext": "Held",
+                "mailing_type": mailing_type,
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", audience.ids)]),
+                "affinity_best_hour": True,
+                **values,
+            }
+        )
+
+    def hold(self, mailing, answers):
+        with freeze_time(NOW), self.best_at(answers), self.mock_mail_gateway(mail_unlink_sent=False):
+            if mailing.mailing_type == "sms":
+                mailing.action_send_sms()
+            else:
+                mailing.action_send_mail()
+
+    def release(self, at):
+        sent = []
+
+        def send_batch(api, messages, delivery_reports_url=False):
+            numbers = [number for message in messages for number in message["numbers"]]
+            sent.extend(number["number"] for number in numbers)
+            return [{"uuid": number["uuid"], "state": "success"} for number in numbers]
+
+        with freeze_time(at), self.mock_mail_gateway(mail_unlink_sent=False):
+            with patch.object(SmsApi, "_send_sms_batch", send_batch):
+                self.env["mail.mail"].process_email_queue()
+                self.env["sms.sms"]._process_queue()
+                self.env["mailing.mailing"]._process_mass_mailing_queue()
+            sent += [mail["email_to"][0] for mail in self._mails]
+        return sent
+
+    def stats(self, mailing):
+        mailing.invalidate_recordset()
+        return mailing.expected, mailing.sent, mailing.canceled, mailing.scheduled
+
+    def test_a_held_message_counts_at_its_moment(self):
+        mailing = self.mailing(self.partner)
+        self.hold(mailing, {self.partner: moment(self.AT, self.channel_email)})
+        self.assertEqual(mailing.mailing_trace_ids.trace_status, "outgoing")
+        decide = self.partner._affinity_contact_decision
+        # Before its moment the held message is not yet a contact; from its moment on it fills the day's
+        # budget of one until 24 hours after it.
+        self.assertTrue(
+            decide("email", "marketing", when=self.AT - datetime.timedelta(hours=1)).popitem()[1].allowed
+        )
+        decision = decide("email", "marketing", when=self.AT, check_window=False)[self.partner.id]
+        self.assertEqual(
+            (decision.allowed, decision.reason, decision.next_allowed),
+            (False, "pressure", datetime.datetime(2026, 6, 3, 16, 0)),
+        )
+        # The partner page counts it too, once its moment has come.
+        with freeze_time(self.AT):
+            counts = self.env["affinity.contact.pressure"]._counts(self.partner, self.AT)
+        self.assertEqual(counts[self.partner.id]["week"], {"mail": 1})
+        # Sent, it is one contact, not two.
+        self.assertEqual(self.release(self.AT), ['"Ayşe Yılmaz" <ayse@example.com>'])
+        decision = decide("email", "marketing", when=self.AT + datetime.timedelta(hours=1))[self.partner.id]
+        self.assertEqual(
+            (decision.reason, decision.next_allowed), ("pressure", datetime.datetime(2026, 6, 3, 16, 0))
+        )
+        with freeze_time(self.AT + datetime.timedelta(hours=1)):
+            counts = self.env["affinity.contact.pressure"]._counts(
+                self.partner, self.AT + datetime.timedelta(hours=1)
+            )
+        self.assertEqual(counts[self.partner.id]["week"], {"mail": 1})
+
+    def test_two_held_for_one_hour_go_out_within_the_budget(self):
+        # Two best-hour mailings, e-mail and SMS, hold the same person for the same hour (planned before the
+        # budget of one a day was set); the queues release them together.
+        self.partner.affinity_pressure_day = 0
+        first = self.mailing(self.partner)
+        second = self.mailing(self.partner, mailing_type="sms")
+        self.hold(first, {self.partner: moment(self.AT, self.channel_email)})
+        self.hold(second, {self.partner: moment(self.AT, self.channel_sms)})
+        self.assertEqual((first | second).mailing_trace_ids.mapped("trace_status"), ["outgoing", "outgoing"])
+        self.partner.affinity_pressure_day = 1
+        # The e-mail queue runs first and finds the day's one contact reserved by the held SMS: the e-mail
+        # is cancelled, the SMS goes. One message in all, never two.
+        self.assertEqual(self.release(self.AT), ["+905321112233"])
+        trace = first.mailing_trace_ids
+        self.assertEqual((trace.trace_status, trace.failure_type), ("cancel", "affinity_pressure"))
+        self.assertEqual(self.stats(first), (1, 0, 1, 0))
+        self.assertEqual(self.stats(second), (1, 1, 0, 0))
+
+    def test_two_held_in_one_batch_pass_only_within_the_budget(self):
+        # Two e-mail mailings in the same queue batch: decided one after the other, the second one counts the
+        # first one it let through.
+        self.partner.affinity_pressure_day = 0
+        first, second = self.mailing(self.partner), self.mailing(self.partner)
+        for mailing in (first, second):
+            self.hold(mailing, {self.partner: moment(self.AT, self.channel_email)})
+        self.partner.affinity_pressure_day = 1
+        self.assertEqual(self.release(self.AT), ['"Ayşe Yılmaz" <ayse@example.com>'])
+        self.assertEqual(self.stats(first), (1, 1, 0, 0))
+        self.assertEqual(self.stats(second), (1, 0, 1, 0))
+        self.assertEqual(second.mailing_trace_ids.failure_type, "affinity_pressure")
+        # With room for two a day, both go.
+        self.partner.affinity_pressure_day = 2
+        third, fourth = self.mailing(self.partner), self.mailing(self.partner)
+        later = self.AT + datetime.timedelta(days=2)
+        for mailing in (third, fourth):
+            self.hold(mailing, {self.partner: moment(later, self.channel_email)})
+        self.assertEqual(len(self.release(later)), 2)
+        self.assertEqual(self.stats(third), (1, 1, 0, 0))
+        self.assertEqual(self.stats(fourth), (1, 1, 0, 0))
+
+    def test_a_later_mailing_finds_the_hour_taken(self):
+        first = self.mailing(self.partner)
+        self.hold(first, {self.partner: moment(self.AT, self.channel_email)})
+        # Half an hour after its moment the held message has not left yet (the queue is late): the real
+        # learner for a second mailing finds every hour of the next three taken (one a day) and now too, so
+        # the message is not sent, for pressure.
+        second = self.mailing(self.partner, affinity_best_hour_within=3)
+        with (
+            freeze_time(self.AT + datetime.timedelta(minutes=30)),
+            self.mock_mail_gateway(mail_unlink_sent=False),
+        ):
+            second.action_send_mail()
+        trace = second.mailing_trace_ids
+        self.assertEqual((trace.trace_status, trace.failure_type), ("cancel", "affinity_pressure"))
+
+    def test_a_priority_mailing_waits_for_an_allowed_hour(self):
+        # Over her budget today (a message went out an hour ago), and only reachable on Tuesdays from 18:00 to
+        # 20:00 in Istanbul (15:00-17:00 UTC): now (12:30) is outside her window.
+        self.env["affinity.contact.window"].create(
+            {"partner_id": self.partner.id, "weekday": "1", "hour_from": 18.0, "hour_to": 20.0}
+        )
+        earlier = self.mailing(self.partner, affinity_best_hour=False)
+        with freeze_time(NOW - datetime.timedelta(hours=1)), self.mock_mail_gateway(mail_unlink_sent=False):
+            earlier.action_send_mail()
+        self.assertEqual(earlier.mailing_trace_ids.trace_status, "sent")
+        mailing = self.mailing(self.partner, affinity_best_hour_within=12)
+        mailing.sudo().affinity_priority = True
+        with freeze_time(NOW), self.mock_mail_gateway(mail_unlink_sent=False):
+            mailing.action_send_mail()
+        trace = mailing.mailing_trace_ids
+        self.assertEqual(trace.trace_status, "outgoing")
+        self.assertIn(
+            trace.affinity_send_after,
+            (datetime.datetime(2026, 6, 2, 15, 0), datetime.datetime(2026, 6, 2, 16, 0)),
+        )
+        # The same mailing without priority: held back by the budget all day, so not sent, for pressure.
+        plain = self.mailing(self.partner, affinity_best_hour_within=12)
+        with freeze_time(NOW), self.mock_mail_gateway(mail_unlink_sent=False):
+            plain.action_send_mail()
+        self.assertEqual(plain.mailing_trace_ids.failure_type, "affinity_pressure")
+
+    def test_an_opt_out_while_waiting_cancels_at_release(self):
+        """Odoo's unsubscribe (its blacklist, as its unsubscribe page writes it) and the preference centre stop
+        a held message when its hour comes; the statistics add up all along."""
+        Partner = self.env["res.partner"]
+        unsubscribing, withdrawing, staying, denied = (
+            Partner.create({"name": name, "email": f"{name}@example.com", "tz": "Europe/Istanbul"})
+            for name in ("unsub", "withdraw", "stay", "denied")
+        )
+        denied._affinity_set_consent("email", "marketing", "denied", source="call_centre")
+        audience = unsubscribing | withdrawing | staying | denied
+        mailing = self.mailing(audience)
+        self.hold(mailing, {p: moment(self.AT, self.channel_email) for p in audience})
+        # Four recipients: three wait, one is cancelled at once.
+        self.assertEqual(self.stats(mailing), (4, 0, 1, 3))
+        with freeze_time("2026-06-02 12:00:00"):
+            self.env["mail.blacklist"].sudo()._add("unsub@example.com")
+            self.env["affinity.preference.centre"].sudo()._apply(
+                withdrawing, set(), False, {"ip_address": "127.0.0.1", "user_agent": "test"}
+            )
+        # Still waiting until their hour: the opt-outs are honoured when it comes.
+        self.assertEqual(self.stats(mailing), (4, 0, 1, 3))
+        self.assertEqual(self.release(self.AT), ['"stay" <stay@example.com>'])
+        traces = {t.res_id: (t.trace_status, t.failure_type) for t in mailing.mailing_trace_ids}
+        self.assertEqual(traces[unsubscribing.id][0], "cancel")
+        self.assertEqual(traces[withdrawing.id], ("cancel", "affinity_denied"))
+        # 1 sent + 3 cancelled + 0 waiting = 4 expected.
+        self.assertEqual(self.stats(mailing), (4, 1, 3, 0))
+        self.assertEqual(mailing.state, "done")
