@@ -7,6 +7,7 @@ answer written by hand (``best_at``), so each figure the test expects is read fr
 import datetime
 from unittest.mock import patch
 
+import numpy as np
 from freezegun import freeze_time
 from lxml import etree
 
@@ -16,6 +17,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.affinity_reachability import zone
 from ..tools.reachability import BestMoment
 from .common import AffinityCase, set_blacklist_rows
 
@@ -659,6 +661,29 @@ class TestReachUseTours(HttpCase):
         with patch.object(self.env.registry["affinity.reachability"], "_propensity_now", propensity_now):
             self.start_tour("/odoo", "crm_affinity_call_now_tour", login="tour_seller")
 
+    def test_reach_strip_tour(self):
+        """A partner's Communication tab, opened: the sentence and the strip of her permitted channel."""
+        self.env.ref("base.user_admin").tour_enabled = False
+        partner = self.env["res.partner"].create(
+            {"name": "Tour Strip", "mobile": "+90 532 700 00 09", "tz": "Europe/Istanbul"}
+        )
+        self.env["affinity.contact.window"].create(
+            {"partner_id": partner.id, "weekday": "1", "hour_from": 18.0, "hour_to": 22.0}
+        )
+        sms = self.env.ref("crm_affinity.affinity_channel_sms")
+        # Learned by hand: Tuesdays 19:00-21:00 in her time, 7 answers of 9 contacts (5 + 4 seen, 4 + 3 read).
+        rates, n, k = np.full(168, 0.1), np.zeros(168), np.zeros(168)
+        rates[24 + 19 : 24 + 21] = 0.7
+        n[24 + 19], n[24 + 20], k[24 + 19], k[24 + 20] = 5, 4, 4, 3
+
+        def profiles(model, partners, channels, at):
+            return {pid: zone("Europe/Istanbul") for pid in partners.ids}, {
+                (partner.id, sms.id): (rates, n, k, True)
+            }
+
+        with patch.object(self.env.registry["affinity.reachability"], "_profiles", profiles):
+            self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_reach_strip_tour", login="admin")
+
     def test_best_hour_mailing_tour(self):
         self.env.ref("base.user_admin").tour_enabled = False
         self.start_tour(
@@ -918,3 +943,64 @@ class TestHeldMessagesAndTheBudget(MockEmail, ReachUseCase):
         # 1 sent + 3 cancelled + 0 waiting = 4 expected.
         self.assertEqual(self.stats(mailing), (4, 1, 3, 0))
         self.assertEqual(mailing.state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestReachOnTheCommunicationTab(ReachUseCase):
+    """The Communication tab shows, when opened, the sentence and a compact 7 × 24 strip per permitted
+    channel, hours outside the contact windows greyed."""
+
+    def lines(self, partner):
+        with freeze_time(NOW):
+            return {
+                line["name"]: line
+                for line in partner.with_user(self.user_affinity).affinity_summary_lines("communication")
+            }
+
+    def test_strip_per_permitted_channel(self):
+        # An e-mail address only: e-mail is the one channel the person can be reached on.
+        partner = self.env["res.partner"].create(
+            {"name": "Strip", "email": "strip@example.com", "tz": "Europe/Istanbul"}
+        )
+        # Mondays 09:00-11:00 in her own time: 2 open hours of the week's 168, the other 166 greyed.
+        self.env["affinity.contact.window"].create(
+            {"partner_id": partner.id, "weekday": "0", "hour_from": 9.0, "hour_to": 11.0}
+        )
+        lines = self.lines(partner)
+        self.assertEqual(lines["affinity_reach_summary"]["label"], "Best Reached")
+        self.assertIn("E-mail", lines["affinity_reach_summary"]["value"])
+        strip = lines["affinity_reach_strip"]
+        self.assertEqual((strip["label"], strip["html"]), ("Reachability by Hour", True))
+        html = strip["value"]
+        self.assertIn("o_affinity_reach_strip_compact", html)
+        self.assertEqual((html.count("<tr>"), html.count("<td ")), (7, 7 * 24))
+        self.assertEqual(html.count("repeating-linear-gradient"), 168 - 2)
+        self.assertIn("E-mail · Mon", html)
+        self.assertNotIn("SMS", html)
+        # Do not contact: no channel left, no strip, and the sentence says why.
+        partner.affinity_do_not_contact = True
+        lines = self.lines(partner)
+        self.assertEqual(
+            lines["affinity_reach_summary"]["value"], "No permitted channel to learn an hour for."
+        )
+        self.assertEqual(
+            (lines["affinity_reach_strip"]["value"], lines["affinity_reach_strip"]["html"]), ("", False)
+        )
+
+    def test_a_withdrawn_channel_leaves_the_strip(self):
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Two",
+                "email": "two@example.com",
+                "mobile": "+90 532 700 00 01",
+                "tz": "Europe/Istanbul",
+            }
+        )
+        before = self.lines(partner)["affinity_reach_strip"]["value"]
+        self.assertIn("SMS · Mon", before)
+        for purpose in self.env["affinity.purpose"].search([]):
+            partner._affinity_set_consent("sms", purpose.code, "denied", source="call_centre")
+        after = self.lines(partner)["affinity_reach_strip"]["value"]
+        self.assertNotIn("SMS · Mon", after)
+        self.assertIn("E-mail · Mon", after)
+        self.assertEqual(after.count("<tr>"), before.count("<tr>") - 7)
