@@ -106,6 +106,7 @@ class AffinityContactPressure(models.AbstractModel):
         A held message (outgoing, with a moment it waits for) reserves its place in the budget at that
         moment, whether to a partner or to another model's record at a partner's address; ``releasing``:
         the ids of held traces being decided now, which must not count against themselves."""
+        counted = self._counted_mailings() if counted is None else counted
         return SQL(
             """
             SELECT p.id AS partner_id, t.sent_datetime AS at, t.trace_type AS kind
@@ -118,21 +119,29 @@ class AffinityContactPressure(models.AbstractModel):
             SELECT f.partner_id, f.at, f.kind FROM (%(followups)s) f
              WHERE f.at > %(since)s AND f.at <= %(until)s
             UNION ALL
-            SELECT CASE WHEN t.model = 'res.partner' THEN t.res_id ELSE p.id END AS partner_id,
-                   t.affinity_send_after AS at, t.trace_type AS kind
+            SELECT t.res_id, t.affinity_send_after, t.trace_type
               FROM mailing_trace t
-              LEFT JOIN res_partner p ON t.model != 'res.partner' AND t.trace_type = 'mail'
-                                     AND p.email_normalized = t.email
-             WHERE t.trace_status = 'outgoing' AND t.affinity_send_after IS NOT NULL
-               AND t.affinity_send_after > %(since)s AND t.affinity_send_after <= %(until)s
-               AND (t.model = 'res.partner' OR p.id IS NOT NULL) %(counted)s %(releasing)s
+             WHERE t.model = 'res.partner' AND %(held)s
+            UNION ALL
+            SELECT p.id, t.affinity_send_after, t.trace_type
+              FROM mailing_trace t
+              JOIN res_partner p ON p.email_normalized = t.email
+             WHERE t.model != 'res.partner' AND t.trace_type = 'mail' AND %(held)s
             """,
             since=since,
             until=until,
             went_out=WENT_OUT_STATUSES,
             followups=followup_contacts_query(),
-            counted=self._counted_mailings() if counted is None else counted,
-            releasing=SQL("AND t.id != ALL(%s)", list(releasing)) if releasing else SQL(),
+            counted=counted,
+            held=SQL(
+                """t.trace_status = 'outgoing' AND t.affinity_send_after IS NOT NULL
+                   AND t.affinity_send_after > %(since)s AND t.affinity_send_after <= %(until)s %(counted)s
+                   %(releasing)s""",
+                since=since,
+                until=until,
+                counted=counted,
+                releasing=SQL("AND t.id != ALL(%s)", list(releasing)) if releasing else SQL(),
+            ),
         )
 
     @api.model
