@@ -938,7 +938,8 @@ class TestHeldMessagesAndTheBudget(MockEmail, ReachUseCase):
         self.assertEqual(self.stats(mailing), (4, 0, 1, 3))
         self.assertEqual(self.release(self.AT), ['"stay" <stay@example.com>'])
         traces = {t.res_id: (t.trace_status, t.failure_type) for t in mailing.mailing_trace_ids}
-        self.assertEqual(traces[unsubscribing.id][0], "cancel")
+        # Odoo's blacklist entry becomes the marketing consent's denial (its source: Odoo blacklist).
+        self.assertEqual(traces[unsubscribing.id], ("cancel", "affinity_denied"))
         self.assertEqual(traces[withdrawing.id], ("cancel", "affinity_denied"))
         # 1 sent + 3 cancelled + 0 waiting = 4 expected.
         self.assertEqual(self.stats(mailing), (4, 1, 3, 0))
