@@ -80,7 +80,7 @@ class ResPartner(models.Model):
         budget aside (those only make a message wait); quiet days, passing, do not hide a channel."""
         self.ensure_one()
         channels = self.env["affinity.channel"].search([("code", "in", STRIP_CHANNELS)])
-        purposes = self.env["affinity.purpose"].search([])
+        purposes = self.env["affinity.purpose"].search([("active", "=", True)])
         permitted = self.env["affinity.channel"]
         for channel in channels:
             for purpose in purposes:
