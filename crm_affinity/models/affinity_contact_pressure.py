@@ -119,17 +119,18 @@ class AffinityContactPressure(models.AbstractModel):
         moment, whether to a partner or to another model's record at a partner's address; ``releasing``:
         the ids of held traces being decided now, which must not count against themselves."""
         counted = self._counted_mailings() if counted is None else counted
+        # One branch for the held messages, to partners and to other records at a partner's address: the
+        # partner is an expression, whose test against the partners' id list the planner does not weigh
+        # against the column's statistics (a column would cost ~10 ms more for 10 000 partners).
         held = SQL(
             """
             UNION ALL
-            SELECT t.res_id, t.affinity_send_after, t.trace_type
+            SELECT CASE WHEN t.model = 'res.partner' THEN t.res_id ELSE p.id END,
+                   t.affinity_send_after, t.trace_type
               FROM mailing_trace t
-             WHERE t.model = 'res.partner' AND %(held)s
-            UNION ALL
-            SELECT p.id, t.affinity_send_after, t.trace_type
-              FROM mailing_trace t
-              JOIN res_partner p ON p.email_normalized = t.email
-             WHERE t.model != 'res.partner' AND t.trace_type = 'mail' AND %(held)s
+              LEFT JOIN res_partner p ON t.model != 'res.partner' AND t.trace_type = 'mail'
+                                     AND p.email_normalized = t.email
+             WHERE (t.model = 'res.partner' OR p.id IS NOT NULL) AND %(held)s
             """,
             held=SQL(
                 """t.trace_status = 'outgoing' AND t.affinity_send_after IS NOT NULL

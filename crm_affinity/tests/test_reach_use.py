@@ -834,6 +834,43 @@ class TestHeldMessagesAndTheBudget(MockEmail, ReachUseCase):
             )
         self.assertEqual(counts[self.partner.id]["week"], {"mail": 1})
 
+    def test_a_message_held_for_her_address_counts_too(self):
+        # A mailing to mailing lists holds a message for a contact at her address: it is hers too.
+        contact = self.env["mailing.contact"].create({"name": "Ayşe", "email": "ayse@example.com"})
+        self.env["mailing.trace"].create(
+            {
+                "model": "mailing.contact",
+                "res_id": contact.id,
+                "email": "ayse@example.com",
+                "trace_type": "mail",
+                "trace_status": "outgoing",
+                "affinity_send_after": self.AT,
+            }
+        )
+        decision = self.partner._affinity_contact_decision(
+            "email", "marketing", when=self.AT, check_window=False
+        )
+        self.assertEqual(
+            (decision[self.partner.id].reason, decision[self.partner.id].next_allowed),
+            ("pressure", datetime.datetime(2026, 6, 3, 16, 0)),
+        )
+        # A held SMS to another record has no address to know her by: it is not hers.
+        other = self.partner_other
+        other._affinity_set_consent("email", "marketing", "granted", source="web_form")
+        other.affinity_pressure_day = 1
+        self.env["mailing.trace"].create(
+            {
+                "model": "mailing.contact",
+                "res_id": contact.id,
+                "email": "john@example.com",
+                "trace_type": "sms",
+                "trace_status": "outgoing",
+                "affinity_send_after": self.AT,
+            }
+        )
+        decision = other._affinity_contact_decision("email", "marketing", when=self.AT, check_window=False)
+        self.assertTrue(decision[other.id].allowed, decision[other.id])
+
     def test_two_held_for_one_hour_go_out_within_the_budget(self):
         # Two best-hour mailings, e-mail and SMS, hold the same person for the same hour (planned before the
         # budget of one a day was set); the queues release them together.
