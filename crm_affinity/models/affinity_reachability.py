@@ -241,7 +241,7 @@ class AffinityReachability(models.Model):
     # The API
     # ------------------------------------------------------------------------------------------------------
     @api.model
-    def _best_moments(self, partners, channels, start, end, purpose=None):
+    def _best_moments(self, partners, channels, start, end, purpose=None, check_pressure=True):
         """{partner_id: BestMoment} — each partner's best moment in [start, end) over the best of `channels`,
         only among moments the decision allows.
 
@@ -250,7 +250,8 @@ class AffinityReachability(models.Model):
         at most once, for the partners it could still improve on: a pair the partner already beat with an
         allowed one is not asked again. A partner with no allowed moment in the range is ABSENT from the
         result (the caller asks the decision for its reason). Ties go to the earlier moment, then to the
-        caller's order of ``channels``.
+        caller's order of ``channels``. ``check_pressure``: passed to the decision (False for a priority
+        mailing, which counts against the contact budget but is not held back by it).
         """
         purpose = purpose or self.env.ref("crm_affinity.affinity_purpose_marketing")
         if not partners or not channels:
@@ -267,12 +268,14 @@ class AffinityReachability(models.Model):
         result = {}
         for offset in range(0, len(partners), CHUNK):
             result.update(
-                self._best_moments_chunk(partners[offset : offset + CHUNK], channels, moments, purpose)
+                self._best_moments_chunk(
+                    partners[offset : offset + CHUNK], channels, moments, purpose, check_pressure
+                )
             )
         return result
 
     @api.model
-    def _best_moments_chunk(self, partners, channels, moments, purpose):
+    def _best_moments_chunk(self, partners, channels, moments, purpose, check_pressure=True):
         """``_best_moments`` for one slice of partners (the learned profiles of a slice fit in memory)."""
         zones, profiles = self._profiles(partners, channels, moments[0])
         partner_ids = list(zones)
@@ -306,7 +309,9 @@ class AffinityReachability(models.Model):
             if not len(asked):
                 continue
             subset = Partner.browse([partner_ids[i] for i in asked])
-            decisions = subset._affinity_contact_decision(channel_list[c], purpose, when=moments[m])
+            decisions = subset._affinity_contact_decision(
+                channel_list[c], purpose, when=moments[m], check_pressure=check_pressure
+            )
             for i in asked:
                 if decisions[partner_ids[i]].allowed:
                     best_score[i], best_rank[i] = column[i], rank
