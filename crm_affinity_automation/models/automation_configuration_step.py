@@ -48,7 +48,15 @@ class AutomationConfigurationStep(models.Model):
         )
     ]
 
-    @api.depends("step_type", "activity_type_id.affinity_channel_id")
+    @api.depends(
+        "step_type",
+        "activity_type_id.affinity_channel_id",
+        "server_action_id.state",
+        "server_action_id.mail_post_method",
+        "server_action_id.sms_method",
+        "server_action_id.activity_type_id.affinity_channel_id",
+        "server_action_id.child_ids",
+    )
     def _compute_affinity_channel_id(self):
         found = (
             self.env["affinity.channel"]
@@ -59,8 +67,27 @@ class AutomationConfigurationStep(models.Model):
         for step in self:
             if step.step_type == "activity":
                 step.affinity_channel_id = step.activity_type_id.affinity_channel_id
+            elif step.step_type == "action":
+                step.affinity_channel_id = self._affinity_action_channel(step.server_action_id.sudo(), channels)
             else:
                 step.affinity_channel_id = channels.get(STEP_CHANNELS.get(step.step_type))
+
+    @api.model
+    def _affinity_action_channel(self, action, channels):
+        """A server action that e-mails, texts or plans a call reaches the person as such a step does; a note
+        reaches nobody. A multi action reaches by the first of its children that reaches someone."""
+        if action.state == "mail_post" and action.mail_post_method != "note":
+            return channels.get("email")
+        if action.state == "sms" and action.sms_method != "note":
+            return channels.get("sms")
+        if action.state == "next_activity":
+            return action.activity_type_id.affinity_channel_id
+        if action.state == "multi":
+            for child in action.child_ids:
+                channel = self._affinity_action_channel(child, channels)
+                if channel:
+                    return channel
+        return self.env["affinity.channel"]
 
     @api.model
     def _step_icons(self):

@@ -27,19 +27,23 @@ class AutomationRecord(models.Model):
 
     @api.depends("model", "res_id")
     def _compute_affinity_partner_id(self):
-        """One read per model for the whole set: a journey enters thousands of records at once."""
+        partners = self._affinity_current_partners()
+        for record in self:
+            record.affinity_partner_id = partners.get(record.id, False)
+
+    def _affinity_current_partners(self):
+        """{record id: partner id} as Odoo's mail finds each record's partners now; one read per model for
+        the whole set: a journey enters thousands of records at once."""
         by_model = defaultdict(list)
         for record in self:
             if record.model in self.env and record.res_id:
-                by_model[record.model].append(record.res_id)
+                by_model[record.model].append(record)
         partners = {}
-        for model, res_ids in by_model.items():
-            targets = self.env[model].browse(res_ids).exists()
+        for model, records in by_model.items():
+            targets = self.env[model].browse([record.res_id for record in records]).exists()
             if model == "res.partner":
-                partners[model] = {partner.id: partner.id for partner in targets}
+                found = {partner.id: partner.id for partner in targets}
             else:
-                partners[model] = {
-                    res_id: found[:1].id for res_id, found in targets._mail_get_partners().items()
-                }
-        for record in self:
-            record.affinity_partner_id = partners.get(record.model, {}).get(record.res_id, False)
+                found = {res_id: found[:1].id for res_id, found in targets._mail_get_partners().items()}
+            partners.update((record.id, found.get(record.res_id, False)) for record in records)
+        return partners

@@ -16,7 +16,9 @@ from odoo.tools import SQL
 
 from .automation_configuration_step import STEP_CHANNELS
 
-GATED = "affinity_gated"
+# The steps the gate let through in this transaction, each good for one run. Kept on the cursor, never in the
+# context: any RPC caller writes the context.
+GATE_PASSES = "crm_affinity_automation.gate_passes"
 # The contact budget reads the journey steps that reached a person, per person, in a time window.
 CONTACT_INDEX = "automation_record_step_affinity_contact_idx"
 
@@ -66,27 +68,36 @@ class AutomationRecordStep(models.Model):
     def _cron_automation_steps(self):
         due = self.search([("state", "=", "scheduled"), ("scheduled_date", "<=", fields.Datetime.now())])
         due._affinity_gate()
-        return super(AutomationRecordStep, self.with_context(**{GATED: True}))._cron_automation_steps()
+        return super()._cron_automation_steps()
 
     def _trigger_activities(self):
         self.filtered("do_not_wait")._affinity_gate()
-        return super(AutomationRecordStep, self.with_context(**{GATED: True}))._trigger_activities()
+        return super()._trigger_activities()
+
+    def _affinity_gate_passes(self):
+        """Ids the gate let through in this transaction (dropped at its commit or rollback)."""
+        return self.env.cr.precommit.data.setdefault(GATE_PASSES, set())
 
     def run(self, trigger_activity=True):
-        """A step run by hand (the Run button, a test record) is gated alone; the batched doors already
-        gated theirs."""
-        if not self.env.context.get(GATED) and self.state == "scheduled":
-            due = self.scheduled_date
-            self._affinity_gate()
-            if self.state != "scheduled" or self.scheduled_date != due:
-                return self.browse()
-        return super(AutomationRecordStep, self.with_context(**{GATED: True})).run(
-            trigger_activity=trigger_activity
-        )
+        """A step the batched doors did not gate just now (the Run button, a test record, an RPC call) is
+        gated alone, by someone who may change it."""
+        if self.state == "scheduled":
+            passes = self._affinity_gate_passes()
+            if self.id in passes:
+                passes.discard(self.id)
+            else:
+                self.check_access("write")
+                due = self.scheduled_date
+                self._affinity_gate()
+                passes.discard(self.id)
+                if self.state != "scheduled" or self.scheduled_date != due:
+                    return self.browse()
+        return super().run(trigger_activity=trigger_activity)
 
     def retry(self):
         """A step tried again asks the decision afresh: its old reason and first due moment go."""
         result = super().retry()
+        self._affinity_gate_passes().difference_update(self.ids)
         self.write({"affinity_reason": False, "affinity_first_due": False})
         return result
 
@@ -126,30 +137,25 @@ class AutomationRecordStep(models.Model):
             self._affinity_reject(rejected, now)
         if allowed:
             self._affinity_mark_reached(allowed)
+        stopped = set(held).union(*rejected.values())
+        self._affinity_gate_passes().update(
+            step.id for step in self if step.state == "scheduled" and step.id not in stopped
+        )
         return self.browse([step_id for step_id, _partner, _channel in allowed])
 
     def _affinity_gate_facts(self):
         """(step, person, channel, purpose, first due, wait at most) of the set's scheduled steps that reach
-        a person, in one statement: the channel as ``automation.configuration.step.affinity_channel_id``
-        says (e-mail, SMS, or the activity type's)."""
+        a person: the channel as ``automation.configuration.step.affinity_channel_id`` says, the person as
+        the record names them now (an order's customer may have changed since it entered). One statement
+        for the steps, one read per configuration step and per model of record."""
         if not self:
             return []
         for model in ("automation.record.step", "automation.record", "automation.configuration.step"):
             self.env[model].flush_model()
-        self.env["mail.activity.type"].flush_model(["affinity_channel_id"])
-        channels = {
-            channel.code: channel.id
-            for channel in self.env["affinity.channel"]
-            .with_context(active_test=False)
-            .search([("code", "in", list(STEP_CHANNELS.values()))])
-        }
-        step_channel = SQL(" ").join(
-            SQL("WHEN %s THEN %s", step_type, channels.get(code)) for step_type, code in STEP_CHANNELS.items()
-        )
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT s.id, r.affinity_partner_id, c.channel_id, cs.affinity_purpose_id,
+                SELECT s.id, s.record_id, s.configuration_step_id, cs.affinity_purpose_id,
                        COALESCE(s.affinity_first_due, s.scheduled_date),
                        make_interval(hours => CASE WHEN cs.affinity_wait_max_type = 'hours'
                                                    THEN cs.affinity_wait_max ELSE 0 END,
@@ -157,18 +163,21 @@ class AutomationRecordStep(models.Model):
                                                   THEN cs.affinity_wait_max ELSE 0 END)
                   FROM automation_record_step s
                   JOIN automation_configuration_step cs ON cs.id = s.configuration_step_id
-                  JOIN automation_record r ON r.id = s.record_id
-                  LEFT JOIN mail_activity_type t ON t.id = cs.activity_type_id AND cs.step_type = 'activity'
-                 CROSS JOIN LATERAL (
-                       SELECT CASE cs.step_type %(step_channel)s ELSE t.affinity_channel_id END AS channel_id
-                 ) c
-                 WHERE s.id = ANY(%(ids)s) AND s.state = 'scheduled' AND c.channel_id IS NOT NULL
+                 WHERE s.id = ANY(%(ids)s) AND s.state = 'scheduled'
                 """,
-                step_channel=step_channel,
                 ids=self.ids,
             )
         )
-        return rows
+        config_steps = self.env["automation.configuration.step"].browse({row[2] for row in rows})
+        channel_of = {config_step.id: config_step.affinity_channel_id.id for config_step in config_steps}
+        rows = [row for row in rows if channel_of[row[2]]]
+        partner_of = (
+            self.env["automation.record"].sudo().browse({row[1] for row in rows})._affinity_current_partners()
+        )
+        return [
+            (step_id, partner_of.get(record_id), channel_of[config_step_id], purpose_id, first_due, wait)
+            for step_id, record_id, config_step_id, purpose_id, first_due, wait in rows
+        ]
 
     def _affinity_reject(self, rejected, now):
         """Reject the refused steps with their reasons, and bring their records' state up to date as

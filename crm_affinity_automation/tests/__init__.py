@@ -2,3 +2,4 @@ from . import test_journey_gate
 from . import test_journey_pilot
 from . import test_shipped_journeys
 from . import test_tours
+from . import test_attack
