@@ -137,6 +137,28 @@ class TestAttackSteps(AttackCase):
         self.assertEqual((step.state, step.affinity_reason), ("rejected", "denied"))
         self.assertFalse(self.mails_to(self.partner_other))
 
+    def test_a_template_naming_other_recipients_reaches_only_the_person_asked(self):
+        """A careless template: the person, someone who said no, and a raw address in copy."""
+        template = self.template.copy(
+            {
+                "partner_to": f"{{{{ object.id }}}},{self.partner_other.id}",
+                "email_to": "list@example.com",
+                "email_cc": "boss@example.com",
+            }
+        )
+        journey = self.journey(self.partner)
+        self.step(journey, mail_template_id=template.id)
+        with freeze_time(MONDAY):
+            self.start(journey)
+            self.run_due()
+        step = self.step_of(journey, self.partner)
+        self.assertEqual(step.state, "done")
+        mail = self.env["mail.mail"].search([("automation_record_step_id", "=", step.id)])
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.partner)
+        self.assertFalse(mail.email_to)
+        self.assertFalse(mail.email_cc)
+
     def test_a_lead_without_a_customer_is_written_to_by_nobody(self):
         template = self.env["mail.template"].create(
             {
