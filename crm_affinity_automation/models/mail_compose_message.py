@@ -6,7 +6,8 @@ class MailComposeMessage(models.TransientModel):
 
     def _prepare_mail_values(self, res_ids):
         """A journey's e-mail goes to the one person the consent decision allowed, whatever else its template
-        names (other partners, raw addresses in To or Cc): the decision was asked for that person only."""
+        names (other partners, raw addresses in To or Cc), and now: the decision was asked for that person at
+        this moment, not for a later date the template would queue it for."""
         result = super()._prepare_mail_values(res_ids)
         step = self.automation_record_step_id
         if step and self.composition_mode == "mass_mail":
@@ -16,5 +17,6 @@ class MailComposeMessage(models.TransientModel):
                     recipient_ids=[(4, reached.id)] if reached else [],
                     email_to=False,
                     email_cc=False,
+                    scheduled_date=False,
                 )
         return result

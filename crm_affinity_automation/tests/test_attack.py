@@ -159,6 +159,20 @@ class TestAttackSteps(AttackCase):
         self.assertFalse(mail.email_to)
         self.assertFalse(mail.email_cc)
 
+    def test_a_template_cannot_postpone_the_mail_past_the_decision(self):
+        """A template's own *Scheduled Date* would queue the mail for a month later, when the person may
+        have said no: the journey's step decides the moment, after the decision."""
+        template = self.template.copy({"scheduled_date": "{{ (object.create_date + datetime.timedelta(days=30)) }}"})
+        journey = self.journey(self.partner)
+        self.step(journey, mail_template_id=template.id)
+        with freeze_time(MONDAY):
+            self.start(journey)
+            self.run_due()
+        step = self.step_of(journey, self.partner)
+        mail = self.env["mail.mail"].search([("automation_record_step_id", "=", step.id)])
+        self.assertEqual(len(mail), 1)
+        self.assertFalse(mail.scheduled_date)
+
     def test_a_lead_without_a_customer_is_written_to_by_nobody(self):
         template = self.env["mail.template"].create(
             {
@@ -300,6 +314,24 @@ class TestAttackSteps(AttackCase):
                         journey.with_user(user).read(["affinity_kpi_html"])
         self.env.invalidate_all()
         self.assertEqual(step.state, "scheduled")
+        self.assertFalse(journey.affinity_rolled_out)
+
+    def test_another_companys_automation_user_reads_no_figures_and_rolls_out_nothing(self):
+        other = self.env["res.company"].create({"name": "Other Company"})
+        outsider = new_test_user(
+            self.env,
+            "attack_other_company",
+            groups="base.group_user,automation_oca.group_automation_manager",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        journey = self.journey(self.partner, affinity_pilot=True, company_id=self.company.id)
+        self.step(journey)
+        self.start(journey)
+        with self.assertRaises(AccessError):
+            journey.with_user(outsider).read(["affinity_kpi_html"])
+        with self.assertRaises(AccessError):
+            journey.with_user(outsider).action_affinity_rollout()
         self.assertFalse(journey.affinity_rolled_out)
 
 
