@@ -1,5 +1,4 @@
 from odoo import http
-
 from odoo.addons.automation_oca.controllers.main import AutomationOCAController
 
 

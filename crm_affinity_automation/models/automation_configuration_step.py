@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 # The steps that carry a message themselves; an activity reaches a person only through its type's channel.
 STEP_CHANNELS = {"mail": "email", "sms": "sms"}
@@ -68,26 +69,49 @@ class AutomationConfigurationStep(models.Model):
             if step.step_type == "activity":
                 step.affinity_channel_id = step.activity_type_id.affinity_channel_id
             elif step.step_type == "action":
-                step.affinity_channel_id = self._affinity_action_channel(step.server_action_id.sudo(), channels)
+                step.affinity_channel_id = self._affinity_action_channels(
+                    step.server_action_id.sudo(), channels
+                )[:1]
             else:
                 step.affinity_channel_id = channels.get(STEP_CHANNELS.get(step.step_type))
 
     @api.model
-    def _affinity_action_channel(self, action, channels):
-        """A server action that e-mails, texts or plans a call reaches the person as such a step does; a note
-        reaches nobody. A multi action reaches by the first of its children that reaches someone."""
+    def _affinity_action_channels(self, action, channels):
+        """The channels a server action reaches the person by, as a step of that kind does: e-mail (posted
+        or sent), SMS, a planned activity's channel; a note reaches nobody; a multi action, its children's."""
         if action.state == "mail_post" and action.mail_post_method != "note":
-            return channels.get("email")
+            return channels["email"]
         if action.state == "sms" and action.sms_method != "note":
-            return channels.get("sms")
+            return channels["sms"]
         if action.state == "next_activity":
             return action.activity_type_id.affinity_channel_id
+        found = self.env["affinity.channel"]
         if action.state == "multi":
             for child in action.child_ids:
-                channel = self._affinity_action_channel(child, channels)
-                if channel:
-                    return channel
-        return self.env["affinity.channel"]
+                found |= self._affinity_action_channels(child, channels)
+        return found
+
+    @api.constrains("step_type", "server_action_id")
+    def _check_affinity_action_channels(self):
+        """The decision is asked for one channel: a server action reaching by several would use one not
+        asked for."""
+        channels = {
+            channel.code: channel
+            for channel in self.env["affinity.channel"]
+            .with_context(active_test=False)
+            .search([("code", "in", list(STEP_CHANNELS.values()))])
+        }
+        for step in self.filtered(lambda s: s.step_type == "action"):
+            found = self._affinity_action_channels(step.server_action_id.sudo(), channels)
+            if len(found) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "Server Action of step %(step)s reaches a person by %(channels)s: a step reaches by one "
+                        "channel only, the one the consent decision is asked for.",
+                        step=step.name,
+                        channels=", ".join(found.mapped("name")),
+                    )
+                )
 
     @api.model
     def _step_icons(self):

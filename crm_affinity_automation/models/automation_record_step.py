@@ -14,8 +14,6 @@ from odoo.addons.crm_affinity.models.affinity_followup import WAITING_REASONS
 from odoo.addons.crm_affinity.tools.reasons import reason_label
 from odoo.tools import SQL
 
-from .automation_configuration_step import STEP_CHANNELS
-
 # The steps the gate let through in this transaction, each good for one run. Kept on the cursor, never in the
 # context: any RPC caller writes the context.
 GATE_PASSES = "crm_affinity_automation.gate_passes"
@@ -275,6 +273,12 @@ class AutomationRecordStep(models.Model):
             )
         )
         self.browse(ids).invalidate_recordset(["affinity_partner_id", "affinity_channel_id"])
+
+    def _run_action(self):
+        """A server action given a second channel after its step was saved fails here rather than send by a
+        channel the decision was not asked for."""
+        self.configuration_step_id._check_affinity_action_channels()
+        return super()._run_action()
 
     # -- SMS steps -----------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import json
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -97,6 +97,27 @@ class TestAttackSteps(AttackCase):
         )
         self.assertEqual(len(self.mails_to(self.partner)), 1)
 
+    def test_a_server_action_reaching_by_two_channels_is_refused(self):
+        """The decision is asked for one channel: a multi action that e-mails and texts cannot be a step,
+        and one given a second channel after the step was saved fails instead of sending."""
+        email = self._server_action(state="mail_post", template_id=self.template.id, mail_post_method="email")
+        sms = self._server_action(state="sms", sms_template_id=self.sms_template.id, sms_method="sms")
+        both = self._server_action(state="multi", child_ids=[(6, 0, (email | sms).ids)])
+        with self.assertRaisesRegex(ValidationError, "Server Action"):
+            self.step(self.journey(self.partner, "refused"), "action", server_action_id=both.id)
+        journey = self.journey(self.partner)
+        later = self._server_action(state="multi", child_ids=[(6, 0, email.ids)])
+        self.step(journey, "action", server_action_id=later.id)
+        later.child_ids = [(4, sms.id)]
+        self.partner._affinity_set_consent("sms", "marketing", "denied", source="paper")
+        with freeze_time(MONDAY), mute_logger("odoo.addons.automation_oca.models.automation_record_step"):
+            self.start(journey)
+            self.run_due()
+        step = self.step_of(journey, self.partner)
+        self.assertEqual(step.state, "error")
+        self.assertFalse(self.env["sms.sms"].search([("partner_id", "=", self.partner.id)]))
+        self.assertFalse(self.mails_to(self.partner))
+
     def test_a_server_action_that_reaches_nobody_asks_nobody(self):
         note = self._server_action(state="mail_post", template_id=self.template.id, mail_post_method="note")
         journey = self.journey(self.partner_other)
@@ -162,7 +183,9 @@ class TestAttackSteps(AttackCase):
     def test_a_template_cannot_postpone_the_mail_past_the_decision(self):
         """A template's own *Scheduled Date* would queue the mail for a month later, when the person may
         have said no: the journey's step decides the moment, after the decision."""
-        template = self.template.copy({"scheduled_date": "{{ (object.create_date + datetime.timedelta(days=30)) }}"})
+        template = self.template.copy(
+            {"scheduled_date": "{{ (object.create_date + datetime.timedelta(days=30)) }}"}
+        )
         journey = self.journey(self.partner)
         self.step(journey, mail_template_id=template.id)
         with freeze_time(MONDAY):
@@ -288,8 +311,9 @@ class TestAttackSteps(AttackCase):
         self.assertFalse(self.mails_to(self.partner_other))
 
     def test_people_without_automation_rights_cannot_run_roll_out_or_read_figures(self):
-        journey = self.journey(self.partner_other, affinity_pilot=True, affinity_pilot_share=100,
-                               affinity_control_share=0)
+        journey = self.journey(
+            self.partner_other, affinity_pilot=True, affinity_pilot_share=100, affinity_control_share=0
+        )
         self.step(journey, trigger_interval=2)
         with freeze_time(MONDAY):
             self.start(journey)
@@ -353,7 +377,8 @@ class TestAttackDoors(HttpCase, AttackCase):
             response = self.url_open(url, allow_redirects=False)
         status = response.status_code
         self.assertTrue(
-            status < 500 and (status >= 400 or response.content.startswith(b"GIF") or redirect and status == 301),
+            status < 500
+            and (status >= 400 or response.content.startswith(b"GIF") or redirect and status == 301),
             f"{url}: {response.status_code}",
         )
         return response
