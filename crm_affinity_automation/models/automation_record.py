@@ -27,23 +27,21 @@ class AutomationRecord(models.Model):
 
     @api.depends("model", "res_id")
     def _compute_affinity_partner_id(self):
-        partners = self._affinity_current_partners()
+        by_model = defaultdict(set)
         for record in self:
-            record.affinity_partner_id = partners.get(record.id, False)
+            by_model[record.model].add(record.res_id)
+        partners = {model: self._affinity_partners_of(model, res_ids) for model, res_ids in by_model.items()}
+        for record in self:
+            record.affinity_partner_id = partners[record.model].get(record.res_id, False)
 
-    def _affinity_current_partners(self):
-        """{record id: partner id} as Odoo's mail finds each record's partners now; one read per model for
-        the whole set: a journey enters thousands of records at once."""
-        by_model = defaultdict(list)
-        for record in self:
-            if record.model in self.env and record.res_id:
-                by_model[record.model].append(record)
-        partners = {}
-        for model, records in by_model.items():
-            targets = self.env[model].browse([record.res_id for record in records]).exists()
-            if model == "res.partner":
-                found = {partner.id: partner.id for partner in targets}
-            else:
-                found = {res_id: found[:1].id for res_id, found in targets._mail_get_partners().items()}
-            partners.update((record.id, found.get(record.res_id, False)) for record in records)
-        return partners
+    @api.model
+    def _affinity_partners_of(self, model, res_ids):
+        """{res id: partner id} of a model's records, as Odoo's mail finds a record's partners now; one read
+        for the whole set: a journey enters thousands of records at once."""
+        res_ids = [res_id for res_id in res_ids if res_id]
+        if not model or model not in self.env or not res_ids:
+            return {}
+        targets = self.env[model].sudo().browse(res_ids).exists()
+        if model == "res.partner":
+            return {partner.id: partner.id for partner in targets}
+        return {res_id: found[:1].id for res_id, found in targets._mail_get_partners().items()}

@@ -107,7 +107,11 @@ class AutomationRecordStep(models.Model):
         now = now or fields.Datetime.now()
         ids_by_key = defaultdict(list)
         partner_of, due_of = {}, {}
+        scheduled = []
         for step_id, partner_id, channel_id, purpose_id, first_due, wait in self._affinity_gate_facts():
+            scheduled.append(step_id)
+            if not channel_id:
+                continue
             partner_of[step_id] = partner_id
             due_of[step_id] = (first_due or now, wait)
             ids_by_key[(channel_id, purpose_id)].append(step_id)
@@ -136,14 +140,12 @@ class AutomationRecordStep(models.Model):
         if allowed:
             self._affinity_mark_reached(allowed)
         stopped = set(held).union(*rejected.values())
-        self._affinity_gate_passes().update(
-            step.id for step in self if step.state == "scheduled" and step.id not in stopped
-        )
+        self._affinity_gate_passes().update(step_id for step_id in scheduled if step_id not in stopped)
         return self.browse([step_id for step_id, _partner, _channel in allowed])
 
     def _affinity_gate_facts(self):
-        """(step, person, channel, purpose, first due, wait at most) of the set's scheduled steps that reach
-        a person: the channel as ``automation.configuration.step.affinity_channel_id`` says, the person as
+        """(step, person, channel, purpose, first due, wait at most) of the set's scheduled steps (no channel
+        and no person for a step that reaches nobody): the channel as ``automation.configuration.step.affinity_channel_id`` says, the person as
         the record names them now (an order's customer may have changed since it entered). One statement
         for the steps, one read per configuration step and per model of record."""
         if not self:
@@ -153,7 +155,7 @@ class AutomationRecordStep(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT s.id, s.record_id, s.configuration_step_id, cs.affinity_purpose_id,
+                SELECT s.id, r.model, r.res_id, s.configuration_step_id, cs.affinity_purpose_id,
                        COALESCE(s.affinity_first_due, s.scheduled_date),
                        make_interval(hours => CASE WHEN cs.affinity_wait_max_type = 'hours'
                                                    THEN cs.affinity_wait_max ELSE 0 END,
@@ -161,20 +163,30 @@ class AutomationRecordStep(models.Model):
                                                   THEN cs.affinity_wait_max ELSE 0 END)
                   FROM automation_record_step s
                   JOIN automation_configuration_step cs ON cs.id = s.configuration_step_id
+                  JOIN automation_record r ON r.id = s.record_id
                  WHERE s.id = ANY(%(ids)s) AND s.state = 'scheduled'
                 """,
                 ids=self.ids,
             )
         )
-        config_steps = self.env["automation.configuration.step"].browse({row[2] for row in rows})
+        config_steps = self.env["automation.configuration.step"].browse({row[3] for row in rows})
         channel_of = {config_step.id: config_step.affinity_channel_id.id for config_step in config_steps}
-        rows = [row for row in rows if channel_of[row[2]]]
-        partner_of = (
-            self.env["automation.record"].sudo().browse({row[1] for row in rows})._affinity_current_partners()
-        )
+        res_ids = defaultdict(set)
+        for row in rows:
+            if channel_of[row[3]]:
+                res_ids[row[1]].add(row[2])
+        Record = self.env["automation.record"]
+        partners = {model: Record._affinity_partners_of(model, ids) for model, ids in res_ids.items()}
         return [
-            (step_id, partner_of.get(record_id), channel_of[config_step_id], purpose_id, first_due, wait)
-            for step_id, record_id, config_step_id, purpose_id, first_due, wait in rows
+            (
+                step_id,
+                partners.get(model, {}).get(res_id),
+                channel_of[config_step_id],
+                purpose_id,
+                first_due,
+                wait,
+            )
+            for step_id, model, res_id, config_step_id, purpose_id, first_due, wait in rows
         ]
 
     def _affinity_reject(self, rejected, now):
