@@ -7,6 +7,7 @@ decision's reason; a step held by quiet days, a contact window or the contact bu
 allowed moment, up to its configuration's *Wait at Most*, then is rejected with its reason.
 """
 
+import weakref
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -14,9 +15,9 @@ from odoo.addons.crm_affinity.models.affinity_followup import WAITING_REASONS
 from odoo.addons.crm_affinity.tools.reasons import reason_label
 from odoo.tools import SQL
 
-# The steps the gate let through in this transaction, each good for one run. Kept on the cursor, never in the
-# context: any RPC caller writes the context.
-GATE_PASSES = "crm_affinity_automation.gate_passes"
+# The steps the gate let through, per cursor, each good for one run: kept off the context (any RPC caller writes
+# it) and off the cursor's hooks (a commit or a flushing savepoint, as sending a mail makes, clears them).
+GATE_PASSES = weakref.WeakKeyDictionary()
 # The contact budget reads the journey steps that reached a person, per person, in a time window.
 CONTACT_INDEX = "automation_record_step_affinity_contact_idx"
 
@@ -73,8 +74,8 @@ class AutomationRecordStep(models.Model):
         return super()._trigger_activities()
 
     def _affinity_gate_passes(self):
-        """Ids the gate let through in this transaction (dropped at its commit or rollback)."""
-        return self.env.cr.precommit.data.setdefault(GATE_PASSES, set())
+        """Ids the gate let through on this cursor, not yet run (gone with the cursor)."""
+        return GATE_PASSES.setdefault(self.env.cr, set())
 
     def run(self, trigger_activity=True):
         """A step the batched doors did not gate just now (the Run button, a test record, an RPC call) is

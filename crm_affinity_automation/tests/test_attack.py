@@ -3,6 +3,7 @@ against a person the consent decision refuses (see SECURITY.md, door J1-J4)."""
 
 import datetime
 import json
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -60,6 +61,44 @@ class TestAttackSteps(AttackCase):
         self.assertEqual(self.step_of(journey, self.partner).state, "done")
         self.assertEqual(self.step_of(journey, self.partner_other).state, "rejected")
         self.assertEqual(len(self.mails_to(self.partner)), 1)
+
+    def test_a_cron_batch_asks_the_decision_once_however_many_mails_it_sends(self):
+        """The gate's passes outlive the savepoints and commits sending a mail makes: a batch is gated once,
+        not once more per step."""
+        customers = self.Partner.create(
+            [
+                {"name": f"Batch {i}", "email": f"b{i}@example.com", "company_id": self.company.id}
+                for i in range(4)
+            ]
+        )
+        customers._affinity_set_consent("email", "marketing", "granted", source="paper")
+        journey = self.journey(customers)
+        self.step(journey)
+        Step = type(self.env["automation.record.step"])
+        gate = Step._affinity_gate
+        calls = []
+
+        def counted(steps, *args, **kwargs):
+            calls.append(len(steps))
+            return gate(steps, *args, **kwargs)
+
+        run_mail = Step._run_mail
+
+        def committing(step):
+            # Outside tests automation_oca's composer commits after each mail: a commit runs the cursor's
+            # precommit hooks first, as here.
+            step.env.cr.flush()
+            return run_mail(step)
+
+        with (
+            freeze_time(MONDAY),
+            patch.object(Step, "_affinity_gate", counted),
+            patch.object(Step, "_run_mail", committing),
+        ):
+            self.start(journey)
+            self.run_due()
+        self.assertEqual(self.steps(journey).mapped("state"), ["done"] * 4)
+        self.assertEqual([count for count in calls if count], [4], calls)
 
     def _server_action(self, **values):
         return self.env["ir.actions.server"].create(
