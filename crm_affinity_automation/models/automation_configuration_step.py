@@ -49,6 +49,13 @@ class AutomationConfigurationStep(models.Model):
         )
     ]
 
+    @api.constrains("affinity_wait_max", "affinity_wait_max_type")
+    def _check_affinity_wait_max(self):
+        """A wait past a year is no moment the person chose, and a huge one overflows the gate's dates."""
+        for step in self:
+            if step.affinity_wait_max > (365 if step.affinity_wait_max_type == "days" else 8760):
+                raise ValidationError(self.env._("Wait at Most cannot exceed a year (365 days, 8760 hours)."))
+
     @api.depends(
         "step_type",
         "activity_type_id.affinity_channel_id",

@@ -320,6 +320,19 @@ class TestAttackSteps(AttackCase):
         self.assertEqual((step.state, step.affinity_reason), ("rejected", "quiet_until"))
         self.assertFalse(self.mails_to(self.partner))
 
+    def test_a_huge_wait_at_most_cannot_stop_every_journey(self):
+        """A careless *Wait at Most* of two billion days used to overflow the gate's date arithmetic and stop
+        the cron for every journey: refused, naming the field."""
+        journey = self.journey(self.partner)
+        for value, unit in ((2_000_000_000, "days"), (366, "days"), (8761, "hours")):
+            with (
+                self.subTest(value=value, unit=unit),
+                self.assertRaisesRegex(ValidationError, "Wait at Most"),
+            ):
+                self.step(journey, affinity_wait_max=value, affinity_wait_max_type=unit)
+        self.step(journey, affinity_wait_max=365, affinity_wait_max_type="days")
+        self.step(journey, affinity_wait_max=8760, affinity_wait_max_type="hours")
+
     def test_a_withdrawal_between_planning_and_an_immediate_child_stops_it(self):
         """A child triggered at once by an open (``do_not_wait``) asks the decision at that moment."""
         journey = self.journey(self.partner)
