@@ -52,6 +52,7 @@ class Shape:
     late: float = 0.9  # of the e-mails and SMS a person reads but not promptly, the share read later
     noise: float = 0.05  # share of outcomes replaced by a coin
     contacts: tuple = (0.2, 0.3, 0.3, 0.2)  # shares of people with 0, 1-3, 4-10, 11-30 training contacts
+    held_out: bool = False  # written before the learner was tuned, its figures first read after: not tuned on
 
 
 SHAPES = (
@@ -64,6 +65,33 @@ SHAPES = (
     ),
     Shape("noisy, many indifferent", noise=0.25, none_share=0.4, level=(0.05, 0.4), late=0.3),
     Shape("phone people, narrow hours", channel_alpha=(0.5, 0.5, 2.5), width=0.8, late=0.2),
+    # Held out (#31, second round): written before the learner was changed, read only at the end.
+    Shape(
+        "held-out: early birds, e-mail readers",
+        segment_peaks=(6, 7, 9, 16),
+        peak_sd=1.0,
+        width=1.0,
+        weekend_shift=2.0,
+        channel_alpha=(3.0, 0.5, 0.5),
+        level=(0.3, 0.9),
+        late=0.6,
+        noise=0.1,
+        none_share=0.1,
+        held_out=True,
+    ),
+    Shape(
+        "held-out: segments say little, mixed channels",
+        segment_peaks=(14, 14, 14, 14),
+        peak_sd=5.0,
+        width=2.0,
+        second_peak=0.4,
+        weekend_shift=-2.0,
+        channel_alpha=(1.0, 1.0, 1.0),
+        noise=0.15,
+        none_share=0.25,
+        contacts=(0.1, 0.3, 0.4, 0.2),
+        held_out=True,
+    ),
 )
 
 
@@ -177,8 +205,13 @@ def learn(n, k, a, activity, segment):
     # As the product reads it: later answers, and prompt answers for a share (``PROMPT_ACTIVITY``).
     activity = activity + reach.PROMPT_ACTIVITY * k.sum(axis=1)
     for c in range(n.shape[1]):
+        moments = reach.level_moments(n[:, c].sum(axis=1), (k[:, c] + a[:, c]).sum(axis=1))
         company = reach.company_pattern(
-            n[:, c].sum(axis=0), k[:, c].sum(axis=0), a[:, c].sum(axis=0), activity.sum(axis=0)
+            n[:, c].sum(axis=0),
+            k[:, c].sum(axis=0),
+            a[:, c].sum(axis=0),
+            activity.sum(axis=0),
+            reach.level_strength(*moments),
         )
         patterns = [
             reach.segment_pattern(

@@ -78,7 +78,9 @@ class AffinityContactDecision(models.AbstractModel):
     _description = "Affinity Contact Decision Engine"
 
     @api.model
-    def _decide(self, partners, channel, purpose, when=None, check_window=True, check_pressure=True):
+    def _decide(
+        self, partners, channel, purpose, when=None, check_window=True, check_pressure=True, releasing=()
+    ):
         """Decide, for every partner of the recordset, whether a message may go out.
 
         :param partners: res.partner recordset
@@ -88,6 +90,8 @@ class AffinityContactDecision(models.AbstractModel):
         :param check_window: also require the moment to fall inside a contact window
         :param check_pressure: also hold back partners over their contact budget (a priority mailing
             still counts, but is not held)
+        :param releasing: ids of held mass-mailing traces whose messages are being released now: each held
+            message reserves its place in the budget at its moment, but not against itself
         :return: {partner_id: ContactDecision}
         """
         channel = self.env["affinity.channel"]._get_by_code(channel)
@@ -163,17 +167,21 @@ class AffinityContactDecision(models.AbstractModel):
             decisions[row[0]] = decision
         held = set()
         if capped:
-            held_ids, frees_at = self.env["affinity.contact.pressure"]._over_budget(capped, when)
+            held_ids, frees_at = self.env["affinity.contact.pressure"]._over_budget(capped, when, releasing)
             self._hold_back(decisions, held_ids, frees_at)
             held = set(held_ids)
         if pressure and check_pressure and (uncapped_allowed or capped):
             # Someone may still be allowed (a partner under a budget, or one with none), or someone held
             # by the budget may be held longer by the channel's own cap.
-            self._check_channel_caps(decisions, rows, channel, when, company_ids, default_company_id, held)
+            self._check_channel_caps(
+                decisions, rows, channel, when, company_ids, default_company_id, held, releasing
+            )
         return decisions
 
     @api.model
-    def _check_channel_caps(self, decisions, rows, channel, when, company_ids, default_company_id, held=()):
+    def _check_channel_caps(
+        self, decisions, rows, channel, when, company_ids, default_company_id, held=(), releasing=()
+    ):
         """The per-channel caps on top of the budget across channels: for the partners still allowed, and
         for those the budget holds (``held``), whose next allowed moment must satisfy both."""
         # Most companies set no cap per channel: then there is nothing to sort the partners for.
@@ -184,7 +192,9 @@ class AffinityContactDecision(models.AbstractModel):
         for row in rows:
             if (decisions[row[0]].allowed or row[0] in held) and (row[9] or default_company_id) in caps:
                 by_company.setdefault(row[9] or default_company_id, []).append(row[0])
-        over = self.env["affinity.contact.pressure"]._over_channel_cap(by_company, channel, caps, when)
+        over = self.env["affinity.contact.pressure"]._over_channel_cap(
+            by_company, channel, caps, when, releasing
+        )
         # Free again when both the budget and the channel's cap have room: the later of the two moments.
         frees_at = [
             max(frees, decisions[partner_id].next_allowed) if partner_id in held else frees

@@ -17,6 +17,7 @@ from odoo.tools import SQL
 
 from ..tools.reachability import (
     LEARNED_MIN,
+    LEVEL_STRENGTH,
     PROMPT_ACTIVITY,
     SLOTS,
     BestMoment,
@@ -175,13 +176,16 @@ class AffinityReachability(models.Model):
         company_ids = list({company_id for company_id, _segment in keys})
         rows = self.env.execute_query(
             SQL(
-                """SELECT company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers, later
+                """SELECT company_id, COALESCE(segment_id, 0), channel_id, slot, contacts, answers, later,
+                          level_strength
                      FROM affinity_reachability_pattern WHERE company_id = ANY(%s)""",
                 company_ids,
             )
         )
-        counts, activity = {}, {}
-        for company_id, segment_id, channel_id, slot, contacts, answers, later in rows:
+        counts, activity, strengths = {}, {}, {}
+        for company_id, segment_id, channel_id, slot, contacts, answers, later, strength in rows:
+            if strength:
+                strengths[company_id, channel_id] = strength
             nka = counts.setdefault((company_id, segment_id, channel_id), np.zeros((3, SLOTS)))
             nka[:, slot] = contacts, answers, later or 0.0
             activity.setdefault((company_id, segment_id), np.zeros(SLOTS))[slot] += (
@@ -192,7 +196,9 @@ class AffinityReachability(models.Model):
         for company_id, segment_id in keys:
             for channel_id in channel_ids:
                 pattern = company_pattern(
-                    *counts.get((company_id, 0, channel_id), empty), activity.get((company_id, 0), empty[0])
+                    *counts.get((company_id, 0, channel_id), empty),
+                    activity.get((company_id, 0), empty[0]),
+                    strengths.get((company_id, channel_id), LEVEL_STRENGTH),
                 )
                 if segment_id:
                     pattern = segment_pattern(
@@ -235,7 +241,7 @@ class AffinityReachability(models.Model):
     # The API
     # ------------------------------------------------------------------------------------------------------
     @api.model
-    def _best_moments(self, partners, channels, start, end, purpose=None):
+    def _best_moments(self, partners, channels, start, end, purpose=None, check_pressure=True):
         """{partner_id: BestMoment} — each partner's best moment in [start, end) over the best of `channels`,
         only among moments the decision allows.
 
@@ -244,7 +250,8 @@ class AffinityReachability(models.Model):
         at most once, for the partners it could still improve on: a pair the partner already beat with an
         allowed one is not asked again. A partner with no allowed moment in the range is ABSENT from the
         result (the caller asks the decision for its reason). Ties go to the earlier moment, then to the
-        caller's order of ``channels``.
+        caller's order of ``channels``. ``check_pressure``: passed to the decision (False for a priority
+        mailing, which counts against the contact budget but is not held back by it).
         """
         purpose = purpose or self.env.ref("crm_affinity.affinity_purpose_marketing")
         if not partners or not channels:
@@ -261,12 +268,14 @@ class AffinityReachability(models.Model):
         result = {}
         for offset in range(0, len(partners), CHUNK):
             result.update(
-                self._best_moments_chunk(partners[offset : offset + CHUNK], channels, moments, purpose)
+                self._best_moments_chunk(
+                    partners[offset : offset + CHUNK], channels, moments, purpose, check_pressure
+                )
             )
         return result
 
     @api.model
-    def _best_moments_chunk(self, partners, channels, moments, purpose):
+    def _best_moments_chunk(self, partners, channels, moments, purpose, check_pressure=True):
         """``_best_moments`` for one slice of partners (the learned profiles of a slice fit in memory)."""
         zones, profiles = self._profiles(partners, channels, moments[0])
         partner_ids = list(zones)
@@ -300,7 +309,9 @@ class AffinityReachability(models.Model):
             if not len(asked):
                 continue
             subset = Partner.browse([partner_ids[i] for i in asked])
-            decisions = subset._affinity_contact_decision(channel_list[c], purpose, when=moments[m])
+            decisions = subset._affinity_contact_decision(
+                channel_list[c], purpose, when=moments[m], check_pressure=check_pressure
+            )
             for i in asked:
                 if decisions[partner_ids[i]].allowed:
                     best_score[i], best_rank[i] = column[i], rank

@@ -7,7 +7,8 @@ they answered in where they were; new evidence lands in the new zone's hours):
   sent; its first answer (opened, clicked, replied) is a prompt answer there if it came within
   ``PROMPT_HOURS``, else a later answer in the hour it came (the hour the person reads);
 - messages the partner wrote in (e-mail or portal comment, never an internal user's): a later answer by
-  e-mail in the hour it came (it shows when the person is about);
+  e-mail in the hour it came (it shows when the person is about), unless it is the reply a mailing trace
+  already counts (its ``reply_datetime`` stamped while the message was written);
 - follow-ups a person carried out over another channel (a call, a visit) with their outcome: a contact,
   answered unless *No answer*; follow-ups sent as an e-mail or SMS: a contact;
 - activities marked done whose type reaches the customer by a channel (a call made, a meeting held), on the
@@ -24,7 +25,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools.batching import commit_unless_testing
-from ..tools.reachability import PROMPT_HOURS, pattern_rates
+from ..tools.reachability import LEVEL_MIN_CONTACTS, PROMPT_HOURS, level_strength, pattern_rates
 from ..tools.sql import at_least_work_mem, local_settings
 from .affinity_reachability import DEFAULT_HALF_LIFE, EPOCH_PARAM
 from .mailing_trace import WENT_OUT_STATUSES
@@ -157,6 +158,13 @@ class AffinityReachabilityLearner(models.Model):
              WHERE m.author_id IS NOT NULL AND m.date > %(since)s AND m.date <= %(until)s
                AND (m.message_type = 'email' OR (m.message_type = 'comment' AND NOT COALESCE(st.internal, FALSE)))
                AND NOT EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = m.author_id AND NOT u.share)
+               -- A reply to a mailing is already its trace's answer: the gateway stamps the trace's
+               -- reply_datetime while it writes the message (mass_mailing's _message_route_process).
+               AND NOT EXISTS (
+                   SELECT 1 FROM mailing_trace t
+                    WHERE t.model = 'res.partner' AND t.res_id = m.author_id  -- the budget's partner index
+                      AND t.sent_datetime IS NOT NULL AND t.trace_status IN %(went_out)s
+                      AND t.reply_datetime BETWEEN m.create_date - %(same_run)s AND m.create_date + %(same_run)s)
             UNION ALL
             SELECT f.partner_id, f.channel_id, f.done_date, 1.0,
                    CASE WHEN f.outcome = 'no_answer' THEN 0.0 ELSE 1.0 END, 0.0
@@ -191,6 +199,7 @@ class AffinityReachabilityLearner(models.Model):
             email=email.id if email else None,
             went_out=WENT_OUT_STATUSES,
             prompt=SQL("interval %s", f"{PROMPT_HOURS} hours"),
+            same_run=SQL("interval '5 minutes'"),
             since=since or "1970-01-01",
             until=until,
         )
@@ -279,6 +288,7 @@ class AffinityReachabilityLearner(models.Model):
                 hl=DEFAULT_HALF_LIFE,
             )
         )
+        self._fit_level_strengths(at)
         rows = self.env.execute_query(
             SQL(
                 "SELECT id, company_id, COALESCE(segment_id, 0), channel_id, slot FROM affinity_reachability_pattern"
@@ -302,3 +312,46 @@ class AffinityReachabilityLearner(models.Model):
                 )
             )
         pattern.invalidate_model()
+
+    @api.model
+    def _fit_level_strengths(self, at):
+        """Each company's level prior strength per channel, fitted by moments on its people's totals decayed
+        to ``at`` (``tools.reachability.level_strength``), written on the company's pattern rows."""
+        epoch = self._epoch()
+        moments = self.env.execute_query(
+            SQL(
+                """
+                WITH f AS (
+                    SELECT c.id, power(2::float8, -%(days)s / COALESCE(c.affinity_reach_half_life, %(hl)s)) AS factor
+                      FROM res_company c
+                ),
+                person AS (
+                    SELECT COALESCE(p.company_id, %(company)s) AS company_id, r.channel_id,
+                           SUM(r.weight_n) AS n, SUM(r.weight_k + COALESCE(r.weight_a, 0)) AS answers
+                      FROM affinity_reachability r
+                      JOIN res_partner p ON p.id = r.partner_id
+                     GROUP BY r.partner_id, 1, 2
+                )
+                SELECT pe.company_id, pe.channel_id, COUNT(*), SUM(LEAST(pe.answers / pe.n, 1.0)),
+                       SUM(LEAST(pe.answers / pe.n, 1.0) ^ 2), SUM(1.0 / (pe.n * f.factor))
+                  FROM person pe
+                  JOIN f ON f.id = pe.company_id
+                 WHERE pe.n * f.factor >= %(min_contacts)s
+                 GROUP BY 1, 2
+                """,
+                company=self.env.company.id,
+                days=(at - epoch).total_seconds() / 86400.0,
+                hl=DEFAULT_HALF_LIFE,
+                min_contacts=LEVEL_MIN_CONTACTS,
+            )
+        )
+        for company_id, channel_id, people, sum_rate, sum_rate_sq, sum_inverse in moments:
+            self.env.execute_query(
+                SQL(
+                    """UPDATE affinity_reachability_pattern SET level_strength = %s
+                        WHERE company_id = %s AND channel_id = %s AND segment_id IS NULL""",
+                    level_strength(people, sum_rate, sum_rate_sq, sum_inverse),
+                    company_id,
+                    channel_id,
+                )
+            )

@@ -22,14 +22,21 @@ class MailMail(models.Model):
 
     def _affinity_cancel_withdrawn(self):
         """Cancel the held mass-mailing e-mails the decision now forbids, with its reason; one question per
-        mailing."""
+        mailing.
+
+        Each held message reserved its place in its person's contact budget; the batch is decided mailing
+        by mailing, each counting the messages of the mailings already let through in this batch and leaving
+        out its own and the later ones': two held messages for one person never pass together over the cap."""
         held = self.filtered(
             lambda mail: (
                 mail.state == "outgoing" and mail.mailing_id.affinity_best_hour and mail.scheduled_date
             )
         )
-        for mailing, mails in held.grouped("mailing_id").items():
-            blocked = mailing._affinity_consent_blocked(mails.mapped("res_id"), "email")
+        groups = sorted(held.grouped("mailing_id").items(), key=lambda item: item[0].id)
+        undecided = set(held.mailing_trace_ids.ids)
+        for mailing, mails in groups:
+            blocked = mailing._affinity_consent_blocked(mails.mapped("res_id"), "email", releasing=undecided)
+            undecided -= set(mails.mailing_trace_ids.ids)
             for mail in mails:
                 if mail.res_id not in blocked:
                     continue

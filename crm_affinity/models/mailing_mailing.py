@@ -152,6 +152,9 @@ class MailingMailing(models.Model):
                 now,
                 now + datetime.timedelta(hours=self.affinity_best_hour_within),
                 purpose=self._affinity_purpose(),
+                # A priority mailing is not held back by the budget: its person still waits for an hour
+                # their windows and quiet days allow.
+                check_pressure=not self.sudo().affinity_priority,
             )
         )
         hold, absent = {}, {}
@@ -208,8 +211,11 @@ class MailingMailing(models.Model):
         self.ensure_one()
         return self.sudo().affinity_purpose_id or self.env.ref("crm_affinity.affinity_purpose_marketing")
 
-    def _affinity_consent_blocked(self, res_ids, channel_code):
-        """Target records the contact decision holds back from this mailing: {res_id: reason}."""
+    def _affinity_consent_blocked(self, res_ids, channel_code, releasing=()):
+        """Target records the contact decision holds back from this mailing: {res_id: reason}.
+
+        ``releasing``: the held traces being released now (this mailing's and the batch's later ones), which
+        do not count against the budget they reserved."""
         self.ensure_one()
         partner_by_record = self._affinity_partner_by_record(res_ids, channel_code)
         if not partner_by_record:
@@ -222,6 +228,7 @@ class MailingMailing(models.Model):
             self._affinity_purpose(),
             check_window=False,
             check_pressure=not self.sudo().affinity_priority,
+            releasing=releasing,
         )
         blocked = {}
         for res_id, partner_id in partner_by_record.items():

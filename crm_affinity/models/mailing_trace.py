@@ -29,6 +29,13 @@ PRESSURE_INDEXES = [
         ["email", "sent_datetime"],
         "trace_type = 'mail' AND model != 'res.partner' AND sent_datetime IS NOT NULL",
     ),
+    # Messages held for their person's best hour reserve their place in the budget: few at any time.
+    (
+        "mailing_trace_affinity_held_idx",
+        "mailing_trace",
+        ["affinity_send_after"],
+        "trace_status = 'outgoing' AND affinity_send_after IS NOT NULL",
+    ),
 ]
 
 

@@ -398,15 +398,22 @@ class ResPartner(models.Model):
         names = [name for name in SUMMARY_TABS[tab] if self._fields[name].is_accessible(self.env)]
         if not names:
             return []
-        [values] = self.read(names)
-        return [
-            {
-                "name": name,
-                "label": self._fields[name]._description_string(self.env),
-                "value": str(values[name]) if values[name] is not False else "",
-            }
-            for name in names
-        ]
+        # Learned reachability has lines of its own: the sentence and the strip over the permitted channels.
+        reach = tab == "communication" and "affinity_reach_summary" in names
+        [values] = self.read([name for name in names if not (reach and name == "affinity_reach_summary")])
+        lines = []
+        for name in names:
+            if reach and name == "affinity_reach_summary":
+                lines += self._affinity_reach_tab_lines()
+                continue
+            lines.append(
+                {
+                    "name": name,
+                    "label": self._fields[name]._description_string(self.env),
+                    "value": str(values[name]) if values[name] is not False else "",
+                }
+            )
+        return lines
 
     def _affinity_open_view(self, view_xmlid, name):
         self.ensure_one()

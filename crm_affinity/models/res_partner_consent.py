@@ -205,13 +205,21 @@ class ResPartner(models.Model):
             visible=consents.subselect(),
         )
 
-    def _affinity_contact_decision(self, channel, purpose, when=None, check_window=True, check_pressure=True):
+    def _affinity_contact_decision(
+        self, channel, purpose, when=None, check_window=True, check_pressure=True, releasing=()
+    ):
         """May each partner be reached over ``channel`` for ``purpose`` at ``when``: {id: ContactDecision}.
 
         The one decision every outbound path asks; see ``affinity.contact.decision._decide``.
         """
         return self.env["affinity.contact.decision"]._decide(
-            self, channel, purpose, when=when, check_window=check_window, check_pressure=check_pressure
+            self,
+            channel,
+            purpose,
+            when=when,
+            check_window=check_window,
+            check_pressure=check_pressure,
+            releasing=releasing,
         )
 
     def _affinity_cautions(self, channel_codes=None):

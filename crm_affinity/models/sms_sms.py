@@ -48,14 +48,20 @@ class SmsSms(models.Model):
         )
 
     def _affinity_cancel_withdrawn(self):
-        """A held SMS asks the decision again when it leaves: the ones a withdrawn consent now forbids are
-        cancelled with its reason; one question per mailing."""
+        """A held SMS asks the decision again when it leaves: the ones a withdrawn consent or a full contact
+        budget now forbids are cancelled with its reason; one question per mailing, the batch decided
+        mailing by mailing as the e-mails' (``mail.mail._affinity_cancel_withdrawn``)."""
         held = self.filtered(
             lambda sms: sms.state == "outgoing" and sms.affinity_send_after and sms.mailing_id
         )
-        for mailing, messages in held.grouped("mailing_id").items():
+        groups = sorted(held.grouped("mailing_id").items(), key=lambda item: item[0].id)
+        undecided = set(held.mailing_trace_ids.ids)
+        for mailing, messages in groups:
             res_ids = {sms: sms.mailing_trace_ids[:1].res_id for sms in messages}
-            blocked = mailing._affinity_consent_blocked([rid for rid in res_ids.values() if rid], "sms")
+            blocked = mailing._affinity_consent_blocked(
+                [rid for rid in res_ids.values() if rid], "sms", releasing=undecided
+            )
+            undecided -= set(messages.mailing_trace_ids.ids)
             for sms, res_id in res_ids.items():
                 if res_id in blocked:
                     failure_type = failure_type_for(blocked[res_id])

@@ -33,6 +33,13 @@ class AffinityReachabilityPattern(models.Model):
         digits=(16, 1),
         help="Recency-weighted answers that came in this hour, later than their contact or unprompted.",
     )
+    level_strength = fields.Float(
+        string="Level Prior Strength",
+        readonly=True,
+        digits=(16, 1),
+        help="How many contacts' worth of the segment's answer rate a customer's own rate on this channel is "
+        "weighed against, fitted on the company's customers: large when customers differ little beyond chance.",
+    )
     rate = fields.Float(
         string="Answer Rate (%)",
         readonly=True,

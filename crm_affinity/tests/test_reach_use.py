@@ -7,6 +7,7 @@ answer written by hand (``best_at``), so each figure the test expects is read fr
 import datetime
 from unittest.mock import patch
 
+import numpy as np
 from freezegun import freeze_time
 from lxml import etree
 
@@ -16,6 +17,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
+from ..models.affinity_reachability import zone
 from ..tools.reachability import BestMoment
 from .common import AffinityCase, set_blacklist_rows
 
@@ -39,8 +41,9 @@ class ReachUseCase(AffinityCase):
         kept in ``self.calls`` as (partner ids, channel codes, start, end)."""
         self.calls = []
 
-        def best_moments(model, partners, channels, start, end, purpose=None):
+        def best_moments(model, partners, channels, start, end, purpose=None, check_pressure=True):
             self.calls.append((set(partners.ids), tuple(channels.mapped("code")), start, end))
+            self.check_pressure = check_pressure
             return {p.id: answer for p, answer in answers.items() if p.id in partners.ids}
 
         return patch.object(self.Reach, "_best_moments", best_moments)
@@ -658,6 +661,29 @@ class TestReachUseTours(HttpCase):
         with patch.object(self.env.registry["affinity.reachability"], "_propensity_now", propensity_now):
             self.start_tour("/odoo", "crm_affinity_call_now_tour", login="tour_seller")
 
+    def test_reach_strip_tour(self):
+        """A partner's Communication tab, opened: the sentence and the strip of her permitted channel."""
+        self.env.ref("base.user_admin").tour_enabled = False
+        partner = self.env["res.partner"].create(
+            {"name": "Tour Strip", "mobile": "+90 532 700 00 09", "tz": "Europe/Istanbul"}
+        )
+        self.env["affinity.contact.window"].create(
+            {"partner_id": partner.id, "weekday": "1", "hour_from": 18.0, "hour_to": 22.0}
+        )
+        sms = self.env.ref("crm_affinity.affinity_channel_sms")
+        # Learned by hand: Tuesdays 19:00-21:00 in her time, 7 answers of 9 contacts (5 + 4 seen, 4 + 3 read).
+        rates, n, k = np.full(168, 0.1), np.zeros(168), np.zeros(168)
+        rates[24 + 19 : 24 + 21] = 0.7
+        n[24 + 19], n[24 + 20], k[24 + 19], k[24 + 20] = 5, 4, 4, 3
+
+        def profiles(model, partners, channels, at):
+            return {pid: zone("Europe/Istanbul") for pid in partners.ids}, {
+                (partner.id, sms.id): (rates, n, k, True)
+            }
+
+        with patch.object(self.env.registry["affinity.reachability"], "_profiles", profiles):
+            self.start_tour(f"/odoo/contacts/{partner.id}", "crm_affinity_reach_strip_tour", login="admin")
+
     def test_best_hour_mailing_tour(self):
         self.env.ref("base.user_admin").tour_enabled = False
         self.start_tour(
@@ -718,3 +744,301 @@ class TestHeldMessagesAskAgain(MockEmail, ReachUseCase):
                 self.assertEqual((trace.trace_status, trace.failure_type), ("cancel", "affinity_denied"))
                 mailing.invalidate_recordset()
                 self.assertEqual((mailing.expected, mailing.canceled, mailing.state), (1, 1, "done"))
+
+
+@tagged("post_install", "-at_install")
+class TestHeldMessagesAndTheBudget(MockEmail, ReachUseCase):
+    """A message held for its person's best hour reserves its place in their contact budget at its moment;
+    two held for one person and one hour go out only as far as the budget allows; a priority mailing waits
+    for an allowed hour instead of being dropped; an opt-out while waiting stops the held message."""
+
+    AT = datetime.datetime(2026, 6, 2, 16, 0)  # 19:00 in Istanbul
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner._affinity_set_consent("email", "marketing", "granted", source="web_form")
+        cls.partner._affinity_set_consent("sms", "marketing", "granted", source="web_form")
+        # One commercial message a day for this person, whatever the company says.
+        cls.partner.affinity_pressure_day = 1
+
+    def mailing(self, audience, mailing_type="mail", **values):
+        return self.env["mailing.mailing"].create(
+            {
+                "subject": "Held",
+                "body_html": "<p>Held</p>",
+                "body_plaintext": "Held",
+                "mailing_type": mailing_type,
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("id", "in", audience.ids)]),
+                "affinity_best_hour": True,
+                **values,
+            }
+        )
+
+    def hold(self, mailing, answers):
+        with freeze_time(NOW), self.best_at(answers), self.mock_mail_gateway(mail_unlink_sent=False):
+            if mailing.mailing_type == "sms":
+                mailing.action_send_sms()
+            else:
+                mailing.action_send_mail()
+
+    def release(self, at):
+        sent = []
+
+        def send_batch(api, messages, delivery_reports_url=False):
+            numbers = [number for message in messages for number in message["numbers"]]
+            sent.extend(number["number"] for number in numbers)
+            return [{"uuid": number["uuid"], "state": "success"} for number in numbers]
+
+        with freeze_time(at), self.mock_mail_gateway(mail_unlink_sent=False):
+            with patch.object(SmsApi, "_send_sms_batch", send_batch):
+                self.env["mail.mail"].process_email_queue()
+                self.env["sms.sms"]._process_queue()
+                self.env["mailing.mailing"]._process_mass_mailing_queue()
+            sent += [mail["email_to"][0] for mail in self._mails]
+        return sent
+
+    def stats(self, mailing):
+        mailing.invalidate_recordset()
+        return mailing.expected, mailing.sent, mailing.canceled, mailing.scheduled
+
+    def test_a_held_message_counts_at_its_moment(self):
+        mailing = self.mailing(self.partner)
+        self.hold(mailing, {self.partner: moment(self.AT, self.channel_email)})
+        self.assertEqual(mailing.mailing_trace_ids.trace_status, "outgoing")
+        decide = self.partner._affinity_contact_decision
+        # Before its moment the held message is not yet a contact; from its moment on it fills the day's
+        # budget of one until 24 hours after it.
+        self.assertTrue(
+            decide("email", "marketing", when=self.AT - datetime.timedelta(hours=1)).popitem()[1].allowed
+        )
+        decision = decide("email", "marketing", when=self.AT, check_window=False)[self.partner.id]
+        self.assertEqual(
+            (decision.allowed, decision.reason, decision.next_allowed),
+            (False, "pressure", datetime.datetime(2026, 6, 3, 16, 0)),
+        )
+        # The partner page counts it too, once its moment has come.
+        with freeze_time(self.AT):
+            counts = self.env["affinity.contact.pressure"]._counts(self.partner, self.AT)
+        self.assertEqual(counts[self.partner.id]["week"], {"mail": 1})
+        # Sent, it is one contact, not two.
+        self.assertEqual(self.release(self.AT), ['"Ayşe Yılmaz" <ayse@example.com>'])
+        decision = decide("email", "marketing", when=self.AT + datetime.timedelta(hours=1))[self.partner.id]
+        self.assertEqual(
+            (decision.reason, decision.next_allowed), ("pressure", datetime.datetime(2026, 6, 3, 16, 0))
+        )
+        with freeze_time(self.AT + datetime.timedelta(hours=1)):
+            counts = self.env["affinity.contact.pressure"]._counts(
+                self.partner, self.AT + datetime.timedelta(hours=1)
+            )
+        self.assertEqual(counts[self.partner.id]["week"], {"mail": 1})
+
+    def test_a_message_held_for_her_address_counts_too(self):
+        # A mailing to mailing lists holds a message for a contact at her address: it is hers too.
+        contact = self.env["mailing.contact"].create({"name": "Ayşe", "email": "ayse@example.com"})
+        self.env["mailing.trace"].create(
+            {
+                "model": "mailing.contact",
+                "res_id": contact.id,
+                "email": "ayse@example.com",
+                "trace_type": "mail",
+                "trace_status": "outgoing",
+                "affinity_send_after": self.AT,
+            }
+        )
+        decision = self.partner._affinity_contact_decision(
+            "email", "marketing", when=self.AT, check_window=False
+        )
+        self.assertEqual(
+            (decision[self.partner.id].reason, decision[self.partner.id].next_allowed),
+            ("pressure", datetime.datetime(2026, 6, 3, 16, 0)),
+        )
+        # A held SMS to another record has no address to know her by: it is not hers.
+        other = self.partner_other
+        other._affinity_set_consent("email", "marketing", "granted", source="web_form")
+        other.affinity_pressure_day = 1
+        self.env["mailing.trace"].create(
+            {
+                "model": "mailing.contact",
+                "res_id": contact.id,
+                "email": "john@example.com",
+                "trace_type": "sms",
+                "trace_status": "outgoing",
+                "affinity_send_after": self.AT,
+            }
+        )
+        decision = other._affinity_contact_decision("email", "marketing", when=self.AT, check_window=False)
+        self.assertTrue(decision[other.id].allowed, decision[other.id])
+
+    def test_two_held_for_one_hour_go_out_within_the_budget(self):
+        # Two best-hour mailings, e-mail and SMS, hold the same person for the same hour (planned before the
+        # budget of one a day was set); the queues release them together.
+        self.partner.affinity_pressure_day = 0
+        first = self.mailing(self.partner)
+        second = self.mailing(self.partner, mailing_type="sms")
+        self.hold(first, {self.partner: moment(self.AT, self.channel_email)})
+        self.hold(second, {self.partner: moment(self.AT, self.channel_sms)})
+        self.assertEqual((first | second).mailing_trace_ids.mapped("trace_status"), ["outgoing", "outgoing"])
+        self.partner.affinity_pressure_day = 1
+        # The e-mail queue runs first and finds the day's one contact reserved by the held SMS: the e-mail
+        # is cancelled, the SMS goes. One message in all, never two.
+        self.assertEqual(self.release(self.AT), ["+905321112233"])
+        trace = first.mailing_trace_ids
+        self.assertEqual((trace.trace_status, trace.failure_type), ("cancel", "affinity_pressure"))
+        self.assertEqual(self.stats(first), (1, 0, 1, 0))
+        self.assertEqual(self.stats(second), (1, 1, 0, 0))
+
+    def test_two_held_in_one_batch_pass_only_within_the_budget(self):
+        # Two e-mail mailings in the same queue batch: decided one after the other, the second one counts the
+        # first one it let through.
+        self.partner.affinity_pressure_day = 0
+        first, second = self.mailing(self.partner), self.mailing(self.partner)
+        for mailing in (first, second):
+            self.hold(mailing, {self.partner: moment(self.AT, self.channel_email)})
+        self.partner.affinity_pressure_day = 1
+        self.assertEqual(self.release(self.AT), ['"Ayşe Yılmaz" <ayse@example.com>'])
+        self.assertEqual(self.stats(first), (1, 1, 0, 0))
+        self.assertEqual(self.stats(second), (1, 0, 1, 0))
+        self.assertEqual(second.mailing_trace_ids.failure_type, "affinity_pressure")
+        # With room for two a day, both go.
+        self.partner.affinity_pressure_day = 2
+        third, fourth = self.mailing(self.partner), self.mailing(self.partner)
+        later = self.AT + datetime.timedelta(days=2)
+        for mailing in (third, fourth):
+            self.hold(mailing, {self.partner: moment(later, self.channel_email)})
+        self.assertEqual(len(self.release(later)), 2)
+        self.assertEqual(self.stats(third), (1, 1, 0, 0))
+        self.assertEqual(self.stats(fourth), (1, 1, 0, 0))
+
+    def test_a_later_mailing_finds_the_hour_taken(self):
+        first = self.mailing(self.partner)
+        self.hold(first, {self.partner: moment(self.AT, self.channel_email)})
+        # Half an hour after its moment the held message has not left yet (the queue is late): the real
+        # learner for a second mailing finds every hour of the next three taken (one a day) and now too, so
+        # the message is not sent, for pressure.
+        second = self.mailing(self.partner, affinity_best_hour_within=3)
+        with (
+            freeze_time(self.AT + datetime.timedelta(minutes=30)),
+            self.mock_mail_gateway(mail_unlink_sent=False),
+        ):
+            second.action_send_mail()
+        trace = second.mailing_trace_ids
+        self.assertEqual((trace.trace_status, trace.failure_type), ("cancel", "affinity_pressure"))
+
+    def test_a_priority_mailing_waits_for_an_allowed_hour(self):
+        # Over her budget today (a message went out an hour ago), and only reachable on Tuesdays from 18:00 to
+        # 20:00 in Istanbul (15:00-17:00 UTC): now (12:30) is outside her window.
+        self.env["affinity.contact.window"].create(
+            {"partner_id": self.partner.id, "weekday": "1", "hour_from": 18.0, "hour_to": 20.0}
+        )
+        earlier = self.mailing(self.partner, affinity_best_hour=False)
+        with freeze_time(NOW - datetime.timedelta(hours=1)), self.mock_mail_gateway(mail_unlink_sent=False):
+            earlier.action_send_mail()
+        self.assertEqual(earlier.mailing_trace_ids.trace_status, "sent")
+        mailing = self.mailing(self.partner, affinity_best_hour_within=12)
+        mailing.sudo().affinity_priority = True
+        with freeze_time(NOW), self.mock_mail_gateway(mail_unlink_sent=False):
+            mailing.action_send_mail()
+        trace = mailing.mailing_trace_ids
+        self.assertEqual(trace.trace_status, "outgoing")
+        self.assertIn(
+            trace.affinity_send_after,
+            (datetime.datetime(2026, 6, 2, 15, 0), datetime.datetime(2026, 6, 2, 16, 0)),
+        )
+        # The same mailing without priority: held back by the budget all day, so not sent, for pressure.
+        plain = self.mailing(self.partner, affinity_best_hour_within=12)
+        with freeze_time(NOW), self.mock_mail_gateway(mail_unlink_sent=False):
+            plain.action_send_mail()
+        self.assertEqual(plain.mailing_trace_ids.failure_type, "affinity_pressure")
+
+    def test_an_opt_out_while_waiting_cancels_at_release(self):
+        """Odoo's unsubscribe (its blacklist, as its unsubscribe page writes it) and the preference centre stop
+        a held message when its hour comes; the statistics add up all along."""
+        Partner = self.env["res.partner"]
+        unsubscribing, withdrawing, staying, denied = (
+            Partner.create({"name": name, "email": f"{name}@example.com", "tz": "Europe/Istanbul"})
+            for name in ("unsub", "withdraw", "stay", "denied")
+        )
+        denied._affinity_set_consent("email", "marketing", "denied", source="call_centre")
+        audience = unsubscribing | withdrawing | staying | denied
+        mailing = self.mailing(audience)
+        self.hold(mailing, {p: moment(self.AT, self.channel_email) for p in audience})
+        # Four recipients: three wait, one is cancelled at once.
+        self.assertEqual(self.stats(mailing), (4, 0, 1, 3))
+        with freeze_time("2026-06-02 12:00:00"):
+            self.env["mail.blacklist"].sudo()._add("unsub@example.com")
+            self.env["affinity.preference.centre"].sudo()._apply(
+                withdrawing, set(), False, {"ip_address": "127.0.0.1", "user_agent": "test"}
+            )
+        # Still waiting until their hour: the opt-outs are honoured when it comes.
+        self.assertEqual(self.stats(mailing), (4, 0, 1, 3))
+        self.assertEqual(self.release(self.AT), ['"stay" <stay@example.com>'])
+        traces = {t.res_id: (t.trace_status, t.failure_type) for t in mailing.mailing_trace_ids}
+        # Odoo's blacklist entry becomes the marketing consent's denial (its source: Odoo blacklist).
+        self.assertEqual(traces[unsubscribing.id], ("cancel", "affinity_denied"))
+        self.assertEqual(traces[withdrawing.id], ("cancel", "affinity_denied"))
+        # 1 sent + 3 cancelled + 0 waiting = 4 expected.
+        self.assertEqual(self.stats(mailing), (4, 1, 3, 0))
+        self.assertEqual(mailing.state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestReachOnTheCommunicationTab(ReachUseCase):
+    """The Communication tab shows, when opened, the sentence and a compact 7 × 24 strip per permitted
+    channel, hours outside the contact windows greyed."""
+
+    def lines(self, partner):
+        with freeze_time(NOW):
+            return {
+                line["name"]: line
+                for line in partner.with_user(self.user_affinity).affinity_summary_lines("communication")
+            }
+
+    def test_strip_per_permitted_channel(self):
+        # An e-mail address only: e-mail is the one channel the person can be reached on.
+        partner = self.env["res.partner"].create(
+            {"name": "Strip", "email": "strip@example.com", "tz": "Europe/Istanbul"}
+        )
+        # Mondays 09:00-11:00 in her own time: 2 open hours of the week's 168, the other 166 greyed.
+        self.env["affinity.contact.window"].create(
+            {"partner_id": partner.id, "weekday": "0", "hour_from": 9.0, "hour_to": 11.0}
+        )
+        lines = self.lines(partner)
+        self.assertEqual(lines["affinity_reach_summary"]["label"], "Best Reached")
+        self.assertIn("E-mail", lines["affinity_reach_summary"]["value"])
+        strip = lines["affinity_reach_strip"]
+        self.assertEqual((strip["label"], strip["html"]), ("Reachability by Hour", True))
+        html = strip["value"]
+        self.assertIn("o_affinity_reach_strip_compact", html)
+        self.assertEqual((html.count("<tr>"), html.count("<td ")), (7, 7 * 24))
+        self.assertEqual(html.count("repeating-linear-gradient"), 168 - 2)
+        self.assertIn("E-mail · Mon", html)
+        self.assertNotIn("SMS", html)
+        # Do not contact: no channel left, no strip, and the sentence says why.
+        partner.affinity_do_not_contact = True
+        lines = self.lines(partner)
+        self.assertEqual(
+            lines["affinity_reach_summary"]["value"], "No permitted channel to learn an hour for."
+        )
+        self.assertEqual(
+            (lines["affinity_reach_strip"]["value"], lines["affinity_reach_strip"]["html"]), ("", False)
+        )
+
+    def test_a_withdrawn_channel_leaves_the_strip(self):
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Two",
+                "email": "two@example.com",
+                "mobile": "+90 532 700 00 01",
+                "tz": "Europe/Istanbul",
+            }
+        )
+        before = self.lines(partner)["affinity_reach_strip"]["value"]
+        self.assertIn("SMS · Mon", before)
+        for purpose in self.env["affinity.purpose"].search([]):
+            partner._affinity_set_consent("sms", purpose.code, "denied", source="call_centre")
+        after = self.lines(partner)["affinity_reach_strip"]["value"]
+        self.assertNotIn("SMS · Mon", after)
+        self.assertIn("E-mail · Mon", after)
+        self.assertEqual(after.count("<tr>"), before.count("<tr>") - 7)

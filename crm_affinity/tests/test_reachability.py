@@ -203,6 +203,62 @@ class TestReachability(AffinityCase):
         self.assertEqual((by_slot[21].weight_n, by_slot[21].weight_k), (0.0, 0.0))
         self.assertGreater(by_slot[21].weight_a, 0.0)
 
+    def test_a_reply_to_a_mailing_counts_once(self):
+        # Sent Monday 9:00 London; the reply comes in at 21:00 London (20:00 UTC): the gateway writes the
+        # message and stamps the trace's reply in the same run (mass_mailing's _message_route_process). A
+        # second message written in a day later, with no trace replied then, is activity of its own.
+        sent = datetime.datetime(2026, 6, 1, 8, 0)
+        replied = datetime.datetime(2026, 6, 1, 20, 0)
+        written = replied + datetime.timedelta(days=1)
+        trace = self.trace(self.partner_other, sent, trace_type="mail")
+        messages = self.env["mail.message"]
+        for when, body in ((replied, "Re: Reach"), (written, "Another thing")):
+            with freeze_time(when):
+                messages |= self.partner_other.message_post(
+                    body=body, author_id=self.partner_other.id, message_type="email"
+                )
+        trace.write({"trace_status": "reply", "reply_datetime": replied})
+        messages.flush_recordset()
+        for message in messages:
+            self.env.cr.execute(
+                "UPDATE mail_message SET create_date = date + interval '20 seconds' WHERE id = %s",
+                [message.id],
+            )
+        self.learn()
+        rows = self.Reach.search([("partner_id", "=", self.partner_other.id), ("weight_a", ">", 0)])
+        self.assertEqual(rows.channel_id, self.channel_email)
+        by_slot = {row.slot: row.weight_a for row in rows}
+        self.assertEqual(sorted(by_slot), [21, 24 + 21])
+        # One later answer each, weighted 2^(-age / 90 days) at NOW: 5 days 16 hours and 4 days 16 hours.
+        self.assertAlmostEqual(by_slot[21], 2 ** (-(5 + 16 / 24) / 90), places=9)
+        self.assertAlmostEqual(by_slot[24 + 21], 2 ** (-(4 + 16 / 24) / 90), places=9)
+
+    def test_level_prior_strength_is_fitted_by_moments(self):
+        # Two customers, 8 SMS each nine days before NOW, answered 6 and 2 times within 20 minutes: rates 3/4
+        # and 1/4. Worked by hand from the README's formula, all weights 2^(-9/90) (the prompt answers land at
+        # their send): mean 1/2, variance 1/16, of which chance 1/2 × 1/2 × 1/(8 w); the rest is τ².
+        sent = NOW - datetime.timedelta(days=9)
+        for partner, answered in ((self.partner, 6), (self.partner_other, 2)):
+            for i in range(8):
+                self.trace(partner, sent, sent + datetime.timedelta(minutes=20) if i < answered else None)
+        with patch("odoo.addons.crm_affinity.tools.reachability.LEVEL_MIN_PEOPLE", 2):
+            self.learn()
+        w = 2 ** (-9 / 90)
+        between = 1 / 16 - 1 / 4 / (8 * w)
+        expected = 1 / 4 / between - 1
+        domain = [("company_id", "=", self.company.id), ("channel_id", "=", self.channel_sms.id)]
+        rows = self.env["affinity.reachability.pattern"].search(domain)
+        # The company's rows (one per local hour the SMS went out in) carry it; the segments' follow them.
+        company_rows = rows.filtered(lambda row: not row.segment_id)
+        self.assertTrue(company_rows)
+        for strength in company_rows.mapped("level_strength"):
+            self.assertAlmostEqual(strength, expected, places=6)
+        self.assertFalse(any((rows - company_rows).mapped("level_strength")))
+        # Below the people a fit needs, the learner keeps the default four pseudo-contacts.
+        self.learn()
+        rows = self.env["affinity.reachability.pattern"].search(domain + [("segment_id", "=", False)])
+        self.assertEqual(set(rows.mapped("level_strength")), {4.0})
+
     def test_followup_outcomes_and_incoming_mail(self):
         rule = self.env["affinity.followup.rule"].search([], limit=1)
         base = {

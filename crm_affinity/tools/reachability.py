@@ -15,8 +15,10 @@ itself shrunk toward the company, in proportion to how much was shown:
 - *shape*: when the person is active, a Dirichlet posterior over the 168 slots from their activity on every
   channel (later answers, and prompt answers for ``PROMPT_ACTIVITY``), with ``SHAPE_STRENGTH`` pseudo-answers spread as their segment's shape (``SEGMENT_STRENGTH`` toward
   the company's, the company's ``COMPANY_STRENGTH`` toward a flat week);
-- *level*: how often they answer this channel, a Beta posterior with ``LEVEL_STRENGTH`` pseudo-contacts at
-  their segment's level;
+- *level*: how often they answer this channel, a Beta posterior with pseudo-contacts at their segment's
+  level; how many is fitted per company and channel by moments (``level_strength``): the less people truly
+  differ on a channel beyond the noise of their few contacts, the more a person's level is their segment's
+  (``LEVEL_STRENGTH`` while fewer than ``LEVEL_MIN_PEOPLE`` people show enough to fit it);
 - *slot*: the slot's own contacts and prompt answers move the result with ``PRIOR_STRENGTH`` pseudo-contacts.
 
 Before pooling, counts are spread over neighbouring hours and over the same hour on days of the same kind
@@ -33,6 +35,11 @@ SLOTS = 168
 # Pseudo-observations behind each prior; documented in the README's method.
 PRIOR_STRENGTH = 6.0
 LEVEL_STRENGTH = 4.0
+# Fitting the level's strength by moments: people with at least this much recency-weighted contact on the
+# channel take part, at least this many of them, and the strength stays within these bounds.
+LEVEL_MIN_CONTACTS = 1.0
+LEVEL_MIN_PEOPLE = 30
+LEVEL_STRENGTH_BOUNDS = (1.0, 500.0)
 SHAPE_STRENGTH = 6.0
 SEGMENT_STRENGTH = 30.0
 COMPANY_STRENGTH = 168.0
@@ -93,6 +100,32 @@ def shape(activity, prior, strength):
     return (pooled + strength * prior) / (pooled.sum(axis=-1, keepdims=True) + strength)
 
 
+def level_moments(contacts, answers):
+    """What fitting the level's strength reads of a channel's people (arrays of each person's recency-weighted
+    contacts and answers): (people, Σ rate, Σ rate², Σ 1/contacts) over those with ``LEVEL_MIN_CONTACTS``,
+    a rate being answers per contact, at most 1. The learner sums the same in SQL."""
+    contacts, answers = np.asarray(contacts, dtype=float), np.asarray(answers, dtype=float)
+    shown = contacts >= LEVEL_MIN_CONTACTS
+    rate = np.minimum(answers[shown] / contacts[shown], 1.0)
+    return int(shown.sum()), float(rate.sum()), float((rate**2).sum()), float((1.0 / contacts[shown]).sum())
+
+
+def level_strength(people, sum_rate, sum_rate_sq, sum_inverse):
+    """The pseudo-contacts of a channel's level prior, fitted by moments (a Beta-binomial): with ``m`` the
+    mean rate and ``V`` the rates' variance, of which about ``m(1 - m) × mean(1/contacts)`` is the noise of
+    few contacts, the people truly differ by ``τ² = V - noise`` and a Beta of mean ``m`` and variance ``τ²``
+    has ``m(1 - m)/τ² - 1`` pseudo-contacts; bounded by ``LEVEL_STRENGTH_BOUNDS``."""
+    if people < LEVEL_MIN_PEOPLE:
+        return LEVEL_STRENGTH
+    mean = sum_rate / people
+    spread = mean * (1.0 - mean)
+    between = sum_rate_sq / people - mean**2 - spread * sum_inverse / people
+    low, high = LEVEL_STRENGTH_BOUNDS
+    if between <= spread / (high + 1.0):
+        return high
+    return float(min(max(spread / between - 1.0, low), high))
+
+
 def level(n, k, prior, strength):
     """A Beta posterior mean of the answer rate from contacts and prompt answers over all slots (...,)."""
     return (np.sum(k, axis=-1) + strength * prior) / (np.sum(n, axis=-1) + strength)
@@ -105,6 +138,7 @@ class Pattern(NamedTuple):
     level: float  # how often a contact over this channel is answered at all (promptly or later)
     exposure: np.ndarray  # (168,) where the company's contacts over this channel usually go, a distribution
     prompt_share: float  # of the answers over this channel, the share that came promptly
+    level_strength: float = LEVEL_STRENGTH  # pseudo-contacts behind a person's level (``level_strength``)
 
 
 def _with_slots(pattern, n, k):
@@ -118,9 +152,9 @@ def _with_slots(pattern, n, k):
     return pattern._replace(shape=rates / rates.sum())
 
 
-def company_pattern(n, k, a, activity):
+def company_pattern(n, k, a, activity, strength=LEVEL_STRENGTH):
     """The company's pattern on a channel from its counts (168,) on it: contacts ``n``, prompt answers ``k``,
-    later answers ``a``; and its people's activity on every channel."""
+    later answers ``a``; its people's activity on every channel; the level's fitted ``strength``."""
     n, k, a = (np.asarray(x, dtype=float) for x in (n, k, a))
     flat = np.full(SLOTS, 1.0 / SLOTS)
     exposure = (smooth(n) + flat) / (smooth(n).sum() + 1.0)
@@ -130,6 +164,7 @@ def company_pattern(n, k, a, activity):
         float(level(n, k + a, FLAT_RATE, 1.0)),
         exposure,
         float((k.sum() + 1.0) / (answers + 1.0)),
+        float(strength),
     )
     return _with_slots(pattern, n, k)
 
@@ -142,6 +177,7 @@ def segment_pattern(n, k, a, activity, company):
         float(level(n, k + a, company.level, SEGMENT_STRENGTH)),
         company.exposure,
         company.prompt_share,
+        company.level_strength,
     )
     return _with_slots(pattern, n, k)
 
@@ -162,9 +198,10 @@ def person_rates(n, k, a, activity, patterns):
     prior_level = np.array([p.level for p in patterns])
     exposure = np.array([p.exposure for p in patterns]).reshape(n.shape)
     prompt_share = np.array([p.prompt_share for p in patterns])
+    level_prior = np.array([p.level_strength for p in patterns])
     person_shape = shape(activity, prior_shape, SHAPE_STRENGTH)
     # How readily the person answers this channel at all: their answers, prompt or later, per contact.
-    person_level = np.minimum(level(n, k + a, prior_level, LEVEL_STRENGTH), 1.0) * prompt_share
+    person_level = np.minimum(level(n, k + a, prior_level, level_prior), 1.0) * prompt_share
     # The level was measured where contacts went: a slot's rate is the level scaled by how much more active
     # the person is then than there.
     where_contacted = np.sum(person_shape * exposure, axis=-1)

@@ -6,7 +6,7 @@ class AffinityContactPressure(models.AbstractModel):
     _inherit = "affinity.contact.pressure"
 
     @api.model
-    def _other_contacts_query(self, since, until, counted=None):
+    def _other_contacts_query(self, since, until, counted=None, releasing=()):
         """Journey steps that reached a person count against the budget as mailings and follow-ups do: read
         from the steps themselves (never kept twice), for a purpose that counts."""
         self.env["automation.record.step"].flush_model()
@@ -22,7 +22,7 @@ class AffinityContactPressure(models.AbstractModel):
              WHERE s.affinity_partner_id IS NOT NULL AND s.state = 'done'
                AND s.processed_on > %(since)s AND s.processed_on <= %(until)s
                AND NOT COALESCE(s.is_test, FALSE)""",
-            others=super()._other_contacts_query(since, until, counted),
+            others=super()._other_contacts_query(since, until, counted, releasing),
             since=since,
             until=until,
         )

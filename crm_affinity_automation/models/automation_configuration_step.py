@@ -40,6 +40,12 @@ class AutomationConfigurationStep(models.Model):
     affinity_wait_max_type = fields.Selection(
         [("hours", "Hour(s)"), ("days", "Day(s)")], string="Wait at Most Unit", required=True, default="days"
     )
+    affinity_best_hour = fields.Boolean(
+        string="At the Person's Best Hour",
+        help="When the step is due, it waits for the hour this person has answered best (learned from their "
+        "own answers, else their segment's and the company's usual hours), among the moments the consent "
+        "decision allows within Wait at Most.",
+    )
 
     _sql_constraints = [
         (

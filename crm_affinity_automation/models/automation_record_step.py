@@ -15,6 +15,8 @@ from odoo.addons.crm_affinity.models.affinity_followup import WAITING_REASONS
 from odoo.addons.crm_affinity.tools.reasons import reason_label
 from odoo.tools import SQL
 
+from .automation_configuration_step import STEP_CHANNELS
+
 # The steps the gate let through, per cursor, each good for one run: kept off the context (any RPC caller writes
 # it) and off the cursor's hooks (a commit or a flushing savepoint, as sending a mail makes, clears them).
 GATE_PASSES = weakref.WeakKeyDictionary()
@@ -45,6 +47,11 @@ class AutomationRecordStep(models.Model):
         "the person's contact budget when its purpose does.",
     )
     affinity_channel_id = fields.Many2one("affinity.channel", string="Channel Used", readonly=True)
+    affinity_best_reason = fields.Char(
+        string="Why This Hour",
+        readonly=True,
+        help="Set when the step waited for the person's best hour: what was learned of them.",
+    )
 
     def init(self):
         result = super().init()
@@ -97,7 +104,7 @@ class AutomationRecordStep(models.Model):
         """A step tried again asks the decision afresh: its old reason and first due moment go."""
         result = super().retry()
         self._affinity_gate_passes().difference_update(self.ids)
-        self.write({"affinity_reason": False, "affinity_first_due": False})
+        self.write({"affinity_reason": False, "affinity_first_due": False, "affinity_best_reason": False})
         return result
 
     # -- the gate ------------------------------------------------------------------------------------------
@@ -107,15 +114,17 @@ class AutomationRecordStep(models.Model):
         hold the waiting. Queries: a constant number per channel and purpose, never one per customer."""
         now = now or fields.Datetime.now()
         ids_by_key = defaultdict(list)
-        partner_of, due_of = {}, {}
+        partner_of, due_of, timed = {}, {}, set()
         scheduled = []
-        for step_id, partner_id, channel_id, purpose_id, first_due, wait in self._affinity_gate_facts():
+        for step_id, partner_id, channel_id, purpose_id, first_due, best, wait in self._affinity_gate_facts():
             scheduled.append(step_id)
             if not channel_id:
                 continue
             partner_of[step_id] = partner_id
             due_of[step_id] = (first_due or now, wait)
             ids_by_key[(channel_id, purpose_id)].append(step_id)
+            if best:
+                timed.add(step_id)
         rejected, held, allowed = defaultdict(list), {}, []
         for (channel_id, purpose_id), step_ids in ids_by_key.items():
             partners = self.env["res.partner"].browse(
@@ -134,21 +143,59 @@ class AutomationRecordStep(models.Model):
                     held[step_id] = decision
                 else:
                     rejected[decision.reason].append(step_id)
-        if held:
-            self._affinity_hold(held, due_of, rejected)
+        best = self._affinity_best_hours(
+            [(sid, partner_of[sid], key) for key, sids in ids_by_key.items() for sid in sids if sid in timed],
+            held,
+            due_of,
+            now,
+        )
+        later = {sid for sid, _partner, _channel in allowed if sid in best and best[sid].when > now}
+        allowed = [row for row in allowed if row[0] not in later]
+        if held or later:
+            self._affinity_hold(held, due_of, rejected, best=best, later=later)
         if rejected:
             self._affinity_reject(rejected, now)
         if allowed:
             self._affinity_mark_reached(allowed)
-        stopped = set(held).union(*rejected.values())
+        stopped = set(held).union(later, *rejected.values())
         self._affinity_gate_passes().update(step_id for step_id in scheduled if step_id not in stopped)
         return self.browse([step_id for step_id, _partner, _channel in allowed])
 
+    def _affinity_best_hours(self, timed, held, due_of, now):
+        """{step id: BestMoment} of the steps to send at their person's best hour: one question to the
+        learned reachability per channel and purpose, over the hours the decision allows from this hour
+        up to the last step's Wait at Most (a held step from its next allowed moment)."""
+        by_key = defaultdict(list)
+        for step_id, partner_id, key in timed:
+            if partner_id:
+                by_key[key].append((step_id, partner_id))
+        Reach = self.env["affinity.reachability"].sudo()
+        best = {}
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        for (channel_id, purpose_id), rows in by_key.items():
+            end = max(due_of[step_id][0] + due_of[step_id][1] for step_id, _partner in rows)
+            moments = Reach._best_moments(
+                self.env["res.partner"].browse({partner_id for _step, partner_id in rows}),
+                self.env["affinity.channel"].browse(channel_id),
+                hour,
+                end,
+                purpose=self.env["affinity.purpose"].browse(purpose_id),
+            )
+            for step_id, partner_id in rows:
+                moment = moments.get(partner_id)
+                first_due, wait = due_of[step_id]
+                # Allowed now, this hour counts as now; a held step goes no earlier than now.
+                start = now if step_id in held else hour
+                if moment and start <= moment.when <= first_due + wait:
+                    best[step_id] = moment
+        return best
+
     def _affinity_gate_facts(self):
-        """(step, person, channel, purpose, first due, wait at most) of the set's scheduled steps (no channel
-        and no person for a step that reaches nobody): the channel as ``automation.configuration.step.affinity_channel_id`` says, the person as
-        the record names them now (an order's customer may have changed since it entered). One statement
-        for the steps, one read per configuration step and per model of record."""
+        """(step, person, channel, purpose, first due, at the best hour, wait at most) of the set's scheduled
+        steps (no channel and no person for a step that reaches nobody; at the best hour: not yet moved to
+        it): the channel as ``automation.configuration.step.affinity_channel_id`` says, the person as the
+        record names them now (an order's customer may have changed since it entered). One statement for
+        the steps, one read per configuration step and per model of record."""
         if not self:
             return []
         for model in ("automation.record.step", "automation.record", "automation.configuration.step"):
@@ -158,6 +205,7 @@ class AutomationRecordStep(models.Model):
                 """
                 SELECT s.id, r.model, r.res_id, s.configuration_step_id, cs.affinity_purpose_id,
                        COALESCE(s.affinity_first_due, s.scheduled_date),
+                       cs.affinity_best_hour AND cs.step_type IN %(timed)s AND s.affinity_best_reason IS NULL,
                        make_interval(hours => CASE WHEN cs.affinity_wait_max_type = 'hours'
                                                    THEN cs.affinity_wait_max ELSE 0 END,
                                      days => CASE WHEN cs.affinity_wait_max_type = 'days'
@@ -168,6 +216,7 @@ class AutomationRecordStep(models.Model):
                  WHERE s.id = ANY(%(ids)s) AND s.state = 'scheduled'
                 """,
                 ids=self.ids,
+                timed=tuple(STEP_CHANNELS),
             )
         )
         config_steps = self.env["automation.configuration.step"].browse({row[3] for row in rows})
@@ -185,9 +234,10 @@ class AutomationRecordStep(models.Model):
                 channel_of[config_step_id],
                 purpose_id,
                 first_due,
+                best,
                 wait,
             )
-            for step_id, model, res_id, config_step_id, purpose_id, first_due, wait in rows
+            for step_id, model, res_id, config_step_id, purpose_id, first_due, best, wait in rows
         ]
 
     def _affinity_reject(self, rejected, now):
@@ -225,36 +275,45 @@ class AutomationRecordStep(models.Model):
         self.browse(ids).invalidate_recordset(["state", "processed_on", "affinity_reason"])
         self.env["automation.record"].browse(record_ids).invalidate_recordset(["state"])
 
-    def _affinity_hold(self, held, due_of, rejected):
-        """Move the held steps to their next allowed moment, or reject those that would wait too long."""
+    def _affinity_hold(self, held, due_of, rejected, best=None, later=()):
+        """Move the held steps to their next allowed moment (or their person's best hour), and the steps
+        allowed now but timed for a later best hour to that hour; reject those that would wait too long."""
+        best = best or {}
         moments = self.browse(list(held))._affinity_step_moments(held)
         waiting = []
         for step_id, decision in held.items():
             first_due, wait = due_of[step_id]
-            moment = moments[step_id]
+            moment = best[step_id].when if step_id in best else moments[step_id]
             if moment and moment <= first_due + wait:
-                waiting.append((step_id, moment, decision.reason, first_due))
+                waiting.append((step_id, moment, decision.reason, first_due, best.get(step_id)))
             else:
                 rejected[decision.reason].append(step_id)
+        waiting += [
+            (step_id, best[step_id].when, None, due_of[step_id][0], best[step_id]) for step_id in later
+        ]
         if not waiting:
             return
-        ids, ats, reasons, firsts = map(list, zip(*waiting, strict=True))
+        ids, ats, reasons, firsts, why = map(list, zip(*waiting, strict=True))
+        # A step moved to its best hour is not moved again: there it goes out as the decision then allows.
+        whys = [moment.reason if moment else None for moment in why]
         self.env.execute_query(
             SQL(
                 """UPDATE automation_record_step s
                       SET scheduled_date = v.at, affinity_reason = v.reason, do_not_wait = FALSE,
-                          affinity_first_due = v.first_due
-                     FROM unnest(%s::int[], %s::timestamp[], %s::varchar[], %s::timestamp[])
-                          AS v(id, at, reason, first_due)
+                          affinity_first_due = v.first_due,
+                          affinity_best_reason = COALESCE(v.why, s.affinity_best_reason)
+                     FROM unnest(%s::int[], %s::timestamp[], %s::varchar[], %s::timestamp[], %s::varchar[])
+                          AS v(id, at, reason, first_due, why)
                     WHERE s.id = v.id""",
                 ids,
                 ats,
                 reasons,
                 firsts,
+                whys,
             )
         )
         self.browse(ids).invalidate_recordset(
-            ["scheduled_date", "affinity_reason", "do_not_wait", "affinity_first_due"]
+            ["scheduled_date", "affinity_reason", "do_not_wait", "affinity_first_due", "affinity_best_reason"]
         )
         cron = self.env.ref("automation_oca.cron_step_execute")
         self.env["ir.cron.trigger"].sudo().create(

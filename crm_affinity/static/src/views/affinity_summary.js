@@ -1,4 +1,4 @@
-import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
+import { Component, markup, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { standardWidgetProps } from "@web/views/widgets/standard_widget_props";
@@ -23,9 +23,11 @@ export class AffinitySummary extends Component {
     }
 
     async load(resId) {
-        this.state.lines = resId
+        const lines = resId
             ? await this.orm.call("res.partner", "affinity_summary_lines", [[resId], this.props.tab])
             : [];
+        // A line the server built as HTML (the reachability strip, its every value escaped there).
+        this.state.lines = lines.map((line) => (line.html ? { ...line, value: markup(line.value) } : line));
         this.state.loaded = true;
     }
 }

@@ -64,3 +64,28 @@ registry.category("web_tour.tours").add("crm_affinity_best_hour_mailing_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_affinity_reach_strip_tour", {
+    steps: () => [
+        {
+            content: "Open the Communication tab",
+            trigger: ".o_notebook_headers a:contains(Communication)",
+            run: "click",
+        },
+        {
+            content: "The sentence says when and how she is best reached",
+            trigger:
+                ".o_affinity_summary[data-tab='communication'] [data-name='affinity_reach_summary'] .o_affinity_summary_value:contains(Best reached Tue)",
+        },
+        {
+            content: "The strip of her permitted channel, hour by hour over the week",
+            trigger:
+                ".o_affinity_summary[data-tab='communication'] [data-name='affinity_reach_strip'] table.o_affinity_reach_strip_compact th:contains(SMS · Mon)",
+        },
+        {
+            content: "Hours outside her contact windows are greyed",
+            trigger:
+                ".o_affinity_summary[data-tab='communication'] [data-name='affinity_reach_strip'] td[style*='repeating-linear-gradient']",
+        },
+    ],
+});
