@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 # The steps that carry a message themselves; an activity reaches a person only through its type's channel.
 STEP_CHANNELS = {"mail": "email", "sms": "sms"}
@@ -54,7 +55,22 @@ class AutomationConfigurationStep(models.Model):
         )
     ]
 
-    @api.depends("step_type", "activity_type_id.affinity_channel_id")
+    @api.constrains("affinity_wait_max", "affinity_wait_max_type")
+    def _check_affinity_wait_max(self):
+        """A wait past a year is no moment the person chose, and a huge one overflows the gate's dates."""
+        for step in self:
+            if step.affinity_wait_max > (365 if step.affinity_wait_max_type == "days" else 8760):
+                raise ValidationError(self.env._("Wait at Most cannot exceed a year (365 days, 8760 hours)."))
+
+    @api.depends(
+        "step_type",
+        "activity_type_id.affinity_channel_id",
+        "server_action_id.state",
+        "server_action_id.mail_post_method",
+        "server_action_id.sms_method",
+        "server_action_id.activity_type_id.affinity_channel_id",
+        "server_action_id.child_ids",
+    )
     def _compute_affinity_channel_id(self):
         found = (
             self.env["affinity.channel"]
@@ -65,8 +81,50 @@ class AutomationConfigurationStep(models.Model):
         for step in self:
             if step.step_type == "activity":
                 step.affinity_channel_id = step.activity_type_id.affinity_channel_id
+            elif step.step_type == "action":
+                step.affinity_channel_id = self._affinity_action_channels(
+                    step.server_action_id.sudo(), channels
+                )[:1]
             else:
                 step.affinity_channel_id = channels.get(STEP_CHANNELS.get(step.step_type))
+
+    @api.model
+    def _affinity_action_channels(self, action, channels):
+        """The channels a server action reaches the person by, as a step of that kind does: e-mail (posted
+        or sent), SMS, a planned activity's channel; a note reaches nobody; a multi action, its children's."""
+        if action.state == "mail_post" and action.mail_post_method != "note":
+            return channels["email"]
+        if action.state == "sms" and action.sms_method != "note":
+            return channels["sms"]
+        if action.state == "next_activity":
+            return action.activity_type_id.affinity_channel_id
+        found = self.env["affinity.channel"]
+        if action.state == "multi":
+            for child in action.child_ids:
+                found |= self._affinity_action_channels(child, channels)
+        return found
+
+    @api.constrains("step_type", "server_action_id")
+    def _check_affinity_action_channels(self):
+        """The decision is asked for one channel: a server action reaching by several would use one not
+        asked for."""
+        channels = {
+            channel.code: channel
+            for channel in self.env["affinity.channel"]
+            .with_context(active_test=False)
+            .search([("code", "in", list(STEP_CHANNELS.values()))])
+        }
+        for step in self.filtered(lambda s: s.step_type == "action"):
+            found = self._affinity_action_channels(step.server_action_id.sudo(), channels)
+            if len(found) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "Server Action of step %(step)s reaches a person by %(channels)s: a step reaches by one "
+                        "channel only, the one the consent decision is asked for.",
+                        step=step.name,
+                        channels=", ".join(found.mapped("name")),
+                    )
+                )
 
     @api.model
     def _step_icons(self):

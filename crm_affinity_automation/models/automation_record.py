@@ -27,19 +27,21 @@ class AutomationRecord(models.Model):
 
     @api.depends("model", "res_id")
     def _compute_affinity_partner_id(self):
-        """One read per model for the whole set: a journey enters thousands of records at once."""
-        by_model = defaultdict(list)
+        by_model = defaultdict(set)
         for record in self:
-            if record.model in self.env and record.res_id:
-                by_model[record.model].append(record.res_id)
-        partners = {}
-        for model, res_ids in by_model.items():
-            targets = self.env[model].browse(res_ids).exists()
-            if model == "res.partner":
-                partners[model] = {partner.id: partner.id for partner in targets}
-            else:
-                partners[model] = {
-                    res_id: found[:1].id for res_id, found in targets._mail_get_partners().items()
-                }
+            by_model[record.model].add(record.res_id)
+        partners = {model: self._affinity_partners_of(model, res_ids) for model, res_ids in by_model.items()}
         for record in self:
-            record.affinity_partner_id = partners.get(record.model, {}).get(record.res_id, False)
+            record.affinity_partner_id = partners[record.model].get(record.res_id, False)
+
+    @api.model
+    def _affinity_partners_of(self, model, res_ids):
+        """{res id: partner id} of a model's records, as Odoo's mail finds a record's partners now; one read
+        for the whole set: a journey enters thousands of records at once."""
+        res_ids = [res_id for res_id in res_ids if res_id]
+        if not model or model not in self.env or not res_ids:
+            return {}
+        targets = self.env[model].sudo().browse(res_ids).exists()
+        if model == "res.partner":
+            return {partner.id: partner.id for partner in targets}
+        return {res_id: found[:1].id for res_id, found in targets._mail_get_partners().items()}

@@ -7,6 +7,7 @@ decision's reason; a step held by quiet days, a contact window or the contact bu
 allowed moment, up to its configuration's *Wait at Most*, then is rejected with its reason.
 """
 
+import weakref
 from collections import defaultdict
 
 from odoo import api, fields, models
@@ -16,7 +17,9 @@ from odoo.tools import SQL
 
 from .automation_configuration_step import STEP_CHANNELS
 
-GATED = "affinity_gated"
+# The steps the gate let through, per cursor, each good for one run: kept off the context (any RPC caller writes
+# it) and off the cursor's hooks (a commit or a flushing savepoint, as sending a mail makes, clears them).
+GATE_PASSES = weakref.WeakKeyDictionary()
 # The contact budget reads the journey steps that reached a person, per person, in a time window.
 CONTACT_INDEX = "automation_record_step_affinity_contact_idx"
 
@@ -71,27 +74,36 @@ class AutomationRecordStep(models.Model):
     def _cron_automation_steps(self):
         due = self.search([("state", "=", "scheduled"), ("scheduled_date", "<=", fields.Datetime.now())])
         due._affinity_gate()
-        return super(AutomationRecordStep, self.with_context(**{GATED: True}))._cron_automation_steps()
+        return super()._cron_automation_steps()
 
     def _trigger_activities(self):
         self.filtered("do_not_wait")._affinity_gate()
-        return super(AutomationRecordStep, self.with_context(**{GATED: True}))._trigger_activities()
+        return super()._trigger_activities()
+
+    def _affinity_gate_passes(self):
+        """Ids the gate let through on this cursor, not yet run (gone with the cursor)."""
+        return GATE_PASSES.setdefault(self.env.cr, set())
 
     def run(self, trigger_activity=True):
-        """A step run by hand (the Run button, a test record) is gated alone; the batched doors already
-        gated theirs."""
-        if not self.env.context.get(GATED) and self.state == "scheduled":
-            due = self.scheduled_date
-            self._affinity_gate()
-            if self.state != "scheduled" or self.scheduled_date != due:
-                return self.browse()
-        return super(AutomationRecordStep, self.with_context(**{GATED: True})).run(
-            trigger_activity=trigger_activity
-        )
+        """A step the batched doors did not gate just now (the Run button, a test record, an RPC call) is
+        gated alone, by someone who may change it."""
+        if self.state == "scheduled":
+            passes = self._affinity_gate_passes()
+            if self.id in passes:
+                passes.discard(self.id)
+            else:
+                self.check_access("write")
+                due = self.scheduled_date
+                self._affinity_gate()
+                passes.discard(self.id)
+                if self.state != "scheduled" or self.scheduled_date != due:
+                    return self.browse()
+        return super().run(trigger_activity=trigger_activity)
 
     def retry(self):
         """A step tried again asks the decision afresh: its old reason and first due moment go."""
         result = super().retry()
+        self._affinity_gate_passes().difference_update(self.ids)
         self.write({"affinity_reason": False, "affinity_first_due": False, "affinity_best_reason": False})
         return result
 
@@ -103,7 +115,11 @@ class AutomationRecordStep(models.Model):
         now = now or fields.Datetime.now()
         ids_by_key = defaultdict(list)
         partner_of, due_of, timed = {}, {}, set()
+        scheduled = []
         for step_id, partner_id, channel_id, purpose_id, first_due, best, wait in self._affinity_gate_facts():
+            scheduled.append(step_id)
+            if not channel_id:
+                continue
             partner_of[step_id] = partner_id
             due_of[step_id] = (first_due or now, wait)
             ids_by_key[(channel_id, purpose_id)].append(step_id)
@@ -141,6 +157,8 @@ class AutomationRecordStep(models.Model):
             self._affinity_reject(rejected, now)
         if allowed:
             self._affinity_mark_reached(allowed)
+        stopped = set(held).union(later, *rejected.values())
+        self._affinity_gate_passes().update(step_id for step_id in scheduled if step_id not in stopped)
         return self.browse([step_id for step_id, _partner, _channel in allowed])
 
     def _affinity_best_hours(self, timed, held, due_of, now):
@@ -174,26 +192,18 @@ class AutomationRecordStep(models.Model):
 
     def _affinity_gate_facts(self):
         """(step, person, channel, purpose, first due, at the best hour, wait at most) of the set's scheduled
-        steps that reach a person, in one statement (at the best hour: not yet moved to it): the channel as ``automation.configuration.step.affinity_channel_id``
-        says (e-mail, SMS, or the activity type's)."""
+        steps (no channel and no person for a step that reaches nobody; at the best hour: not yet moved to
+        it): the channel as ``automation.configuration.step.affinity_channel_id`` says, the person as the
+        record names them now (an order's customer may have changed since it entered). One statement for
+        the steps, one read per configuration step and per model of record."""
         if not self:
             return []
         for model in ("automation.record.step", "automation.record", "automation.configuration.step"):
             self.env[model].flush_model()
-        self.env["mail.activity.type"].flush_model(["affinity_channel_id"])
-        channels = {
-            channel.code: channel.id
-            for channel in self.env["affinity.channel"]
-            .with_context(active_test=False)
-            .search([("code", "in", list(STEP_CHANNELS.values()))])
-        }
-        step_channel = SQL(" ").join(
-            SQL("WHEN %s THEN %s", step_type, channels.get(code)) for step_type, code in STEP_CHANNELS.items()
-        )
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT s.id, r.affinity_partner_id, c.channel_id, cs.affinity_purpose_id,
+                SELECT s.id, r.model, r.res_id, s.configuration_step_id, cs.affinity_purpose_id,
                        COALESCE(s.affinity_first_due, s.scheduled_date),
                        cs.affinity_best_hour AND cs.step_type IN %(timed)s AND s.affinity_best_reason IS NULL,
                        make_interval(hours => CASE WHEN cs.affinity_wait_max_type = 'hours'
@@ -203,18 +213,32 @@ class AutomationRecordStep(models.Model):
                   FROM automation_record_step s
                   JOIN automation_configuration_step cs ON cs.id = s.configuration_step_id
                   JOIN automation_record r ON r.id = s.record_id
-                  LEFT JOIN mail_activity_type t ON t.id = cs.activity_type_id AND cs.step_type = 'activity'
-                 CROSS JOIN LATERAL (
-                       SELECT CASE cs.step_type %(step_channel)s ELSE t.affinity_channel_id END AS channel_id
-                 ) c
-                 WHERE s.id = ANY(%(ids)s) AND s.state = 'scheduled' AND c.channel_id IS NOT NULL
+                 WHERE s.id = ANY(%(ids)s) AND s.state = 'scheduled'
                 """,
-                step_channel=step_channel,
                 ids=self.ids,
                 timed=tuple(STEP_CHANNELS),
             )
         )
-        return rows
+        config_steps = self.env["automation.configuration.step"].browse({row[3] for row in rows})
+        channel_of = {config_step.id: config_step.affinity_channel_id.id for config_step in config_steps}
+        res_ids = defaultdict(set)
+        for row in rows:
+            if channel_of[row[3]]:
+                res_ids[row[1]].add(row[2])
+        Record = self.env["automation.record"]
+        partners = {model: Record._affinity_partners_of(model, ids) for model, ids in res_ids.items()}
+        return [
+            (
+                step_id,
+                partners.get(model, {}).get(res_id),
+                channel_of[config_step_id],
+                purpose_id,
+                first_due,
+                best,
+                wait,
+            )
+            for step_id, model, res_id, config_step_id, purpose_id, first_due, best, wait in rows
+        ]
 
     def _affinity_reject(self, rejected, now):
         """Reject the refused steps with their reasons, and bring their records' state up to date as
@@ -321,6 +345,12 @@ class AutomationRecordStep(models.Model):
             )
         )
         self.browse(ids).invalidate_recordset(["affinity_partner_id", "affinity_channel_id"])
+
+    def _run_action(self):
+        """A server action given a second channel after its step was saved fails here rather than send by a
+        channel the decision was not asked for."""
+        self.configuration_step_id._check_affinity_action_channels()
+        return super()._run_action()
 
     # -- SMS steps -----------------------------------------------------------------------------------------
 
