@@ -10,12 +10,12 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.dates import zone as _zone
 from ..tools.iys import NOT_HELD, turkish_number_sql
 from ..tools.phone import phone_key_sql
 from ..tools.sql import id_array
@@ -55,13 +55,6 @@ class ConsentPolicy(NamedTuple):
 
 NO_CAPS = (0, 0, 0)
 NO_QUIET = (frozenset(), NO_CAPS, None)
-
-
-def _zone(tz):
-    try:
-        return ZoneInfo(tz or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):  # a name this system's time zone data does not know
-        return ZoneInfo("UTC")
 
 
 def _local_date(when, tz):
@@ -408,10 +401,7 @@ class AffinityContactDecision(models.AbstractModel):
         """Inside a window: unchanged. Outside: not now, and here is the next moment that is."""
         if not windows:
             return decision
-        try:
-            tz = ZoneInfo(tz_name or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            tz = ZoneInfo("UTC")
+        tz = _zone(tz_name)
         utc_when = when.replace(tzinfo=datetime.UTC)
         local = utc_when.astimezone(tz)
         hour = local.hour + local.minute / 60 + local.second / 3600

@@ -7,20 +7,13 @@ or skips with the decision's reason, as before.
 """
 
 import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 
 from odoo import fields, models
 
+from ..tools.dates import zone as _zone
 from .affinity_followup import AUTOMATED_CHANNELS, DEFAULT_CHANNEL_ORDER
-
-
-def _zone(tz):
-    try:
-        return ZoneInfo(tz or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):  # a name this system's time zone data does not know
-        return ZoneInfo("UTC")
 
 
 def _local_day_utc(day, tz):

@@ -8,13 +8,13 @@ the moments and channels the one contact decision allows.
 
 import datetime
 import math
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools.dates import zone
 from ..tools.reachability import (
     LEARNED_MIN,
     LEVEL_STRENGTH,
@@ -34,14 +34,6 @@ MAX_MOMENTS = SLOTS
 CHUNK = 20000
 EPOCH_PARAM = "crm_affinity.reach_epoch"
 DEFAULT_HALF_LIFE = 90
-
-
-def zone(name):
-    """A time zone by name, UTC for none or an unknown one."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def local_slot(when, tz):

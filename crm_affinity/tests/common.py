@@ -14,6 +14,33 @@ MAIL_QUIET = {
 }
 
 
+def sms_answers(env, partner, sent_moments, opened, after=datetime.timedelta(minutes=20)):
+    """An earlier SMS mailing's traces to ``partner``: one sent at each moment, the first ``opened`` of them
+    opened ``after`` later; what the reachability learner reads."""
+    reporting = env["mailing.mailing"].create(
+        {
+            "subject": "Earlier",
+            "mailing_type": "sms",
+            "body_plaintext": "Hi",
+            "mailing_model_id": env.ref("base.model_res_partner").id,
+        }
+    )
+    return env["mailing.trace"].create(
+        [
+            {
+                "model": "res.partner",
+                "res_id": partner.id,
+                "trace_type": "sms",
+                "trace_status": "open" if index < opened else "sent",
+                "sent_datetime": sent,
+                "open_datetime": sent + after if index < opened else False,
+                "mass_mailing_id": reporting.id,
+            }
+            for index, sent in enumerate(sent_moments)
+        ]
+    )
+
+
 def set_blacklist_rows(env, model, addresses=None, active=True):
     """Blacklist rows as another system or an older import left them: written in SQL, so the consent sync
     does not run (archive every row of the model when ``addresses`` is None)."""

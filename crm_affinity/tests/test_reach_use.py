@@ -17,9 +17,9 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from ..models.affinity_reachability import zone
+from ..tools.dates import zone
 from ..tools.reachability import BestMoment
-from .common import AffinityCase, set_blacklist_rows
+from .common import AffinityCase, set_blacklist_rows, sms_answers
 
 NOW = datetime.datetime(2026, 6, 2, 9, 30)  # a Tuesday, 12:30 in Istanbul
 
@@ -537,28 +537,8 @@ class TestLearnedEndToEnd(ReachUseCase):
         )
 
     def test_an_sms_waits_for_the_hour_the_person_reads(self):
-        reporting = self.env["mailing.mailing"].create(
-            {
-                "subject": "Earlier",
-                "mailing_type": "sms",
-                "body_plaintext": "Hi",
-                "mailing_model_id": self.env.ref("base.model_res_partner").id,
-            }
-        )
         # Nine SMS on Tuesdays at 19:10 in Istanbul (16:10 UTC), seven opened twenty minutes later.
-        for week, tuesday in enumerate(self.TUESDAYS):
-            sent = tuesday.replace(hour=16, minute=10)
-            self.env["mailing.trace"].create(
-                {
-                    "model": "res.partner",
-                    "res_id": self.evening.id,
-                    "trace_type": "sms",
-                    "trace_status": "open" if week < 7 else "sent",
-                    "sent_datetime": sent,
-                    "open_datetime": sent + datetime.timedelta(minutes=20) if week < 7 else False,
-                    "mass_mailing_id": reporting.id,
-                }
-            )
+        sms_answers(self.env, self.evening, [t.replace(hour=16, minute=10) for t in self.TUESDAYS], 7)
         with freeze_time(self.LEARNED_AT):
             self.env["affinity.reachability"]._learn()
         mailing = self.env["mailing.mailing"].create(

@@ -130,6 +130,14 @@ def calendar_days_off(spans, tz, attendances, country=None):
     )
 
 
+def zone(name):
+    """A time zone by name, UTC for none or one this system's time zone data does not know."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        return ZoneInfo("UTC")
+
+
 def days_covered(date_from, date_to, tz, hours_of):
     """The local days a span of time off (naive UTC datetimes) takes off whole in time zone ``tz``.
 
@@ -137,12 +145,9 @@ def days_covered(date_from, date_to, tz, hours_of):
     ``(from, to)`` pairs of float hours (an empty list: the whole day). So an afternoon off, such as the
     eve of a Bayram from 13:00, leaves a working day; time off entered from 08:00 to 17:00, or over the
     whole day in another time zone, is one day off."""
-    try:
-        zone = ZoneInfo(tz or "UTC")
-    except (ValueError, ZoneInfoNotFoundError):  # a name this system's time zone data does not know
-        zone = ZoneInfo("UTC")
-    start = date_from.replace(tzinfo=datetime.UTC).astimezone(zone).replace(tzinfo=None)
-    end = date_to.replace(tzinfo=datetime.UTC).astimezone(zone).replace(tzinfo=None)
+    local = zone(tz)
+    start = date_from.replace(tzinfo=datetime.UTC).astimezone(local).replace(tzinfo=None)
+    end = date_to.replace(tzinfo=datetime.UTC).astimezone(local).replace(tzinfo=None)
     days = set()
     day = start.date()
     while day <= end.date():

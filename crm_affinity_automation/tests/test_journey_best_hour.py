@@ -4,7 +4,7 @@ import datetime
 
 from freezegun import freeze_time
 
-from odoo.addons.crm_affinity.tests.common import set_blacklist_rows
+from odoo.addons.crm_affinity.tests.common import set_blacklist_rows, sms_answers
 from odoo.tests import tagged
 
 from .common import JourneyCase
@@ -24,26 +24,7 @@ class TestJourneyBestHour(JourneyCase):
         set_blacklist_rows(cls.env, "phone.blacklist", active=False)
         cls.env["affinity.reachability"]._forget()
         cls.partner._affinity_set_consent("sms", "marketing", "granted", source="paper")
-        reporting = cls.env["mailing.mailing"].create(
-            {
-                "subject": "Earlier",
-                "mailing_type": "sms",
-                "body_plaintext": "Hi",
-                "mailing_model_id": cls.env.ref("base.model_res_partner").id,
-            }
-        )
-        for week, sent in enumerate(TUESDAYS):
-            cls.env["mailing.trace"].create(
-                {
-                    "model": "res.partner",
-                    "res_id": cls.partner.id,
-                    "trace_type": "sms",
-                    "trace_status": "open" if week < 7 else "sent",
-                    "sent_datetime": sent,
-                    "open_datetime": sent + datetime.timedelta(minutes=20) if week < 7 else False,
-                    "mass_mailing_id": reporting.id,
-                }
-            )
+        sms_answers(cls.env, cls.partner, TUESDAYS, 7)
         with freeze_time(LEARNED_AT):
             cls.env["affinity.reachability"]._learn()
 
