@@ -20,7 +20,7 @@ then
 fi
 require_odoo
 ensure_postgres
-"$PY" -m pip install --quiet --disable-pip-version-check xlsxwriter openpyxl phonenumbers >&2
+ensure_requirements
 
 DB=crm_affinity_demo
 STATE="$ROOT/.demo"
@@ -29,16 +29,17 @@ CONF="$STATE/odoo.conf"
 write_config "$CONF" "$DB" "$STATE/data" "$PORT" 1
 
 if ! db_exists "$DB" || [ "$(psql -d "$DB" -Atc "SELECT state FROM ir_module_module WHERE name = 'crm_affinity'" 2>/dev/null)" != "installed" ]; then
-    say "== creating $DB with crm_affinity and its Inventory and Dashboards bridges (a few minutes)"
+    say "== creating $DB with crm_affinity and its Inventory, Dashboards and Journeys bridges (a few minutes)"
     dropdb --if-exists "$DB" >/dev/null 2>&1
-    odoo -c "$CONF" -d "$DB" -i crm_affinity,crm_affinity_stock,spreadsheet_dashboard_crm_affinity \
+    odoo -c "$CONF" -d "$DB" -i crm_affinity,crm_affinity_stock,spreadsheet_dashboard_crm_affinity,crm_affinity_automation \
         --stop-after-init --log-level warn --load-language=en_US,tr_TR
     say "== seeding the small dataset"
     "$PY" "$ROOT/scripts/seed.py" "$CONF" "$DB" small 42 --demo
 else
     say "== reusing $DB (bringing crm_affinity up to date)"
-    odoo -c "$CONF" -d "$DB" -i crm_affinity_stock,spreadsheet_dashboard_crm_affinity \
-        -u crm_affinity,crm_affinity_stock,spreadsheet_dashboard_crm_affinity --stop-after-init --log-level warn
+    odoo -c "$CONF" -d "$DB" -i crm_affinity_stock,spreadsheet_dashboard_crm_affinity,crm_affinity_automation \
+        -u crm_affinity,crm_affinity_stock,spreadsheet_dashboard_crm_affinity,crm_affinity_automation \
+        --stop-after-init --log-level warn
 fi
 say "== Odoo on http://localhost:$PORT (admin / admin; salespeople ayse.satis, mehmet.satis, elif.satis, john.sales / affinity-demo); Ctrl-C stops it"
 exec "$PY" -m odoo -c "$CONF" -d "$DB"

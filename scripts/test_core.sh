@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Odoo's own crm, mass_mailing, mass_mailing_sms and sale_crm suites on a database with crm_affinity
-# installed (demo data on, as those suites expect). Any failure or error fails the run.
+# Odoo's own crm, mass_mailing, mass_mailing_sms and sale_crm suites, and automation_oca's browser unit suite, on a
+# database with crm_affinity and its journeys bridge installed (demo data on, as those suites expect). Any failure
+# or error fails the run.
 source "$(dirname "$0")/lib.sh"
 
 require_odoo
@@ -19,11 +20,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-SUITES=${CORE_SUITES:-/crm,/mass_mailing,/mass_mailing_sms,/sale_crm}
+# automation_oca's browser unit tests (its hoot suite) run here, through Odoo's own runner, with the journeys
+# bridge installed; its Python suite runs beside ours in scripts/test.sh.
+SUITES=${CORE_SUITES:-/crm,/mass_mailing,/mass_mailing_sms,/sale_crm,/automation_oca:TestAutomationOCA}
 say "== Odoo's own suites ($SUITES) with crm_affinity installed"
 started=$(date +%s)
 rc=0
-odoo -c "$CONF" -d "$DB" -i crm,sale_crm,mass_mailing,mass_mailing_sms,crm_affinity \
+odoo -c "$CONF" -d "$DB" -i crm,sale_crm,mass_mailing,mass_mailing_sms,crm_affinity,crm_affinity_automation \
     --test-tags "$SUITES" --stop-after-init --logfile "$WORK/core.log" --log-level info || rc=$?
 result=$(grep -E 'odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$WORK/core.log" | tail -n 1 || true)
 if [ "$rc" -ne 0 ] || [ -z "$result" ]; then
