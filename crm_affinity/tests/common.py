@@ -78,6 +78,10 @@ class JsonRpcMixin:
 
     def rpc(self, login, method, *args, **kwargs):
         """One execute_kw on res.partner over /jsonrpc: (result, error message)."""
+        return self.rpc_on("res.partner", login, login, method, *args, **kwargs)
+
+    def rpc_on(self, model, login, password, method, *args, **kwargs):
+        """One execute_kw on ``model`` over /jsonrpc: (result, error message)."""
         uid = self.env["res.users"].search([("login", "=", login)]).id
         payload = {
             "jsonrpc": "2.0",
@@ -86,7 +90,7 @@ class JsonRpcMixin:
             "params": {
                 "service": "object",
                 "method": "execute_kw",
-                "args": [self.env.cr.dbname, uid, login, "res.partner", method, list(args), kwargs],
+                "args": [self.env.cr.dbname, uid, password, model, method, list(args), kwargs],
             },
         }
         # Odoo logs a refused call as a warning; each test asserts the error it expects instead.

@@ -2,11 +2,11 @@
 against a person the consent decision refuses (see SECURITY.md, door J1-J4)."""
 
 import datetime
-import json
 from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo.addons.crm_affinity.tests.common import JsonRpcMixin
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -412,7 +412,7 @@ class TestAttackSteps(AttackCase):
 
 
 @tagged("post_install", "-at_install")
-class TestAttackDoors(HttpCase, AttackCase):
+class TestAttackDoors(JsonRpcMixin, HttpCase, AttackCase):
     def sent_step(self):
         journey = self.journey(self.partner)
         first = self.step(journey)
@@ -510,20 +510,8 @@ class TestAttackDoors(HttpCase, AttackCase):
             ("_affinity_mark_reached", "automation.record.step", [step.id]),
             ("_affinity_kpis", "automation.configuration", [journey.id]),
         ):
-            payload = {
-                "jsonrpc": "2.0",
-                "method": "call",
-                "id": 1,
-                "params": {
-                    "service": "object",
-                    "method": "execute_kw",
-                    "args": [self.env.cr.dbname, self.manager.id, "attack_manager", model, method, [ids], {}],
-                },
-            }
-            with self.subTest(method=method), mute_logger("odoo.http"):
-                response = self.url_open(
-                    "/jsonrpc", data=json.dumps(payload), headers={"Content-Type": "application/json"}
-                ).json()
-                self.assertIn("private", response["error"]["data"]["message"].lower())
+            with self.subTest(method=method):
+                _result, error = self.rpc_on(model, self.manager.login, "attack_manager", method, ids)
+                self.assertIn("private", error.lower())
         self.env.invalidate_all()
         self.assertEqual(step.state, "scheduled")
