@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import fields, models, tools
 from odoo.tools.mail import append_content_to_html
 
-from ..tools.reasons import FAILURE_TYPES, failure_type_for
+from ..tools.reasons import FAILURE_TYPES
 from .affinity_preference_centre import PLACEHOLDER
 
 
@@ -21,28 +21,14 @@ class MailMail(models.Model):
         )
 
     def _affinity_cancel_withdrawn(self):
-        """Cancel the held mass-mailing e-mails the decision now forbids, with its reason; one question per
-        mailing.
-
-        Each held message reserved its place in its person's contact budget; the batch is decided mailing
-        by mailing, each counting the messages of the mailings already let through in this batch and leaving
-        out its own and the later ones': two held messages for one person never pass together over the cap."""
+        """Cancel the held mass-mailing e-mails the decision now forbids, with its reason
+        (``mailing.mailing._affinity_release_held``)."""
         held = self.filtered(
             lambda mail: (
                 mail.state == "outgoing" and mail.mailing_id.affinity_best_hour and mail.scheduled_date
             )
         )
-        groups = sorted(held.grouped("mailing_id").items(), key=lambda item: item[0].id)
-        undecided = set(held.mailing_trace_ids.ids)
-        for mailing, mails in groups:
-            blocked = mailing._affinity_consent_blocked(mails.mapped("res_id"), "email", releasing=undecided)
-            undecided -= set(mails.mailing_trace_ids.ids)
-            for mail in mails:
-                if mail.res_id not in blocked:
-                    continue
-                failure_type = failure_type_for(blocked[mail.res_id])
-                mail.write({"state": "cancel", "failure_type": failure_type})
-                mail.mailing_trace_ids.write({"trace_status": "cancel", "failure_type": failure_type})
+        self.env["mailing.mailing"]._affinity_release_held(held, "email", lambda mail: mail.res_id)
 
     def _prepare_outgoing_list(self, mail_server=False, recipients_follower_status=None):
         """Each recipient gets their own preference link: in place of the placeholder, or as a footer."""

@@ -16,6 +16,8 @@ BEST_HOUR_LIMITS = (1, 168)
 QUEUE_CRONS = {"mail": "mail.ir_cron_mail_scheduler_action", "sms": "sms.ir_cron_sms_scheduler_action"}
 # A mailing is done once its last held message went out: its queue looks again this long after each moment.
 DONE_CHECK_DELAY = datetime.timedelta(minutes=10)
+# What a cancelled message's state is called in each queue.
+CANCELLED_STATE = {"mail.mail": "cancel", "sms.sms": "canceled"}
 
 
 class MailingMailing(models.Model):
@@ -210,6 +212,32 @@ class MailingMailing(models.Model):
         """The purpose the contact decision asks for this mailing: marketing unless an administrator said."""
         self.ensure_one()
         return self.sudo().affinity_purpose_id or self.env.ref("crm_affinity.affinity_purpose_marketing")
+
+    @api.model
+    def _affinity_release_held(self, held, channel_code, res_id_of):
+        """Ask the decision again for held messages (``mail.mail`` or ``sms.sms``) as they leave: cancel the
+        ones it now forbids, their traces too, with its reason; return the cancelled ones.
+
+        One question per mailing. Each held message reserved its place in its person's contact budget; the
+        batch is decided mailing by mailing, each counting the messages of the mailings already let through
+        in this batch and leaving out its own and the later ones': two held messages for one person never
+        pass together over the cap. Writes: one per failure type."""
+        undecided = set(held.mailing_trace_ids.ids)
+        cancelled = {}
+        for mailing, messages in sorted(held.grouped("mailing_id").items(), key=lambda item: item[0].id):
+            res_ids = {message: res_id_of(message) for message in messages}
+            blocked = mailing._affinity_consent_blocked(
+                [rid for rid in res_ids.values() if rid], channel_code, releasing=undecided
+            )
+            undecided -= set(messages.mailing_trace_ids.ids)
+            for message, res_id in res_ids.items():
+                if res_id in blocked:
+                    failure_type = failure_type_for(blocked[res_id])
+                    cancelled[failure_type] = cancelled.get(failure_type, held.browse()) | message
+        for failure_type, messages in cancelled.items():
+            messages.write({"state": CANCELLED_STATE[held._name], "failure_type": failure_type})
+            messages.mailing_trace_ids.write({"trace_status": "cancel", "failure_type": failure_type})
+        return held.browse().union(*cancelled.values())
 
     def _affinity_consent_blocked(self, res_ids, channel_code, releasing=()):
         """Target records the contact decision holds back from this mailing: {res_id: reason}.

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.osv import expression
 
-from ..tools.reasons import FAILURE_TYPES, failure_type_for
+from ..tools.reasons import FAILURE_TYPES
 
 
 class SmsSms(models.Model):
@@ -49,21 +49,10 @@ class SmsSms(models.Model):
 
     def _affinity_cancel_withdrawn(self):
         """A held SMS asks the decision again when it leaves: the ones a withdrawn consent or a full contact
-        budget now forbids are cancelled with its reason; one question per mailing, the batch decided
-        mailing by mailing as the e-mails' (``mail.mail._affinity_cancel_withdrawn``)."""
+        budget now forbids are cancelled with its reason (``mailing.mailing._affinity_release_held``)."""
         held = self.filtered(
             lambda sms: sms.state == "outgoing" and sms.affinity_send_after and sms.mailing_id
         )
-        groups = sorted(held.grouped("mailing_id").items(), key=lambda item: item[0].id)
-        undecided = set(held.mailing_trace_ids.ids)
-        for mailing, messages in groups:
-            res_ids = {sms: sms.mailing_trace_ids[:1].res_id for sms in messages}
-            blocked = mailing._affinity_consent_blocked(
-                [rid for rid in res_ids.values() if rid], "sms", releasing=undecided
-            )
-            undecided -= set(messages.mailing_trace_ids.ids)
-            for sms, res_id in res_ids.items():
-                if res_id in blocked:
-                    failure_type = failure_type_for(blocked[res_id])
-                    sms.write({"state": "canceled", "failure_type": failure_type})
-                    sms.mailing_trace_ids.write({"trace_status": "cancel", "failure_type": failure_type})
+        self.env["mailing.mailing"]._affinity_release_held(
+            held, "sms", lambda sms: sms.mailing_trace_ids[:1].res_id
+        )
