@@ -34,6 +34,8 @@ DEFAULT_CHANNEL = 0
 DEFAULT_SLOT = 1 * 24 + 10  # Tuesday 10:00: the company's usual send
 BUCKETS = (("0", 0, 0), ("1-3", 1, 3), ("4-10", 4, 10), (">10", 11, 10**6))
 SEGMENTS = 4
+# People per bucket and population the Bayes bound is computed for (a sample: it weighs every candidate).
+BOUND_SAMPLE = 1500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,6 +245,57 @@ def choose(score, allowed):
     return best
 
 
+def bayes_bound(shape, seed, segment, allowed, n, k, a, activity, sample, candidates=6000):
+    """What the best possible learner would choose for ``sample`` people from the same evidence: a Bayes
+    posterior over the population's own generator (``population`` run again, ``candidates`` people per
+    segment, weighted by the likelihood of each person's contacts, prompt answers, later reads and their
+    hours), its posterior mean chance maximised over the allowed moments. It knows what no learner knows (how
+    the population was made), so the share it captures bounds what any learner can capture from this
+    evidence."""
+    rng = np.random.default_rng(seed + 1000)
+    truth, cand_segment, _allowed, week = population(shape, rng, candidates * SEGMENTS)
+    # Where a later read falls: the person's hours over the two days after the usual send.
+    window = (DEFAULT_SLOT + np.arange(reach.PROMPT_HOURS + 1, 48)) % SLOTS
+    log_read_at = np.log(week / week[:, window].sum(axis=1, keepdims=True) + 1e-12)
+    chance = (1 - shape.noise) * truth + shape.noise * 0.3
+    log_yes, log_no = np.log(chance), np.log1p(-chance)
+    eventual = truth.max(axis=2)
+    groups = {}
+    for s in range(SEGMENTS):
+        cands = cand_segment == s
+        groups[s] = (truth[cands], log_yes[cands], log_no[cands], eventual[cands], log_read_at[cands])
+    choices = np.empty(len(sample), dtype=int)
+    weights = [None] * len(sample)
+    for row, person in enumerate(sample):
+        g_truth, g_yes, g_no, g_eventual, g_read_at = groups[segment[person]]
+        channel, slot = np.nonzero(n[person])
+        yes, tried = k[person, channel, slot], n[person, channel, slot]
+        loglik = (yes * g_yes[:, channel, slot] + (tried - yes) * g_no[:, channel, slot]).sum(axis=1)
+        for c in (0, 1):  # a missed e-mail or SMS read later, at about the person's level on the channel
+            missed = n[person, c] - k[person, c]
+            if missed.sum() <= 0:
+                continue
+            at = np.flatnonzero(missed)
+            prompt = g_truth[:, c, at]
+            late = shape.late * np.clip((g_eventual[:, c][:, None] - prompt) / (1 - prompt), 0, 1)
+            late = (late * missed[at]).sum(axis=1) / missed.sum() * (1 - shape.noise) + 1e-6
+            reads = a[person, c].sum()
+            loglik += reads * np.log(late) + (missed.sum() - reads) * np.log1p(-np.minimum(late, 1 - 1e-9))
+        seen = np.flatnonzero(activity[person])
+        if len(seen):
+            loglik += (activity[person, seen] * g_read_at[:, seen]).sum(axis=1)
+        weights[row] = np.exp(loglik - loglik.max())
+    for s, (g_truth, *_rest) in groups.items():
+        rows = np.flatnonzero(segment[sample] == s)
+        if not len(rows):
+            continue
+        w = np.array([weights[row] for row in rows])
+        w /= w.sum(axis=1, keepdims=True)
+        posterior = (w @ g_truth.reshape(len(g_truth), -1)).reshape(len(rows), *g_truth.shape[1:])
+        choices[rows] = choose(posterior, allowed[sample[rows]])
+    return choices
+
+
 def evaluate(shape, seed=42, people=20000):
     rng = np.random.default_rng(seed)
     truth, segment, allowed, week = population(shape, rng, people)
@@ -267,6 +320,19 @@ def evaluate(shape, seed=42, people=20000):
             for name, choice in (("default", default), ("learned", learned), ("oracle", oracle))
         }
         lift = rate["oracle"] - rate["default"]
+        # The bound on a sample of the bucket, beside the learned choice on the same people.
+        sample = np.sort(np.random.default_rng(seed + 2000).permutation(idx)[:BOUND_SAMPLE])
+        bound = bayes_bound(shape, seed, segment, allowed, n, k, a, activity, sample)
+        on_sample = {
+            name: float(flat_truth[sample, choice].mean()) if len(sample) else 0.0
+            for name, choice in (
+                ("default", default[sample]),
+                ("learned", learned[sample]),
+                ("oracle", oracle[sample]),
+                ("bound", bound),
+            )
+        }
+        sample_lift = on_sample["oracle"] - on_sample["default"]
         rows.append(
             {
                 "contacts": label,
@@ -276,6 +342,17 @@ def evaluate(shape, seed=42, people=20000):
                 "oracle_pct": round(100 * rate["oracle"], 2),
                 "captured_pct": round(100 * (rate["learned"] - rate["default"]) / lift, 1)
                 if lift > 0
+                else None,
+                "bound_sample": len(sample),
+                "bound_captured_pct": round(
+                    100 * (on_sample["bound"] - on_sample["default"]) / sample_lift, 1
+                )
+                if sample_lift > 0
+                else None,
+                "learned_on_sample_pct": round(
+                    100 * (on_sample["learned"] - on_sample["default"]) / sample_lift, 1
+                )
+                if sample_lift > 0
                 else None,
             }
         )
@@ -396,14 +473,21 @@ def seed_traces(cr, env):
 
 
 def table(results):
-    lines = ["| population | contacts | people | default % | learned % | oracle % | oracle's lift captured |"]
-    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    lines = [
+        "| population | contacts | people | default % | learned % | oracle % | oracle's lift captured "
+        "| best possible (Bayes bound) | learned, same sample |"
+    ]
+    lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+    def pct(value):
+        return "n/a" if value is None else f"{value} %"
+
     for result in results:
         for row in result["buckets"]:
-            captured = "n/a" if row["captured_pct"] is None else f"{row['captured_pct']} %"
             lines.append(
                 f"| {result['shape']} | {row['contacts']} | {row['people']} | {row['default_pct']} | "
-                f"{row['learned_pct']} | {row['oracle_pct']} | {captured} |"
+                f"{row['learned_pct']} | {row['oracle_pct']} | {pct(row['captured_pct'])} | "
+                f"{pct(row['bound_captured_pct'])} | {pct(row['learned_on_sample_pct'])} |"
             )
     outside = sum(result["sends_outside_allowed"] for result in results)
     lines.append(f"\nSends outside the allowed moments, all populations and policies: {outside}")
