@@ -23,3 +23,7 @@ class AffinityCachedNamesMixin(models.AbstractModel):
         if {"name", "code"} & set(vals):
             self.env.registry.clear_cache()
         return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()

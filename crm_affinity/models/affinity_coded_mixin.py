@@ -12,7 +12,13 @@ class AffinityCodedMixin(models.AbstractModel):
         """Resolve a code to its record, so callers may pass either."""
         if isinstance(code, models.BaseModel):
             return code
-        return self.with_context(active_test=False).search([("code", "=", code)], limit=1)
+        return self.browse(self._id_by_code(code))
+
+    @api.model
+    @tools.ormcache("code")
+    def _id_by_code(self, code):
+        """The id of a code, read once: a sync resolves the same few codes for every page it writes."""
+        return self.sudo().with_context(active_test=False).search([("code", "=", code)], limit=1).id
 
     @api.model
     @tools.ormcache("self.env.lang")

@@ -4,7 +4,7 @@ from odoo.tools import SQL
 
 from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, add_business_days, turkish_date
 from ..tools.iys import iys_holds
-from ..tools.sql import id_array
+from ..tools.sql import array_literal, id_array
 
 CONSENT_STATES = [
     ("granted", "Granted"),
@@ -408,30 +408,22 @@ class AffinityConsent(models.Model):
         if logs:
             self.env["affinity.consent.log"].sudo()._append(logs)
 
-    def _blacklist_wanted(self, kind):
+    def _blacklist_wanted(self, kind, emails):
         """{address: blocked} as these consents' grants and denials ask it of the blacklist of ``kind``; the
-        later consent of an address has the last word. E-mail addresses are read in one statement."""
-        if kind != "email":
-            wanted = {}
-            for consent in self:
-                if consent.state in ("denied", "granted"):
-                    for address in consent.partner_id._affinity_blacklist_addresses(kind):
-                        wanted[address] = consent.state == "denied"
+        later consent of an address has the last word. ``emails``: {consent id: (state, e-mail address)}, read
+        with the consents' kinds."""
+        wanted = {}
+        if kind == "email":
+            for consent_id in self.ids:
+                state, address = emails.get(consent_id, (None, None))
+                if state in ("denied", "granted") and address:
+                    wanted[address] = state == "denied"
             return wanted
-        self.flush_recordset(["state", "partner_id"])
-        self.env["res.partner"].flush_model(["email_normalized"])
-        addresses = {
-            consent_id: (address, state == "denied")
-            for consent_id, state, address in self.env.execute_query(
-                SQL(
-                    """SELECT c.id, c.state, p.email_normalized
-                         FROM affinity_consent c JOIN res_partner p ON p.id = c.partner_id
-                        WHERE c.id = ANY(%s::int[]) AND c.state IN ('denied', 'granted') AND COALESCE(p.email_normalized, '') != ''""",
-                    id_array(self.ids),
-                )
-            )
-        }
-        return dict(addresses[consent_id] for consent_id in self.ids if consent_id in addresses)
+        for consent in self:
+            if consent.state in ("denied", "granted"):
+                for address in consent.partner_id._affinity_blacklist_addresses(kind):
+                    wanted[address] = consent.state == "denied"
+        return wanted
 
     def _sync_blacklists(self, bulk=False):
         """The consent side of the two-way sync: Odoo's blacklists follow marketing consent.
@@ -441,21 +433,24 @@ class AffinityConsent(models.Model):
         entries that are out of step are touched, in a few statements whatever the number of consents.
         ``bulk``: new entries and their notes are inserted in one statement each (``_blacklist_insert``).
         """
-        self.flush_recordset(["purpose_id", "source", "channel_id"])
+        self.flush_recordset(["purpose_id", "source", "channel_id", "state", "partner_id"])
         self.env["affinity.purpose"].flush_model(["code"])
         self.env["affinity.channel"].flush_model(["blacklist_kind"])
-        kinds = dict(
-            self.env.execute_query(
-                SQL(
-                    """SELECT c.id, ch.blacklist_kind
-                         FROM affinity_consent c
-                         JOIN affinity_purpose pu ON pu.id = c.purpose_id
-                         JOIN affinity_channel ch ON ch.id = c.channel_id
-                        WHERE c.id = ANY(%s::int[]) AND pu.code = 'marketing' AND c.source IS DISTINCT FROM 'blacklist'""",
-                    id_array(self.ids),
-                )
+        self.env["res.partner"].flush_model(["email_normalized"])
+        kinds, emails = {}, {}
+        for consent_id, kind, state, email in self.env.execute_query(
+            SQL(
+                """SELECT c.id, ch.blacklist_kind, c.state, p.email_normalized
+                     FROM affinity_consent c
+                     JOIN affinity_purpose pu ON pu.id = c.purpose_id
+                     JOIN affinity_channel ch ON ch.id = c.channel_id
+                     JOIN res_partner p ON p.id = c.partner_id
+                    WHERE c.id = ANY(%s::int[]) AND pu.code = 'marketing' AND c.source IS DISTINCT FROM 'blacklist'""",
+                id_array(self.ids),
             )
-        )
+        ):
+            kinds[consent_id] = kind
+            emails[consent_id] = (state, email)
         for kind, model, field in (
             ("email", "mail.blacklist", "email"),
             ("phone", "phone.blacklist", "number"),
@@ -463,16 +458,32 @@ class AffinityConsent(models.Model):
             consents = self.browse(consent_id for consent_id in self.ids if kinds.get(consent_id) == kind)
             if not consents:
                 continue
-            wanted = consents._blacklist_wanted(kind)
+            wanted = consents._blacklist_wanted(kind, emails)
             if not wanted:
                 continue
             blacklist = self.env[model].sudo().with_context(active_test=False)
-            existing = {entry[field]: entry for entry in blacklist.search([(field, "in", list(wanted))])}
+            # The entries of these addresses, archived ones included, read raw: a sync page holds a thousand.
+            blacklist.flush_model([field, "active"])
+            existing = {
+                address: (entry_id, active)
+                for entry_id, address, active in self.env.execute_query(
+                    SQL(
+                        "SELECT id, %s, active FROM %s WHERE %s = ANY(%s::varchar[])",
+                        SQL.identifier(field),
+                        SQL.identifier(blacklist._table),
+                        SQL.identifier(field),
+                        array_literal(list(wanted)),
+                    )
+                )
+            }
             denied_note = self.env._("Marketing consent denied")
             granted_note = self.env._("Marketing consent granted")
-            to_block = blacklist.browse([e.id for a, e in existing.items() if wanted[a] and not e.active])
-            to_lift = blacklist.browse([e.id for a, e in existing.items() if not wanted[a] and e.active])
-            to_lift -= to_lift._affinity_still_denied(kind, consents.partner_id)
+            to_block = blacklist.browse(
+                [e for a, (e, active) in existing.items() if wanted[a] and not active]
+            )
+            to_lift = blacklist.browse([e for a, (e, active) in existing.items() if not wanted[a] and active])
+            if to_lift:
+                to_lift -= to_lift._affinity_still_denied(kind, consents.partner_id)
             if to_block:
                 to_block._track_set_log_message(denied_note)
                 to_block.action_unarchive()

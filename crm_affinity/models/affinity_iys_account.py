@@ -18,7 +18,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column, table_exists
 
-from ..tools.batching import commit_unless_testing
+from ..tools.batching import commit_unless_testing, read_ahead
 from ..tools.dates import TURKEY, turkish_to_utc
 from ..tools.inputs import normalize_email
 from ..tools.iys import (
@@ -47,6 +47,17 @@ Mirrored = namedtuple("Mirrored", "iys_date source date_given state")
 def _moment(change):
     """A change's consentDate as a UTC datetime, the oldest possible when it has none."""
     return turkish_to_utc(change.get("consentDate")) or datetime.datetime.min
+
+
+def _change_pages(client, source, after, limit):
+    """İzin Hareketi Sorgulama (Pull) page by page from ``after``, until a page comes short. No ORM: it is
+    read ahead in a thread (``read_ahead``)."""
+    while True:
+        page = client.changes(source, after=after, limit=limit)
+        yield page
+        if len(page.get("list") or []) < limit:
+            return
+        after = page.get("after") or after
 
 
 class AffinityIysAccount(models.Model):
@@ -399,16 +410,14 @@ class AffinityIysAccount(models.Model):
                 # the same for the day it goes live. Until then citizens' changes arrive by the status check
                 # before a commercial message and by the nightly change file.
                 for source, cursor_field in (("HS", "cursor_hs"), ("IYS", "cursor_iys")):
-                    while True:
-                        page = client.changes(source, after=account[cursor_field], limit=account.pull_limit)
+                    pages = _change_pages(client, source, account[cursor_field], account.pull_limit)
+                    for page in read_ahead(pages):
                         changes = page.get("list") or []
                         if changes:
                             account._apply_changes(changes, source)
                         if page.get("after"):
                             account[cursor_field] = page["after"]
                         commit_unless_testing(self.env)
-                        if len(changes) < account.pull_limit:
-                            break
             except IysError as error:
                 account._handle_account_error(client, error)
                 continue
@@ -431,13 +440,12 @@ class AffinityIysAccount(models.Model):
             day = max(first, last + datetime.timedelta(days=1)) if last else first
             client = account._client()
             try:
-                while day < today:
-                    lines = client.change_file(day)
+                days = [day + datetime.timedelta(days=n) for n in range((today - day).days)]
+                for day, lines in read_ahead((day, client.change_file(day)) for day in days):
                     for start in range(0, len(lines), account.pull_limit):
                         account._apply_changes(lines[start : start + account.pull_limit], "IYS")
                     account.changes_file_date = day
                     commit_unless_testing(self.env)
-                    day += datetime.timedelta(days=1)
             except IysError as error:
                 account._handle_account_error(client, error)
                 continue
@@ -635,16 +643,18 @@ class AffinityIysAccount(models.Model):
         }
         to_set = defaultdict(dict)
         mirrors = []
+        channel_ids = {code: channel.id for code, channel in channels.items()}
+        we_are_master = self.mode == "ours"
         for (partner_id, iys_type), change in latest.items():
-            channel = channels[iys_type]
-            consent = consents.get((partner_id, channel.id))
+            channel, channel_id = channels[iys_type], channel_ids[iys_type]
+            consent = consents.get((partner_id, channel_id))
             # The person's own moment (consentDate, Turkish time), not the moment we read it.
             moment = turkish_to_utc(change.get("consentDate")) or fields.Datetime.now()
             if consent and consent.iys_date and moment < consent.iys_date:
                 continue  # IYS already told us something newer about this recipient
             state = IYS_STATUS[change["status"]]
             ours_newer = (
-                self.mode == "ours"
+                we_are_master
                 and consent
                 and consent.source != "iys"
                 and consent.date_given
@@ -652,12 +662,13 @@ class AffinityIysAccount(models.Model):
             )
             if not ours_newer and (not consent or consent.state != state):
                 to_set[(channel, state, change.get("source") or source)][partner_id] = moment
-            mirrors.append((partner_id, channel.id, change["status"], moment, change.get("transactionId")))
+            mirrors.append((partner_id, channel_id, change["status"], moment, change.get("transactionId")))
         Partner = self.env["res.partner"].sudo()
         synced_at = fields.Datetime.now() if confirmed else None
         record = {(mirror[0], mirror[1]): (*mirror[2:], synced_at) for mirror in mirrors}
         written = set()
         for (channel, state, origin), moments in to_set.items():
+            channel_id = channel.id
             # The history carries each person's own moment as its consent date; IYS's record of the change is
             # written with it where the consents are written set-based.
             partners = Partner.browse(list(moments))
@@ -668,21 +679,13 @@ class AffinityIysAccount(models.Model):
                 source="iys",
                 note=self.env._("IYS: %(status)s from %(origin)s", status=STATE_TO_IYS[state], origin=origin),
                 date_given=moments,
-                iys_mirror={partner_id: record[partner_id, channel.id] for partner_id in moments},
+                iys_mirror={partner_id: record[partner_id, channel_id] for partner_id in moments},
             )
             if consents and self.env["affinity.consent"]._bulk_applies(partners, state, None):
-                written.update(self._consent_keys(consents))
+                # The set-based path writes every one of them (each was listed because its state differs)
+                # with IYS's record in the same statement.
+                written.update((partner_id, channel_id) for partner_id in moments)
         self._mirror_statuses(purpose, [mirror for mirror in mirrors if mirror[:2] not in written], confirmed)
-
-    def _consent_keys(self, consents):
-        """(partner, channel) of each consent, read raw."""
-        consents.flush_recordset(["partner_id", "channel_id"])
-        return self.env.execute_query(
-            SQL(
-                "SELECT partner_id, channel_id FROM affinity_consent WHERE id = ANY(%s::int[])",
-                id_array(consents.ids),
-            )
-        )
 
     def _mirror_statuses(self, purpose, mirrors, confirmed=False):
         """The registry's status, moment and transaction on each consent, in one statement; *Registered at

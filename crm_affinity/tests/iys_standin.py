@@ -81,8 +81,10 @@ class IysStandIn:
         self.serve_citizen_changes = False
         self.token_bodies = []
         self.status_requests = 0
-        # A pause before each status answer, in seconds: a realistic network round trip for the bench.
+        # A pause before each status answer, and before each page of changes or change file, in seconds: a
+        # realistic network round trip for the bench.
         self.status_delay = 0
+        self.changes_delay = 0
         self.enqueue_polls = 1
         self.holidays = set()
         self.now = None  # a fixed Turkish-time moment for the rules, else the clock
@@ -121,6 +123,10 @@ class IysStandIn:
         request = Request(environ)
         if self.status_delay and request.path.endswith("/consents/status"):
             time.sleep(self.status_delay)
+        if self.changes_delay and (
+            request.path.endswith("/consents/changes") or request.path.endswith("/file")
+        ):
+            time.sleep(self.changes_delay)
         with self._lock:
             response = self._dispatch(request)
         return response(environ, start_response)

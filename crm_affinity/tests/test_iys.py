@@ -1,6 +1,7 @@
 """IYS in the loop, driven through the real client against the stand-in server on 127.0.0.1."""
 
 import datetime
+from unittest.mock import patch
 
 import requests
 from freezegun import freeze_time
@@ -12,6 +13,7 @@ from odoo.tools.misc import format_date
 
 from ..tools.dates import add_business_days
 from ..tools.iys import iys_holds, turkish_number_sql
+from ..tools.iys_client import IysClient, IysError
 from .common import AffinityCase
 from .iys_standin import IysStandIn
 
@@ -270,6 +272,39 @@ class TestIysPull(IysCase):
         self.pull()
         unmatched = self.env["affinity.iys.unmatched"].search([("account_id", "=", self.account.id)])
         self.assertEqual(sorted(unmatched.mapped("recipient")), ["+905559998877", "nobody@example.com"])
+
+    def test_a_page_that_fails_keeps_the_pages_before(self):
+        """Pages are read ahead while the one before is written: a failure on page two keeps page one
+        written and its cursor, writes nothing of the rest, and the next pull resumes there."""
+        partners = self.Partner.create(
+            [{"name": f"Okur {n}", "email": f"okur{n}@example.com"} for n in range(5)]
+        )
+        for n in range(5):
+            self.iys.citizen_says(f"okur{n}@example.com", "EPOSTA", "RET")
+        self.account.pull_limit = 2
+        read = IysClient.changes
+        pages = []
+
+        def changes(client, source, after=None, limit=1000):
+            if source == "IYS":
+                pages.append(after)
+                if len(pages) == 2:
+                    raise IysError("retry", "IYS could not be reached")
+            return read(client, source, after=after, limit=limit)
+
+        def denied():
+            return partners.filtered(lambda p: self.consent("email", p).state == "denied")
+
+        with patch.object(IysClient, "changes", changes):
+            self.pull()
+        self.assertEqual(len(pages), 2, "no page asked for after the failure")
+        self.assertEqual(denied(), partners[:2])
+        self.assertEqual(self.account.cursor_iys, pages[1], "the cursor of the page written")
+        self.assertTrue(self.account.last_error)
+        self.pull()
+        self.assertEqual(denied(), partners)
+        for partner in partners:
+            self.assertEqual(len(self.consent("email", partner).log_ids), 1, "each change written once")
 
     def test_phone_rule_matches_any_spelling(self):
         self.partner.mobile = "0532 111 22 33"

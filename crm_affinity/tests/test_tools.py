@@ -1,13 +1,15 @@
 import datetime
+import threading
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, email_normalize
 
+from ..tools.batching import read_ahead
 from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, days_covered
 from ..tools.inputs import normalize_email
 from ..tools.iys import IYS_SOURCES, SOURCE_TO_IYS
 from ..tools.phone import phone_key, phone_key_sql
-from ..tools.sql import LARGE_ID_SET, IdSet, id_array
+from ..tools.sql import LARGE_ID_SET, IdSet, array_literal, id_array
 
 # (typed number, the line it stands for)
 NUMBERS = [
@@ -150,3 +152,84 @@ class TestTools(TransactionCase):
         self.assertNotIn(wednesday, days("2026-10-28 10:00:00", "2026-10-28 20:59:59"))
         # A day in UTC is not a day in Istanbul's night: only the day whose working hours it covers.
         self.assertEqual(days("2026-10-29 00:00:00", "2026-10-29 23:59:59"), {thursday})
+
+
+@tagged("post_install", "-at_install")
+class TestReadAhead(TransactionCase):
+    """``read_ahead``: the next page travels while this one is written; what it gives, and when it stops."""
+
+    def test_order_and_the_next_item_taken_meanwhile(self):
+        taken = []
+        second_taken = threading.Event()
+
+        def items():
+            for n in range(4):
+                taken.append(n)
+                if n == 1:
+                    second_taken.set()
+                yield n
+
+        seen = []
+        for item in read_ahead(items()):
+            if item == 0:
+                # The consumer is still on the first item: the second is being taken meanwhile.
+                self.assertTrue(second_taken.wait(5), "the next item is taken while this one is handled")
+            seen.append(item)
+        self.assertEqual(seen, [0, 1, 2, 3])
+        self.assertEqual(taken, [0, 1, 2, 3])
+
+    def test_an_error_comes_after_the_items_before_it(self):
+        def items():
+            yield "first"
+            yield "second"
+            raise ValueError("page three")
+
+        seen = []
+        with self.assertRaisesRegex(ValueError, "page three"):
+            for item in read_ahead(items()):
+                seen.append(item)
+        self.assertEqual(seen, ["first", "second"])
+
+    def test_a_consumer_that_stops_stops_the_reading(self):
+        taken = []
+
+        def items():
+            for n in range(1000):
+                taken.append(n)
+                yield n
+
+        for item in read_ahead(items()):
+            if item == 2:
+                break
+        self.assertLessEqual(len(taken), 5, "at most a page or two beyond the one the consumer stopped at")
+        self.assertFalse(
+            [thread for thread in threading.enumerate() if thread.name == "crm_affinity.read_ahead"],
+            "the reading thread ended",
+        )
+
+    def test_array_literal(self):
+        self.assertEqual(array_literal([3, 1, 2]), "{3,1,2}")
+        self.assertEqual(array_literal([]), "{}")
+        self.assertEqual(array_literal([1, None, True]), "{1,NULL,t}")
+        self.assertEqual(array_literal(['a"b', "c\\d", None]), '{"a\\"b","c\\\\d",NULL}')
+        self.assertEqual(array_literal(range(3)), "{0,1,2}")
+        row = self.env.execute_query(
+            SQL("SELECT %s::int[], %s::varchar[]", array_literal([5, 6]), array_literal(['x"y', None]))
+        )[0]
+        self.assertEqual(row, ([5, 6], ['x"y', None]))
+
+    def test_codes_resolved_from_a_cache_that_follows_the_records(self):
+        Channel = self.env["affinity.channel"]
+        self.assertEqual(Channel._get_by_code("sms"), self.env.ref("crm_affinity.affinity_channel_sms"))
+        telegram = Channel.create(
+            {"name": "Telegram", "code": "telegram", "address_kind": "mobile", "blacklist_kind": "none"}
+        )
+        self.assertEqual(Channel._get_by_code("telegram"), telegram)
+        telegram.code = "tg"
+        self.assertFalse(Channel._get_by_code("telegram"), "the old code resolves to nothing")
+        self.assertEqual(Channel._get_by_code("tg"), telegram)
+        telegram.active = False
+        self.assertEqual(Channel._get_by_code("tg"), telegram, "an archived channel is still resolved")
+        telegram.unlink()
+        self.assertFalse(Channel._get_by_code("tg"))
+        self.assertFalse(Channel._get_by_code("nowhere"))

@@ -1,4 +1,9 @@
+import queue
 import threading
+
+# How long a consumer that stops early waits for the reading thread (it notices within 0.1 s unless a request
+# is under way, which it then finishes alone: it writes nothing).
+JOIN_SECONDS = 1.0
 
 
 def is_testing():
@@ -33,3 +38,46 @@ def commit_unless_testing(env):
     if not is_testing():
         # Outside tests only: the test transaction is rolled back as a whole.
         env.cr.commit()
+
+
+def read_ahead(items):
+    """Yield what the iterator ``items`` gives, taking the next one in a thread meanwhile: a page travels
+    from IYS while the page before is written. ``items`` must not touch the ORM (it runs in the thread); its
+    exceptions are raised here, in order, after the items before them."""
+    handoff = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def give(entry):
+        """Hand one entry over; False once the consumer has stopped."""
+        while not stop.is_set():
+            try:
+                handoff.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not give((item, None)):
+                    return
+        except Exception as error:  # noqa: BLE001 - handed to the consumer, raised there
+            give((done, error))
+            return
+        give((done, None))
+
+    worker = threading.Thread(target=produce, name="crm_affinity.read_ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = handoff.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=JOIN_SECONDS)
