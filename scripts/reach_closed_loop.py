@@ -1,0 +1,130 @@
+"""An experiment, run by hand (not in ``make bench``): does a company that sends at the learned best hour learn
+each person better? (issue #31: the Bayes bound of ``bench_reach.py`` says the company's own history cannot
+give 60 % of the oracle's lift at 4–10 contacts; more telling evidence would have to come from where the
+messages go.)
+
+The training contacts of ``bench_reach.py``'s populations are split in ``rounds`` periods; in the first the
+company sends as usual, in the later ones a ``share`` of each person's contacts goes at the choice the learner
+gives after the periods before (``explore``: that choice tilted by a random factor e^(explore × N(0, 1)) per
+moment, a simple exploration). Printed: the oracle's lift captured at 4–10 contacts on each population and
+their mean, with the learned choice sent in the held-out week as ``bench_reach.py`` does.
+
+Usage: reach_closed_loop.py [PEOPLE]
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_reach as b  # noqa: E402 - the evaluation's own population and learner
+
+R = b.reach
+
+
+def outcomes(shape, rng, truth, week, person, channel, slot, n, k, a, activity):
+    """The answers to these contacts, added to the evidence as ``bench_reach.train`` credits them."""
+    chance = truth[person, channel, slot]
+    answered = rng.random(len(person)) < chance
+    noisy = rng.random(len(person)) < shape.noise
+    answered = np.where(noisy, rng.random(len(person)) < 0.3, answered)
+    np.add.at(n, (person, channel, slot), 1.0)
+    np.add.at(k, (person, channel, slot), answered.astype(float))
+    eventual = truth[person, channel].max(axis=1)
+    late_chance = shape.late * np.clip((eventual - chance) / (1 - chance), 0, 1)
+    late = (~answered) & (channel < 2) & (rng.random(len(person)) < late_chance)
+    lp, lc, ls = person[late], channel[late], slot[late]
+    offsets = np.arange(R.PROMPT_HOURS + 1, 48)
+    later = (ls[:, None] + offsets[None, :]) % b.SLOTS
+    w = week[lp[:, None], later]
+    w /= w.sum(axis=1, keepdims=True)
+    pick = (rng.random(len(lp))[:, None] > np.cumsum(w, axis=1)).sum(axis=1)
+    read = later[np.arange(len(lp)), np.minimum(pick, len(offsets) - 1)]
+    np.add.at(activity, (lp, read), 1.0)
+    np.add.at(a, (lp, lc, read), 1.0)
+
+
+def company_sends(rng, allowed, person):
+    """The channel and moment the company picks for each contact, as in ``bench_reach.train``."""
+    channel_weights = np.array([0.6, 0.3, 0.1])[None, :] * allowed.any(axis=2)
+    ok = channel_weights.sum(axis=1) > 0
+    person = person[ok[person]]
+    cw = channel_weights[person] / channel_weights[person].sum(axis=1, keepdims=True)
+    channel = (rng.random(len(person))[:, None] > np.cumsum(cw, axis=1)).sum(axis=1)
+    sw = b.send_distribution()[None, :] * allowed[person, channel]
+    sw /= sw.sum(axis=1, keepdims=True)
+    slot = np.minimum((rng.random(len(person))[:, None] > np.cumsum(sw, axis=1)).sum(axis=1), b.SLOTS - 1)
+    return person, channel, slot
+
+
+def run(shape, seed, people=20000, rounds=3, share=0.5, explore=0.0):
+    """The oracle's lift captured per bucket of contacts after ``rounds`` periods of training."""
+    rng = np.random.default_rng(seed)
+    truth, segment, allowed, week = b.population(shape, rng, people)
+    bucket = rng.choice(4, people, p=shape.contacts)
+    counts = np.select(
+        [bucket == 0, bucket == 1, bucket == 2],
+        [0, rng.integers(1, 4, people), rng.integers(4, 11, people)],
+        rng.integers(11, 31, people),
+    )
+    n = np.zeros((people, 3, b.SLOTS))
+    k = np.zeros_like(n)
+    a = np.zeros_like(n)
+    activity = np.zeros((people, b.SLOTS))
+    # A person's contacts are spread evenly over the periods.
+    person_all = np.repeat(np.arange(people), counts)
+    j = np.concatenate([np.arange(c) for c in counts]) if len(person_all) else np.array([], int)
+    rnd = (j * rounds) // np.maximum(counts[person_all], 1)
+    chooser_rng = np.random.default_rng(seed + 7)
+    for r in range(rounds):
+        ps = person_all[rnd == r]
+        if r > 0 and share > 0:
+            best = chooser_rng.random(len(ps)) < share
+            rates = b.learn(n, k, a, activity, segment)
+            if explore:
+                noise = np.exp(explore * chooser_rng.standard_normal(rates.shape))
+                score = rates * noise
+            else:
+                score = rates
+            choice = b.choose(score, allowed)
+            pb = ps[best]
+            pb = pb[choice[pb] >= 0]
+            cb, sb = np.divmod(choice[pb], b.SLOTS)
+            outcomes(shape, rng, truth, week, pb, cb, sb, n, k, a, activity)
+            ps = ps[~best]
+        p2, c2, s2 = company_sends(rng, allowed, ps)
+        outcomes(shape, rng, truth, week, p2, c2, s2, n, k, a, activity)
+    rates = b.learn(n, k, a, activity, segment)
+    flat = truth.reshape(people, -1)
+    default = b.choose(np.zeros_like(truth), allowed)
+    learned = b.choose(rates, allowed)
+    oracle = b.choose(truth, allowed)
+    out = []
+    for _label, lo, hi in b.BUCKETS:
+        idx = np.flatnonzero((default >= 0) & (counts >= lo) & (counts <= hi))
+        rd, rl, ro = (flat[idx, c[idx]].mean() for c in (default, learned, oracle))
+        out.append(round(100 * (rl - rd) / (ro - rd), 1))
+    return out
+
+
+CONFIGURATIONS = (
+    {"share": 0.0},
+    {"share": 0.5},
+    {"share": 1.0},
+    {"share": 0.5, "explore": 0.5},
+    {"share": 1.0, "explore": 0.5},
+)
+
+
+def main(people=10000):
+    for configuration in CONFIGURATIONS:
+        captured = [
+            float(run(shape, 42 + i, people=int(people), **configuration)[2])
+            for i, shape in enumerate(b.SHAPES)
+        ]
+        print(configuration, captured, round(sum(captured) / len(captured), 1), flush=True)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
