@@ -153,19 +153,10 @@ def send_distribution():
     return weights / weights.sum()
 
 
-def train(shape, rng, truth, allowed, week):
-    """The evidence a company gathers: (n, k) per person, channel and slot, credited as the learner does."""
-    people = truth.shape[0]
-    bucket = rng.choice(4, people, p=shape.contacts)
-    counts = np.select(
-        [bucket == 0, bucket == 1, bucket == 2],
-        [0, rng.integers(1, 4, people), rng.integers(4, 11, people)],
-        rng.integers(11, 31, people),
-    )
-    n = np.zeros((people, len(CHANNELS), SLOTS))
-    k = np.zeros_like(n)
-    person = np.repeat(np.arange(people), counts)
-    # The company's channel habit, only over channels the person allows; moments only where allowed.
+def company_sends(rng, allowed, person):
+    """The channel and moment of each contact (``person``: one entry per contact) as the company picks them:
+    its channel habit over the channels the person allows, its usual moments among the allowed ones. Contacts of
+    people who allow no channel are dropped."""
     channel_weights = np.array([0.6, 0.3, 0.1])[None, :] * allowed.any(axis=2)
     ok = channel_weights.sum(axis=1) > 0
     person = person[ok[person]]
@@ -175,13 +166,20 @@ def train(shape, rng, truth, allowed, week):
     slot_weights /= slot_weights.sum(axis=1, keepdims=True)
     slot = (rng.random(len(person))[:, None] > np.cumsum(slot_weights, axis=1)).sum(axis=1)
     slot = np.minimum(slot, SLOTS - 1)
+    return person, channel, slot
+
+
+def outcomes(shape, rng, truth, week, sent, evidence):
+    """The answers to the contacts ``sent`` (person, channel, slot), added to ``evidence`` (n, k, a, activity)
+    as the learner credits them."""
+    person, channel, slot = sent
+    n, k, a, activity = evidence
     chance = truth[person, channel, slot]
     answered = rng.random(len(person)) < chance
     noisy = rng.random(len(person)) < shape.noise
     answered = np.where(noisy, rng.random(len(person)) < 0.3, answered)
     np.add.at(n, (person, channel, slot), 1.0)
     np.add.at(k, (person, channel, slot), answered.astype(float))
-    activity = np.zeros((people, SLOTS))
     # A missed e-mail or SMS is sometimes read later, in the person's good hours of the next two days: activity
     # at the hour it was read (``PROMPT_HOURS`` and after).
     # Read at all, at about the person's level on the channel; what was not read promptly is read later.
@@ -196,9 +194,32 @@ def train(shape, rng, truth, allowed, week):
     pick = (rng.random(len(lp))[:, None] > np.cumsum(w, axis=1)).sum(axis=1)
     read = later[np.arange(len(lp)), np.minimum(pick, len(offsets) - 1)]
     np.add.at(activity, (lp, read), 1.0)
-    a = np.zeros_like(n)
     np.add.at(a, (lp, lc, read), 1.0)
-    return n, k, a, activity, counts
+
+
+def contact_counts(shape, rng, people):
+    """How many training contacts each person had, drawn by the population's buckets."""
+    bucket = rng.choice(4, people, p=shape.contacts)
+    return np.select(
+        [bucket == 0, bucket == 1, bucket == 2],
+        [0, rng.integers(1, 4, people), rng.integers(4, 11, people)],
+        rng.integers(11, 31, people),
+    )
+
+
+def train(shape, rng, truth, allowed, week):
+    """The evidence a company gathers: (n, k) per person, channel and slot, credited as the learner does."""
+    people = truth.shape[0]
+    counts = contact_counts(shape, rng, people)
+    evidence = (
+        np.zeros((people, len(CHANNELS), SLOTS)),
+        np.zeros((people, len(CHANNELS), SLOTS)),
+        np.zeros((people, len(CHANNELS), SLOTS)),
+        np.zeros((people, SLOTS)),
+    )
+    sent = company_sends(rng, allowed, np.repeat(np.arange(people), counts))
+    outcomes(shape, rng, truth, week, sent, evidence)
+    return (*evidence, counts)
 
 
 def learn(n, k, a, activity, segment):

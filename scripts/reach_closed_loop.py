@@ -20,58 +20,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_reach as b  # noqa: E402 - the evaluation's own population and learner
 
-R = b.reach
-
-
-def outcomes(shape, rng, truth, week, person, channel, slot, n, k, a, activity):
-    """The answers to these contacts, added to the evidence as ``bench_reach.train`` credits them."""
-    chance = truth[person, channel, slot]
-    answered = rng.random(len(person)) < chance
-    noisy = rng.random(len(person)) < shape.noise
-    answered = np.where(noisy, rng.random(len(person)) < 0.3, answered)
-    np.add.at(n, (person, channel, slot), 1.0)
-    np.add.at(k, (person, channel, slot), answered.astype(float))
-    eventual = truth[person, channel].max(axis=1)
-    late_chance = shape.late * np.clip((eventual - chance) / (1 - chance), 0, 1)
-    late = (~answered) & (channel < 2) & (rng.random(len(person)) < late_chance)
-    lp, lc, ls = person[late], channel[late], slot[late]
-    offsets = np.arange(R.PROMPT_HOURS + 1, 48)
-    later = (ls[:, None] + offsets[None, :]) % b.SLOTS
-    w = week[lp[:, None], later]
-    w /= w.sum(axis=1, keepdims=True)
-    pick = (rng.random(len(lp))[:, None] > np.cumsum(w, axis=1)).sum(axis=1)
-    read = later[np.arange(len(lp)), np.minimum(pick, len(offsets) - 1)]
-    np.add.at(activity, (lp, read), 1.0)
-    np.add.at(a, (lp, lc, read), 1.0)
-
-
-def company_sends(rng, allowed, person):
-    """The channel and moment the company picks for each contact, as in ``bench_reach.train``."""
-    channel_weights = np.array([0.6, 0.3, 0.1])[None, :] * allowed.any(axis=2)
-    ok = channel_weights.sum(axis=1) > 0
-    person = person[ok[person]]
-    cw = channel_weights[person] / channel_weights[person].sum(axis=1, keepdims=True)
-    channel = (rng.random(len(person))[:, None] > np.cumsum(cw, axis=1)).sum(axis=1)
-    sw = b.send_distribution()[None, :] * allowed[person, channel]
-    sw /= sw.sum(axis=1, keepdims=True)
-    slot = np.minimum((rng.random(len(person))[:, None] > np.cumsum(sw, axis=1)).sum(axis=1), b.SLOTS - 1)
-    return person, channel, slot
-
 
 def run(shape, seed, people=20000, rounds=3, share=0.5, explore=0.0):
     """The oracle's lift captured per bucket of contacts after ``rounds`` periods of training."""
     rng = np.random.default_rng(seed)
     truth, segment, allowed, week = b.population(shape, rng, people)
-    bucket = rng.choice(4, people, p=shape.contacts)
-    counts = np.select(
-        [bucket == 0, bucket == 1, bucket == 2],
-        [0, rng.integers(1, 4, people), rng.integers(4, 11, people)],
-        rng.integers(11, 31, people),
-    )
+    counts = b.contact_counts(shape, rng, people)
     n = np.zeros((people, 3, b.SLOTS))
     k = np.zeros_like(n)
     a = np.zeros_like(n)
     activity = np.zeros((people, b.SLOTS))
+    evidence = (n, k, a, activity)
     # A person's contacts are spread evenly over the periods.
     person_all = np.repeat(np.arange(people), counts)
     j = np.concatenate([np.arange(c) for c in counts]) if len(person_all) else np.array([], int)
@@ -91,10 +50,10 @@ def run(shape, seed, people=20000, rounds=3, share=0.5, explore=0.0):
             pb = ps[best]
             pb = pb[choice[pb] >= 0]
             cb, sb = np.divmod(choice[pb], b.SLOTS)
-            outcomes(shape, rng, truth, week, pb, cb, sb, n, k, a, activity)
+            b.outcomes(shape, rng, truth, week, (pb, cb, sb), evidence)
             ps = ps[~best]
-        p2, c2, s2 = company_sends(rng, allowed, ps)
-        outcomes(shape, rng, truth, week, p2, c2, s2, n, k, a, activity)
+        sent = b.company_sends(rng, allowed, ps)
+        b.outcomes(shape, rng, truth, week, sent, evidence)
     rates = b.learn(n, k, a, activity, segment)
     flat = truth.reshape(people, -1)
     default = b.choose(np.zeros_like(truth), allowed)
