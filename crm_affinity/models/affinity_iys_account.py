@@ -682,10 +682,20 @@ class AffinityIysAccount(models.Model):
                 iys_mirror={partner_id: record[partner_id, channel_id] for partner_id in moments},
             )
             if consents and self.env["affinity.consent"]._bulk_applies(partners, state, None):
-                # The set-based path writes every one of them (each was listed because its state differs)
-                # with IYS's record in the same statement.
-                written.update((partner_id, channel_id) for partner_id in moments)
+                # Only the consents it wrote carry IYS's record: one an earlier group's cascade (a shared
+                # address blacklisted) already turned down is left to ``_mirror_statuses``.
+                written.update(self._consent_keys(consents))
         self._mirror_statuses(purpose, [mirror for mirror in mirrors if mirror[:2] not in written], confirmed)
+
+    def _consent_keys(self, consents):
+        """(partner, channel) of each consent, read raw."""
+        consents.flush_recordset(["partner_id", "channel_id"])
+        return self.env.execute_query(
+            SQL(
+                "SELECT partner_id, channel_id FROM affinity_consent WHERE id = ANY(%s::int[])",
+                id_array(consents.ids),
+            )
+        )
 
     def _mirror_statuses(self, purpose, mirrors, confirmed=False):
         """The registry's status, moment and transaction on each consent, in one statement; *Registered at
