@@ -1,10 +1,13 @@
 """IYS in the loop, driven through the real client against the stand-in server on 127.0.0.1."""
 
 import datetime
+import threading
+import time
 from unittest.mock import patch
 
 import requests
 from freezegun import freeze_time
+from werkzeug.wrappers import Response
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
@@ -305,6 +308,68 @@ class TestIysPull(IysCase):
         self.assertEqual(denied(), partners)
         for partner in partners:
             self.assertEqual(len(self.consent("email", partner).log_ids), 1, "each change written once")
+
+    def test_a_write_that_fails_asks_for_the_next_page_only(self):
+        """While page one is written only page two travels: a write that fails on page one leaves no page
+        after it asked for, and no reading thread behind."""
+        for n in range(7):
+            self.iys.citizen_says(f"okur{n}@example.com", "EPOSTA", "RET")
+        self.account.pull_limit = 2
+        read = IysClient.changes
+        asked = []
+        second_asked = threading.Event()
+
+        def changes(client, source, after=None, limit=1000):
+            if source == "IYS":
+                asked.append(after)
+                if len(asked) == 2:
+                    second_asked.set()
+            return read(client, source, after=after, limit=limit)
+
+        def apply_changes(account, changes, source, confirmed=False):
+            # The write takes a while: page two travels meanwhile, and a reader running further ahead would
+            # ask for page three (a slow machine only hides it).
+            second_asked.wait(5)
+            time.sleep(0.2)
+            raise RuntimeError("the write failed")
+
+        with (
+            patch.object(IysClient, "changes", changes),
+            patch.object(type(self.account), "_apply_changes", apply_changes),
+            freeze_time(datetime.datetime.now() + datetime.timedelta(minutes=61)),
+            self.assertRaisesRegex(RuntimeError, "the write failed"),
+        ):
+            self.account._pull()
+        self.assertEqual(len(asked), 2, "page one and the page read ahead, no more")
+        self.assertFalse(
+            [thread for thread in threading.enumerate() if thread.name == "crm_affinity.read_ahead"],
+            "the reading thread ended",
+        )
+
+    def test_an_answer_that_is_not_json_is_an_iys_error(self):
+        """A page IYS (or a gateway before it) answers with 200 and no JSON is an IYS error of the account,
+        like a 5xx: the pages before it stay written, the cron goes on."""
+        partners = self.Partner.create(
+            [{"name": f"Okur {n}", "email": f"okur{n}@example.com"} for n in range(3)]
+        )
+        for n in range(3):
+            self.iys.citizen_says(f"okur{n}@example.com", "EPOSTA", "RET")
+        self.account.pull_limit = 2
+        serve = self.iys._changes
+
+        def changes(args):
+            if args.get("source") == "IYS" and args.get("after"):
+                return Response("<html>Bakımdayız</html>", status=200, content_type="text/html")
+            return serve(args)
+
+        with patch.object(self.iys, "_changes", changes):
+            self.pull()
+        self.assertTrue(self.account.last_error)
+        written = partners.filtered(lambda p: self.consent("email", p).state == "denied")
+        self.assertEqual(written, partners[:2])
+        self.pull()
+        self.assertFalse(self.account.last_error)
+        self.assertEqual(partners.filtered(lambda p: self.consent("email", p).state == "denied"), partners)
 
     def test_phone_rule_matches_any_spelling(self):
         self.partner.mobile = "0532 111 22 33"
@@ -736,6 +801,42 @@ class TestIysByTheBook(IysCase):
         self.assertEqual(
             self.consent("email", self.partner_other).iys_synced_at, datetime.datetime(2026, 12, 2, 21, 0)
         )
+
+    def test_a_change_file_that_fails_keeps_the_days_before(self):
+        """Change files are read ahead while the day before is written: a failure on the second day keeps
+        the first written and its date, and the next night goes on from the second."""
+        cron = self.env.ref("crm_affinity.ir_cron_affinity_iys_reconcile")
+        partners = self.Partner.create(
+            [{"name": f"Okur {n}", "email": f"okur{n}@example.com"} for n in range(3)]
+        )
+        for n in range(3):
+            moment = datetime.datetime(2026, 11, 30, 12) + datetime.timedelta(days=n)
+            self.iys.citizen_says(f"okur{n}@example.com", "EPOSTA", "RET", moment=moment)
+        self.account.changes_file_date = datetime.date(2026, 11, 29)
+        read = IysClient.change_file
+        asked = []
+
+        def change_file(client, day):
+            asked.append(day)
+            if len(asked) == 2:
+                raise IysError("retry", "IYS could not be reached")
+            return read(client, day)
+
+        def denied():
+            return partners.filtered(lambda p: self.consent("email", p).state == "denied")
+
+        with freeze_time("2026-12-03 01:30:00"), patch.object(IysClient, "change_file", change_file):
+            cron.method_direct_trigger()
+        self.assertEqual(asked, [datetime.date(2026, 11, 30), datetime.date(2026, 12, 1)])
+        self.assertEqual(self.account.changes_file_date, datetime.date(2026, 11, 30))
+        self.assertEqual(denied(), partners[:1])
+        self.assertTrue(self.account.last_error)
+        with freeze_time("2026-12-03 01:30:00"):
+            cron.method_direct_trigger()
+        self.assertEqual(self.account.changes_file_date, datetime.date(2026, 12, 2))
+        self.assertEqual(denied(), partners)
+        for partner in partners:
+            self.assertEqual(len(self.consent("email", partner).log_ids), 1, "each change written once")
 
 
 @tagged("post_install", "-at_install")

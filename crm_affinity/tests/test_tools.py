@@ -1,5 +1,6 @@
 import datetime
 import threading
+import time
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, email_normalize
@@ -206,6 +207,55 @@ class TestReadAhead(TransactionCase):
             [thread for thread in threading.enumerate() if thread.name == "crm_affinity.read_ahead"],
             "the reading thread ended",
         )
+
+    def test_only_the_next_item_is_taken_meanwhile(self):
+        """One item ahead: while the consumer is on an item, the next one is taken and no other."""
+        took = [threading.Event() for _n in range(10)]
+
+        def items():
+            for n in range(10):
+                took[n].set()
+                yield n
+
+        reader = read_ahead(items())
+        try:
+            self.assertEqual(next(reader), 0)
+            self.assertTrue(took[1].wait(5), "the next item is taken meanwhile")
+            # A chance for a reader running further ahead to show itself (a slow machine only hides it).
+            time.sleep(0.2)
+            self.assertFalse(took[2].is_set(), "the item after the next waits until the next is taken")
+            self.assertEqual(next(reader), 1)
+            self.assertTrue(took[2].wait(5))
+        finally:
+            reader.close()
+        self.assertEqual(list(read_ahead(iter(range(5)))), [0, 1, 2, 3, 4])
+
+    def test_an_iterator_that_dies_never_leaves_the_consumer_waiting(self):
+        """Whatever ends the reading thread (an exception outside ``Exception`` too) reaches the consumer,
+        which must not wait for ever for an item that never comes."""
+
+        class Ended(BaseException):
+            pass
+
+        def items():
+            yield "first"
+            raise Ended("the thread ends")
+
+        seen = []
+
+        def consume():
+            try:
+                for item in read_ahead(items()):
+                    seen.append(item)
+            except Ended as error:
+                seen.append(error)
+
+        consumer = threading.Thread(target=consume, daemon=True)
+        consumer.start()
+        consumer.join(5)
+        self.assertFalse(consumer.is_alive(), "the consumer waits for ever")
+        self.assertEqual(seen[0], "first")
+        self.assertIsInstance(seen[1], Ended)
 
     def test_array_literal(self):
         self.assertEqual(array_literal([3, 1, 2]), "{3,1,2}")

@@ -44,18 +44,19 @@ def read_ahead(items):
     """Yield what the iterator ``items`` gives, taking the next one in a thread meanwhile: a page travels
     from IYS while the page before is written. ``items`` must not touch the ORM (it runs in the thread); its
     exceptions are raised here, in order, after the items before them."""
-    handoff = queue.Queue(maxsize=1)
+    handoff = queue.SimpleQueue()
+    # Released each time the consumer takes an entry: the thread takes the item after the next only then,
+    # one item ahead and no more.
+    taken = threading.Semaphore(0)
     stop = threading.Event()
     done = object()
 
     def give(entry):
-        """Hand one entry over; False once the consumer has stopped."""
+        """Hand one entry over and wait until the consumer takes it; False once the consumer has stopped."""
+        handoff.put(entry)
         while not stop.is_set():
-            try:
-                handoff.put(entry, timeout=0.1)
+            if taken.acquire(timeout=0.1):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def produce():
@@ -63,7 +64,8 @@ def read_ahead(items):
             for item in items:
                 if not give((item, None)):
                     return
-        except Exception as error:  # noqa: BLE001 - handed to the consumer, raised there
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+            # BaseException too: a thread that ended without a word would leave the consumer waiting for ever.
             give((done, error))
             return
         give((done, None))
@@ -73,6 +75,7 @@ def read_ahead(items):
     try:
         while True:
             item, error = handoff.get()
+            taken.release()
             if item is done:
                 if error is not None:
                     raise error

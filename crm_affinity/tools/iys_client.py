@@ -52,8 +52,7 @@ class IysClient:
 
     def _token_request(self, body):
         # Kimlik Yönetimi → Jeton Alma / Jeton Yenileme: the body is JSON, not a form.
-        response = self._send("POST", "/oauth2/token", json=body, authenticated=False)
-        body = response.json()
+        body = self._json(self._send("POST", "/oauth2/token", json=body, authenticated=False))
         now = self._now()
         self.tokens = {
             "access_token": body["access_token"],
@@ -155,13 +154,21 @@ class IysClient:
     def _call(self, method, path, **kwargs):
         token = self.access_token()
         try:
-            return self._send(method, path, token=token, **kwargs).json()
+            return self._json(self._send(method, path, token=token, **kwargs))
         except IysError as error:
             if error.kind != "auth" or path.startswith("/oauth2"):
                 raise
         # The token was refused (revoked or expired early): one new login, then give up.
         self.tokens = {}
-        return self._send(method, path, token=self.access_token(), **kwargs).json()
+        return self._json(self._send(method, path, token=self.access_token(), **kwargs))
+
+    @staticmethod
+    def _json(response):
+        """The answer's JSON; an answer without (a gateway's page, a cut body) is IYS failing: retry."""
+        try:
+            return response.json()
+        except ValueError:
+            raise IysError("retry", f"IYS answered HTTP {response.status_code} without JSON") from None
 
     def _send(self, method, path, token=None, authenticated=True, **kwargs):
         headers = {"Accept": "application/json"}
