@@ -332,18 +332,26 @@ def evaluate(shape, seed=42, people=20000):
         int((~allowed_flat[np.flatnonzero(reachable), choice[reachable]]).sum())
         for choice in (default, learned, oracle)
     )
+    buckets = [
+        (label, np.flatnonzero(reachable & (counts >= low) & (counts <= high)))
+        for label, low, high in BUCKETS
+    ]
+    # The bound's people, a sample of each bucket, weighed against one set of candidates for them all.
+    samples = [
+        np.sort(np.random.default_rng(seed + 2000).permutation(idx)[:BOUND_SAMPLE]) for _label, idx in buckets
+    ]
+    bounds = np.split(
+        bayes_bound(shape, seed, segment, allowed, n, k, a, activity, np.concatenate(samples)),
+        np.cumsum([len(sample) for sample in samples])[:-1],
+    )
     rows = []
-    for label, low, high in BUCKETS:
-        mask = reachable & (counts >= low) & (counts <= high)
-        idx = np.flatnonzero(mask)
+    for (label, idx), sample, bound in zip(buckets, samples, bounds, strict=True):
         rate = {
             name: float(flat_truth[idx, choice[idx]].mean()) if len(idx) else 0.0
             for name, choice in (("default", default), ("learned", learned), ("oracle", oracle))
         }
         lift = rate["oracle"] - rate["default"]
         # The bound on a sample of the bucket, beside the learned choice on the same people.
-        sample = np.sort(np.random.default_rng(seed + 2000).permutation(idx)[:BOUND_SAMPLE])
-        bound = bayes_bound(shape, seed, segment, allowed, n, k, a, activity, sample)
         on_sample = {
             name: float(flat_truth[sample, choice].mean()) if len(sample) else 0.0
             for name, choice in (
