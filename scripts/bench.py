@@ -745,6 +745,24 @@ def iys_pull_floor(env, state):
     return read
 
 
+def iys_history_rows(env, _state):
+    """The immutable history row every change of the pull leaves, and nothing else: 100 000 of them shaped
+    as the pull writes them (a consent, its partner, company, channel and purpose, who recorded it), each
+    checked against its eight foreign keys as any insert is."""
+    return SQL(
+        """INSERT INTO affinity_consent_log (
+                  consent_id, partner_id, partner_name, partner_address, company_id, channel_id, purpose_id,
+                  old_state, new_state, source, consent_date, user_id, note, unverified,
+                  create_uid, write_uid, create_date, write_date)
+           SELECT c.id, c.partner_id, p.name, p.email, c.company_id, c.channel_id, c.purpose_id,
+                  c.state, 'denied', 'iys', now() AT TIME ZONE 'UTC', %(uid)s, 'IYS: RET from IYS', FALSE,
+                  %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+             FROM affinity_consent c JOIN res_partner p ON p.id = c.partner_id
+         ORDER BY c.id LIMIT 100000""",
+        uid=env.uid,
+    )
+
+
 def iys_reconcile_setup(env):
     """The nightly reconciliation's 7 days: 100 000 lines in the change files of the 7 days before today
     (about 14 300 a day), the last file read the day before them, so every approval is confirmed after."""
@@ -1002,6 +1020,13 @@ def measure(size, registry):
         pulled,
         pull_floor,
         "what writing 100 000 changes costs beside reading them",
+    )
+    history = floor(registry, iys_history_rows, None, heavy, IYS_TABLES)
+    add(
+        "IYS pull: its 100 000 history rows alone, one raw INSERT (no consent, blacklist or note)",
+        (history, 1, 100000),
+        pull_floor,
+        "the least any pull must write beside reading the pages at once",
     )
     reconciled = run(registry, iys_reconcile_ours, iys_reconcile_setup, heavy, IYS_TABLES)
     requests = LAST.get("requests", 0)

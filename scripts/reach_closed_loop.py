@@ -6,7 +6,8 @@ messages go.)
 The training contacts of ``bench_reach.py``'s populations are split in ``rounds`` periods; in the first the
 company sends as usual, in the later ones a ``share`` of each person's contacts goes at the choice the learner
 gives after the periods before (``explore``: that choice tilted by a random factor e^(explore × N(0, 1)) per
-moment, a simple exploration). Printed: the oracle's lift captured at 4–10 contacts on each population and
+moment, a simple exploration; ``sample``: posterior sampling instead, each moment's rate r drawn from
+Beta(r·m, (1 − r)·m) with m = ``sample`` + the contacts seen at and near that moment). Printed: the oracle's lift captured at 4–10 contacts on each population and
 their mean, with the learned choice sent in the held-out week as ``bench_reach.py`` does.
 
 Usage: reach_closed_loop.py [PEOPLE]
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_reach as b  # noqa: E402 - the evaluation's own population and learner
 
 
-def run(shape, seed, people=20000, rounds=3, share=0.5, explore=0.0):
+def run(shape, seed, people=20000, rounds=3, share=0.5, explore=0.0, sample=0.0):
     """The oracle's lift captured per bucket of contacts after ``rounds`` periods of training."""
     rng = np.random.default_rng(seed)
     truth, segment, allowed, week = b.population(shape, rng, people)
@@ -41,7 +42,11 @@ def run(shape, seed, people=20000, rounds=3, share=0.5, explore=0.0):
         if r > 0 and share > 0:
             best = chooser_rng.random(len(ps)) < share
             rates = b.learn(n, k, a, activity, segment)
-            if explore:
+            if sample:
+                weight = sample + b.reach.smooth(n)
+                rate = np.clip(rates, 1e-4, 1 - 1e-4)
+                score = chooser_rng.beta(rate * weight, (1 - rate) * weight)
+            elif explore:
                 noise = np.exp(explore * chooser_rng.standard_normal(rates.shape))
                 score = rates * noise
             else:
@@ -73,6 +78,8 @@ CONFIGURATIONS = (
     {"share": 1.0},
     {"share": 0.5, "explore": 0.5},
     {"share": 1.0, "explore": 0.5},
+    {"share": 1.0, "sample": 5.0},
+    {"share": 1.0, "sample": 20.0},
 )
 
 

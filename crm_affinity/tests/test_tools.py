@@ -2,6 +2,9 @@ import datetime
 import threading
 import time
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, email_normalize
 
@@ -267,6 +270,29 @@ class TestReadAhead(TransactionCase):
             SQL("SELECT %s::int[], %s::varchar[]", array_literal([5, 6]), array_literal(['x"y', None]))
         )[0]
         self.assertEqual(row, ([5, 6], ['x"y', None]))
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.none() | st.text(st.characters(exclude_characters="\x00"))))
+    def test_array_literal_of_texts_is_what_the_server_reads(self, values):
+        """The server, not our reading of its syntax, says what the literal holds: quotes, backslashes,
+        braces, commas, spaces, the word NULL and empty texts included."""
+        row = self.env.execute_query(SQL("SELECT %s::varchar[]", array_literal(values)))[0]
+        self.assertEqual(row[0], values)
+
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        st.lists(st.none() | st.integers(-(2**31), 2**31 - 1)),
+        st.lists(st.none() | st.datetimes(datetime.datetime(1900, 1, 1), datetime.datetime(2200, 1, 1))),
+    )
+    def test_array_literal_of_ids_and_moments_is_what_the_server_reads(self, ids, moments):
+        row = self.env.execute_query(
+            SQL("SELECT %s::int[], %s::timestamp[]", array_literal(ids), array_literal(moments))
+        )[0]
+        self.assertEqual(row, (ids, moments))
+
+    def test_array_literal_never_splits_a_value_holding_nul(self):
+        """A NUL inside a value (JSON may carry one) is refused by the server, never read as a separator."""
+        self.assertEqual(array_literal(["a\x00,b"]), '{"a\x00,b"}')
 
     def test_codes_resolved_from_a_cache_that_follows_the_records(self):
         Channel = self.env["affinity.channel"]

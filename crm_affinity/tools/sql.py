@@ -102,11 +102,24 @@ _ARRAY_ITEM = {
 }
 
 
+# Types written as their text without quotes, and the text types quoted in one pass.
+_UNQUOTED = {type(None), int, datetime.datetime, datetime.date}
+_TEXTS = {type(None), str}
+
+
 def array_literal(values):
     """Values (None for NULL) as one PostgreSQL array literal, bound as one text and cast by the statement
     (``%s::int[]``): parsed by the server a third faster than the ``ARRAY[…]`` psycopg2 writes for a list,
     which counts when a page of IYS's changes binds five arrays of a thousand values."""
     values = list(values)
-    if all(type(value) is int for value in values):  # ids, the common case: no quoting to decide
-        return "{" + ",".join(map(str, values)) + "}"
+    kinds = set(map(type, values))
+    if kinds <= _UNQUOTED:  # ids, moments, days: nothing to quote
+        return "{" + ",".join(["NULL" if value is None else str(value) for value in values]) + "}"
+    if kinds <= _TEXTS and values and "\x00" not in "".join(filter(None, values)):
+        # Names and addresses: joined and escaped as one string rather than item by item. NUL never occurs in
+        # PostgreSQL text (a value holding one goes the long way, and the server refuses it), so it marks the
+        # separators and the NULLs here.
+        joined = "\x00,".join(["\x00N" if value is None else value for value in values])
+        escaped = joined.replace("\\", "\\\\").replace('"', '\\"')
+        return ('{"' + escaped.replace("\x00,", '","') + '"}').replace('"\x00N"', "NULL")
     return "{" + ",".join([_ARRAY_ITEM.get(type(value), _quoted)(value) for value in values]) + "}"
