@@ -67,7 +67,8 @@ class AffinityConsent(models.Model):
         string="Due at IYS By",
         compute="_compute_iys_deadline",
         store=True,
-        help="A consent obtained outside IYS must reach IYS within 3 business days.",
+        help="A consent obtained outside IYS must reach IYS within 3 business days of the date and hour it was "
+        "given (Turkish time): by this day, before that hour.",
     )
     pending_from_state = fields.Selection(
         CONSENT_STATES, readonly=True, help="What an unconfirmed grant goes back to when it lapses."

@@ -26,6 +26,7 @@ from ..tools.iys import (
     IYS_PURPOSE,
     IYS_STATUS,
     IYS_TYPES,
+    RECIPIENT_TYPES,
     STATE_TO_IYS,
     iys_error_label,
     iys_holds,
@@ -525,7 +526,7 @@ class AffinityIysAccount(models.Model):
                     next_at = time.monotonic() + pause
                     asked += 1
                     current = client.status(
-                        recipient, "TACIR" if consent.partner_id.is_company else "BIREYSEL", iys_type
+                        recipient, consent.partner_id._affinity_iys_recipient_type(), iys_type
                     )
                     if current:
                         changes.append(dict(current, recipient=recipient, type=iys_type))
@@ -580,34 +581,41 @@ class AffinityIysAccount(models.Model):
             c["recipient"]: normalize_email(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
         }
         # The partners holding each address, in the order search_read gives them (the first one is meant).
-        Partner.flush_model(["email_normalized", "company_id"])
+        Partner.flush_model(["email_normalized", "company_id", "is_company"])
         query = Partner._search(
             [("email_normalized", "in", [e for e in set(emails.values()) if e])], order=Partner._order
         )
         by_email = {}
-        for partner_id, email, company_id in self.env.execute_query(
+        for partner_id, email, company_id, is_company in self.env.execute_query(
             query.select(
                 SQL.identifier(query.table, "id"),
                 SQL.identifier(query.table, "email_normalized"),
                 SQL.identifier(query.table, "company_id"),
+                SQL.identifier(query.table, "is_company"),
             )
         ):
-            by_email.setdefault(email, (partner_id, company_id))
+            by_email.setdefault(email, (partner_id, company_id, RECIPIENT_TYPES[bool(is_company)]))
         by_phone = partner_ids_by_phone_key(
             self.env, [phone_key(c["recipient"]) for c in changes if c.get("type") != "EPOSTA"]
         )
-        phone_companies = {
-            row["id"]: row["company_id"] and row["company_id"][0]
-            for row in Partner.browse(list(by_phone.values())).read(["company_id"])
+        phone_partners = {
+            row["id"]: (row["company_id"] and row["company_id"][0], RECIPIENT_TYPES[row["is_company"]])
+            for row in Partner.browse(list(by_phone.values())).read(["company_id", "is_company"])
         }
         latest, unmatched = {}, []
         for change in changes:
             if change.get("type") == "EPOSTA":
-                partner_id, company = by_email.get(emails[change["recipient"]], (None, False))
+                partner_id, company, kind = by_email.get(emails[change["recipient"]], (None, False, None))
             else:
                 partner_id = by_phone.get(phone_key(change["recipient"]))
-                company = phone_companies.get(partner_id, False)
-            if not partner_id or (company and company != self.company_id.id):
+                company, kind = phone_partners.get(partner_id, (False, None))
+            # A person's and a merchant's consent to one address are two records at IYS: a TACIR record
+            # never speaks for a person here, nor a BIREYSEL one for a company.
+            if (
+                not partner_id
+                or (company and company != self.company_id.id)
+                or (change.get("recipientType") or "BIREYSEL") != kind
+            ):
                 unmatched.append(change)
                 continue
             # Within a page the newer word of a recipient stands: the later consentDate (the person's own

@@ -5,7 +5,14 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools.dates import utc_to_turkish
-from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, SOURCE_TO_IYS, STATE_TO_IYS, iys_error_label, iys_holds
+from ..tools.iys import (
+    CHANNEL_TO_IYS,
+    IYS_PURPOSE,
+    STATE_TO_IYS,
+    iys_error_label,
+    iys_holds,
+    iys_source_and_date,
+)
 from ..tools.iys_client import IysError
 
 PUSH_STATES = [
@@ -106,6 +113,9 @@ class AffinityIysPush(models.Model):
             if not iys_holds(consent_type, recipient):
                 # No address, or a number outside Turkey: IYS holds Turkish numbers only.
                 continue
+            source_code, consent_date = iys_source_and_date(
+                log.source, utc_to_turkish(log.consent_date or fields.Datetime.now())
+            )
             vals_list.append(
                 {
                     "account_id": account.id,
@@ -113,11 +123,11 @@ class AffinityIysPush(models.Model):
                     "log_id": log.id,
                     "partner_id": consent.partner_id.id,
                     "recipient": recipient,
-                    "recipient_type": "TACIR" if consent.partner_id.is_company else "BIREYSEL",
+                    "recipient_type": consent.partner_id._affinity_iys_recipient_type(),
                     "consent_type": consent_type,
                     "status": status,
-                    "source_code": SOURCE_TO_IYS.get(log.source, "HS_FIZIKSEL_ORTAM"),
-                    "consent_date": utc_to_turkish(log.consent_date or fields.Datetime.now()),
+                    "source_code": source_code,
+                    "consent_date": consent_date,
                 }
             )
         return self.sudo().create(vals_list)
@@ -184,7 +194,8 @@ class AffinityIysPush(models.Model):
         for push in self.filtered(lambda p: p.state == "sending"):
             current = client.status(push.recipient, push.recipient_type, push.consent_type)
             if current and current.get("status") == push.status:
-                push.write({"state": "done", "transaction_id": current.get("transactionId") or False})
+                # Tekil İzin Durumu Sorgulama answers no transactionId: the row is done without one.
+                push.state = "done"
                 push._mirror_all()
             else:
                 push.state = "queued"
@@ -287,6 +298,7 @@ class AffinityIysUnmatched(models.Model):
     company_id = fields.Many2one(related="account_id.company_id", store=True, index=True)
     recipient = fields.Char(required=True, index=True)
     consent_type = fields.Char(required=True)
+    recipient_type = fields.Char(required=True, default="BIREYSEL")
     status = fields.Char()
     source_code = fields.Char(string="IYS Source")
     consent_date = fields.Char(string="Consent Date (Turkish time)")
@@ -295,16 +307,16 @@ class AffinityIysUnmatched(models.Model):
     _sql_constraints = [
         (
             "account_recipient_type_uniq",
-            "unique(account_id, recipient, consent_type)",
-            "A recipient is listed once per IYS type.",
+            "unique(account_id, recipient, consent_type, recipient_type)",
+            "A recipient is listed once per IYS type and recipient type.",
         ),
     ]
 
     @api.model
     def _keep(self, account, changes):
-        """Insert or bring up to date, keyed by recipient and type: the newest word is kept."""
+        """Insert or bring up to date, keyed by recipient, type and recipient type: the newest word is kept."""
         existing = {
-            (row.recipient, row.consent_type): row
+            (row.recipient, row.consent_type, row.recipient_type): row
             for row in self.sudo().search(
                 [("account_id", "=", account.id), ("recipient", "in", [c["recipient"] for c in changes])]
             )
@@ -316,15 +328,17 @@ class AffinityIysUnmatched(models.Model):
                 "consent_date": change.get("consentDate"),
                 "transaction_id": change.get("transactionId"),
             }
-            row = existing.get((change["recipient"], change["type"]))
+            key = (change["recipient"], change["type"], change.get("recipientType") or "BIREYSEL")
+            row = existing.get(key)
             if row:
                 row.write(vals)
             else:
-                existing[(change["recipient"], change["type"])] = self.sudo().create(
+                existing[key] = self.sudo().create(
                     dict(
                         vals,
                         account_id=account.id,
-                        recipient=change["recipient"],
-                        consent_type=change["type"],
+                        recipient=key[0],
+                        consent_type=key[1],
+                        recipient_type=key[2],
                     )
                 )

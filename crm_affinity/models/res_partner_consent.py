@@ -12,6 +12,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from ..tools.groups import AFFINITY_USER
+from ..tools.iys import RECIPIENT_TYPES
 from ..tools.reasons import reason_label
 from ..tools.sql import FIELD_SEPARATOR
 
@@ -316,6 +317,11 @@ class ResPartner(models.Model):
                 if formatted:
                     return formatted
         return False
+
+    def _affinity_iys_recipient_type(self):
+        """BIREYSEL or TACIR (``RECIPIENT_TYPES``): a company is the merchant, everyone else a person."""
+        self.ensure_one()
+        return RECIPIENT_TYPES[bool(self.is_company)]
 
     def _affinity_blacklist_addresses(self, kind):
         """Addresses of this partner that Odoo's blacklist of that kind would hold."""

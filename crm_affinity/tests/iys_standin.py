@@ -7,12 +7,14 @@ every add, answers bulk requests asynchronously (each item stays *enqueue* for a
 OAuth2 tokens that expire, answers ``H084`` after too many token requests, and fails on demand
 (``fail_next``: 500 or 429 for the next N calls).
 
-Error codes: where a stored page shows IYS's code for a rule (H084, H111, H113, H114, H155, H501) the
+Error codes: where a stored page shows IYS's code for a rule (H111, H113, H114, H155, H501) the
 stand-in answers it; where no stored page shows one, it answers its own name (``RULE_*``), said so beside
-the rule.
+the rule. H084 (the hourly token limit) is known from integrators, not from a stored page; its answer's shape
+here (429, a top-level ``code``) is ours.
 """
 
 import datetime
+import hashlib
 import itertools
 import json
 import re
@@ -56,13 +58,28 @@ CSV_COLUMNS = (
 )
 
 
-def business_days_between(earlier, later, holidays=()):
-    days, current = 0, earlier
-    while current < later:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
-            days += 1
-    return days
+class ChangeList(list):
+    """The changes IYS took, counting its own edits: the pull's order by creationDate is sorted again only
+    after one (a bench pulls 100 000 changes a page at a time)."""
+
+    version = 0
+
+    def _edited(method):  # noqa: N805 - a decorator of the class body
+        def edit(self, *args):
+            self.version += 1
+            return method(self, *args)
+
+        return edit
+
+    append = _edited(list.append)
+    extend = _edited(list.extend)
+    insert = _edited(list.insert)
+    clear = _edited(list.clear)
+    pop = _edited(list.pop)
+    remove = _edited(list.remove)
+    __setitem__ = _edited(list.__setitem__)
+    __delitem__ = _edited(list.__delitem__)
+    __iadd__ = _edited(list.__iadd__)
 
 
 class IysStandIn:
@@ -92,7 +109,7 @@ class IysStandIn:
         self.hold_back = datetime.timedelta(hours=1)
         self.keep = datetime.timedelta(days=7)
         self.consents = {}
-        self.changes = []
+        self.changes = ChangeList()
         self.requests = {}
         self.tokens = {}
         self.refresh_tokens = {}
@@ -100,6 +117,7 @@ class IysStandIn:
         self.calls = []
         self.failures = []
         self._ids = itertools.count(1)
+        self._ordered, self._places, self._version = [], {}, None
         self._lock = threading.Lock()
 
     # --- the server ------------------------------------------------------------------------------------
@@ -136,7 +154,11 @@ class IysStandIn:
         return Response(json.dumps(body), status=status, content_type="application/json")
 
     def _error(self, status, code, message, location=None):
-        return self._json({"errors": [{"code": code, "message": message, "location": location}]}, status)
+        # Tekil İzin Ekleme, 422: each error's ``location`` is a list ("location": ["recipient"]).
+        return self._json(
+            {"errors": [{"code": code, "message": message, "location": [location] if location else []}]},
+            status,
+        )
 
     def _dispatch(self, request):
         self.calls.append((request.method, request.path))
@@ -185,6 +207,7 @@ class IysStandIn:
     def _token(self, request):
         self.token_requests += 1
         if self.token_requests > self.token_limit:
+            # H084: no stored page shows it; the shape of this answer is ours.
             return self._json({"code": "H084", "message": "hourly token limit reached"}, 429)
         # Kimlik Yönetimi → Jeton Alma / Jeton Yenileme: a JSON body {"username", "password", "grant_type":
         # "password"} or {"refresh_token", "grant_type": "refresh_token"}; a form is refused (own code).
@@ -238,21 +261,27 @@ class IysStandIn:
         if item["type"] != "EPOSTA" and not TURKISH_NUMBER.match(item["recipient"]):
             # Issue #35: the registry holds Turkish numbers, +90 and ten digits (own code).
             return "RULE_RECIPIENT", "a number IYS holds is +90 and ten digits", "recipient"
+        # İzin Doğrulama Kuralları: the rules hold "her brandCode, recipient, recipientType ve type dörtlüsü
+        # için"; "Aynı iletişim adresi için bir bireysel, bir tacir izin kaydı oluşturulabilir".
         key = (item["recipient"], item["recipientType"], item["type"])
         current = self.consents.get(key)
-        if item["recipientType"] == "TACIR":
-            # İzin Doğrulama Kuralları: "consentDate ve source değerleri tacir izinleri için zorunlu değildir".
-            return None
         source, moment = item.get("source"), item.get("consentDate")
+        # İzin Doğrulama Kuralları: "consentDate ve source değerleri tacir izinleri için zorunlu değildir": a
+        # merchant's consent may go without them; given, they are checked as a person's are.
+        optional = item["recipientType"] == "TACIR"
         # İzin Doğrulama Kuralları: the source is never one of IYS's own (IYS_*) for a provider's add.
-        # Tekil İzin Ekleme, 422: "İzin kaynağı (source) bulunamadı" H113.
-        if source not in HS_SOURCES:
+        # Tekil İzin Ekleme, 422: "İzin kaynağı (source) bulunamadı" H113 (for an IYS_* source no page shows a
+        # code: H113 is our reading).
+        if (source is not None or not optional) and source not in HS_SOURCES:
             return "H113", "İzin kaynağı (source) bulunamadı.", "source"
-        try:
-            when = datetime.datetime.strptime(moment or "", "%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            return "RULE_BAD_DATE", "consentDate is YYYY-MM-DD HH:mm:ss", "consentDate"
-        # İzin Doğrulama Kuralları: "İlk defa kaydedilen bir recipient için status RET olamaz" (own code).
+        when = None
+        if moment is not None or not optional:
+            try:
+                when = datetime.datetime.strptime(moment or "", "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                return "RULE_BAD_DATE", "consentDate is YYYY-MM-DD HH:mm:ss", "consentDate"
+        # İzin Doğrulama Kuralları: "İlk defa kaydedilen bir recipient için status RET olamaz" and "Bir iletişim
+        # adresi için daha önce "ONAY" kaydedilmemişse "RET" kaydedilemez" (own code); for TACIR too.
         if current is None and item["status"] == "RET":
             return "RULE_FIRST_RET", "a first consent cannot be RET", "status"
         # İzin Doğrulama Kuralları: "Onaylı bir iletişim adresi için tekrar onay, ret kaydı bulunan bir
@@ -260,7 +289,10 @@ class IysStandIn:
         if current is not None and current["status"] == item["status"]:
             return "RULE_SAME_STATUS", f"already {item['status']}", "status"
         if source == "HS_KARAR" and current is None:
+            # No page says so: HS_KARAR records a decision on an existing consent (own reading, own code).
             return "RULE_KARAR_FIRST", "HS_KARAR is not allowed on a first add", "source"
+        if when is None:
+            return None  # a merchant's consent without a date: nothing more to check
         # İzin Doğrulama Kuralları: HS_2015 only with "2015-05-01 00:00:00" (own code).
         if source == "HS_2015" and when != FIRST_DAY:
             return "RULE_2015_DATE", "HS_2015 only with 2015-05-01 00:00:00", "consentDate"
@@ -277,13 +309,24 @@ class IysStandIn:
         now = self._turkish_now()
         if when > now:
             return "RULE_FUTURE", "consentDate is in the future", "consentDate"
-        # İzin Doğrulama Kuralları: at most 3 business days behind the current date and time (own code).
-        if source != "HS_2015" and business_days_between(when.date(), now.date(), self.holidays) > 3:
+        # İzin Doğrulama Kuralları: "mevcut tarih ve saatten en fazla 3 iş günü geride olabilir": the date and
+        # the hour, so a consent of Monday 14:00 is taken until Thursday 14:00 (own code). HS_2015's one date
+        # is years back by definition: the rule cannot be meant for it (our reading; no page says so).
+        if source != "HS_2015" and now > self.last_moment(when):
             return "RULE_LATE", "consentDate is more than 3 business days in the past", "consentDate"
         # İzin Doğrulama Kuralları: a new consentDate is always later than the one IYS holds (own code).
         if current is not None and when <= current["consentDate"]:
             return "RULE_NOT_NEWER", "consentDate is not later than the previous one", "consentDate"
         return None
+
+    def last_moment(self, when):
+        """The last moment IYS takes a consent given at ``when``: 3 business days later, the same hour."""
+        day, days = when.date(), 0
+        while days < 3:
+            day += datetime.timedelta(days=1)
+            if day.weekday() < 5 and day not in self.holidays:
+                days += 1
+        return datetime.datetime.combine(day, when.time())
 
     def _apply(self, item, source_kind="HS", created=None):
         key = (item["recipient"], item["recipientType"], item["type"])
@@ -315,14 +358,16 @@ class IysStandIn:
         )
         return transaction
 
-    def citizen_says(self, recipient, consent_type, status, moment=None, source="IYS_MOBIL", created=None):
+    def citizen_says(
+        self, recipient, consent_type, status, moment=None, source="IYS_MOBIL", created=None, kind="BIREYSEL"
+    ):
         """A citizen's own decision in IYS (e-Devlet, the app, a short link): it always stands.
 
         ``moment`` is the citizen's consentDate and ``created`` the registration (both Turkish time)."""
         moment = moment or created or self._turkish_now()
         item = {
             "recipient": recipient,
-            "recipientType": "BIREYSEL",
+            "recipientType": kind,
             "type": consent_type,
             "status": status,
             "source": source,
@@ -338,7 +383,13 @@ class IysStandIn:
         if error:
             code, message, location = error
             return self._error(422, code, message, location)
-        return self._json({"transactionId": self._apply(item), "creationDate": self._clock().isoformat()})
+        # Tekil İzin Ekleme, 200: {"transactionId", "creationDate": "2020-07-24 14:27:06"} (Turkish time).
+        return self._json(
+            {
+                "transactionId": self._apply(item),
+                "creationDate": self._turkish_now().strftime("%Y-%m-%d %H:%M:%S"),
+            }
+        )
 
     def _brands(self):
         """Marka Listeleme: the brands of this IYS code."""
@@ -443,28 +494,47 @@ class IysStandIn:
                 lines.append(",".join(str(change.get(column) or "") for column in CSV_COLUMNS))
         return Response("\n".join(lines) + "\n", status=200, content_type="text/csv; charset=utf-8")
 
+    @staticmethod
+    def cursor(entry):
+        """The ``after`` of a change as the page shows one: "1604423100000_053a37a1…" (the moment IYS took
+        it, in milliseconds, and a hash): opaque to the client, which only hands it back."""
+        created = entry["created"].replace(tzinfo=TURKEY)
+        digest = hashlib.sha256(entry["change"]["transactionId"].encode()).hexdigest()
+        return f"{int(created.timestamp() * 1000)}_{digest}"
+
+    def _in_order(self):
+        """The changes "İYS'ye kayıt tarihine (creationDate) göre sıralı", and each cursor's place there."""
+        if self._version != self.changes.version:
+            self._version = self.changes.version
+            self._ordered = sorted(self.changes, key=lambda entry: (entry["created"], entry["index"]))
+            self._places = {self.cursor(entry): place for place, entry in enumerate(self._ordered)}
+        return self._ordered
+
     def _changes(self, args):
-        """İzin Hareketi Sorgulama (Pull): the last 7 days but the last hour, in the order IYS took them."""
+        """İzin Hareketi Sorgulama (Pull): "son 1 saat hariç 7 gün içerisinde gerçekleşen izin hareketleri
+        İYS'ye kayıt tarihine (creationDate) göre sıralı olarak listelenir", from the ``after`` given on."""
         source = args.get("source")
-        after = int(args.get("after") or -1)
+        after = args.get("after") or None
+        # No stored page shows ``limit``; clients send it and the stand-in honours it.
         limit = int(args.get("limit") or 1000)
         if source == "IYS" and not self.serve_citizen_changes:
             # "changes?source=IYS henüz yayına alınmadığı için bu isteklere boş cevap dönülmektedir".
-            return self._json({"list": [], "after": str(after) if after >= 0 else None})
+            return self._json({"list": [], "after": after})
+        ordered = self._in_order()
+        start = 0
+        if after is not None:
+            if after not in self._places:
+                # No page says what IYS answers a cursor it never gave (own code).
+                return self._error(422, "RULE_BAD_CURSOR", "unknown after", "after")
+            start = self._places[after] + 1
         horizon = self._clock() - self.hold_back
         oldest = self._clock() - self.keep
-        # Each change's index is its place in the list: a page is read from the cursor on, not from the start.
-        selected = list(
-            itertools.islice(
-                (
-                    entry
-                    for entry in itertools.islice(self.changes, max(after + 1, 0), None)
-                    if entry["index"] > after
-                    and entry["kind"] == source
-                    and oldest <= entry["visible_at"] <= horizon
-                ),
-                limit,
-            )
-        )
-        cursor = str(selected[-1]["index"]) if selected else (str(after) if after >= 0 else None)
+        selected = []
+        for place in range(start, len(ordered)):
+            entry = ordered[place]
+            if entry["kind"] == source and oldest <= entry["visible_at"] <= horizon:
+                selected.append(entry)
+                if len(selected) == limit:
+                    break
+        cursor = self.cursor(selected[-1]) if selected else after
         return self._json({"list": [entry["change"] for entry in selected], "after": cursor})

@@ -128,6 +128,13 @@ class TestConsentImport(AffinityCase):
         self.assertEqual(by_recipient["+905321112233"]["recipientType"], "BIREYSEL")
         self.assertEqual(by_recipient["ayse@example.com"]["status"], "RET")
         self.assertEqual(by_recipient["+905334445566"]["recipientType"], "TACIR")
+        # İzin Doğrulama Kuralları: "İzinlerin saat dilimi GMT+3 kabul edilir": the file IYS takes is in
+        # Turkish time, not the UTC the database keeps.
+        sms = self.partner.affinity_consent_ids.filtered(lambda c: c.channel_id == self.channel_sms)
+        self.assertEqual(
+            by_recipient["+905321112233"]["consentDate"],
+            (sms.date_given + datetime.timedelta(hours=3)).strftime("%Y-%m-%d %H:%M:%S"),
+        )
         # IYS answers with its own state: import it back, as the registry of record.
         wizard = self.wizard(
             csv_file(
@@ -142,6 +149,27 @@ class TestConsentImport(AffinityCase):
         sms = self.partner.affinity_consent_ids.filtered(lambda c: c.channel_id == self.channel_sms)
         self.assertEqual((sms.state, sms.source, sms.proof_ref), ("denied", "iys", "IYS HS_WEB"))
         self.assertFalse(sms.iys_deadline)
+
+    def test_iys_file_registers_what_came_before_2015_as_hs_2015(self):
+        """İzin Doğrulama Kuralları: "source: HS_2015 değeri için, sadece "consentDate": "2015-05-01 00:00:00"
+        kabul edilir"; nothing else may go before that day, and an import is not HS_2015 by itself."""
+        self.partner._affinity_set_consent(
+            "sms", "marketing", "granted", source="import", date_given=datetime.datetime(2014, 3, 1, 9, 0)
+        )
+        self.partner._affinity_set_consent(
+            "email", "marketing", "granted", source="import", date_given=datetime.datetime(2026, 11, 30, 9, 0)
+        )
+        export = self.env["affinity.consent.export"].create(
+            {"layout": "iys", "partner_ids": [(6, 0, self.partner.ids)]}
+        )
+        rows = {row["type"]: row for row in csv.DictReader(io.StringIO(export._iys_csv().decode()))}
+        self.assertEqual(
+            (rows["MESAJ"]["source"], rows["MESAJ"]["consentDate"]), ("HS_2015", "2015-05-01 00:00:00")
+        )
+        self.assertEqual(
+            (rows["EPOSTA"]["source"], rows["EPOSTA"]["consentDate"]),
+            ("HS_FIZIKSEL_ORTAM", "2026-11-30 12:00:00"),
+        )
 
     def test_iys_bad_codes(self):
         wizard = self.wizard(

@@ -676,6 +676,48 @@ class TestIysByTheBook(IysCase):
         self.assertEqual(self.consent().iys_status, "RET", "IYS's word is mirrored all the same")
         self.assertEqual(self.decision().reason, "iys_not_approved")
 
+    def test_a_merchants_word_never_speaks_for_a_person(self):
+        """A TACIR record of the person's number is another record at IYS: its RET neither turns the
+        person's consent down nor hides behind the person's; it waits for review as what it is."""
+        self._registered()
+        self.iys.serve_citizen_changes = True
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET", kind="TACIR")
+        self.pull()
+        self.assertEqual((self.consent().state, self.consent().iys_status), ("granted", "ONAY"))
+        unmatched = self.env["affinity.iys.unmatched"].search([("account_id", "=", self.account.id)])
+        self.assertEqual(
+            unmatched.mapped(lambda row: (row.recipient, row.recipient_type, row.status)),
+            [("+905321112233", "TACIR", "RET")],
+        )
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET")
+        self.pull()
+        self.assertEqual(self.consent().state, "denied", "the person's own RET applies")
+
+    def test_consents_from_before_2015_are_registered_as_hs_2015(self):
+        """İzin Doğrulama Kuralları: HS_2015 "sadece "consentDate": "2015-05-01 00:00:00" kabul edilir", and
+        no other source may go before that day; an import of last week keeps its own moment."""
+        with freeze_time("2026-12-01 07:00:00"):
+            self.partner._affinity_set_consent(
+                "sms", "marketing", "granted", source="import", date_given=datetime.datetime(2014, 3, 1, 9, 0)
+            )
+            self.partner_other._affinity_set_consent(
+                "email",
+                "marketing",
+                "granted",
+                source="import",
+                date_given=datetime.datetime(2026, 11, 30, 9, 0),
+            )
+            self.push()
+            self.push()
+        old, recent = self.consent().iys_push_ids, self.consent("email", self.partner_other).iys_push_ids
+        self.assertEqual(
+            (old.source_code, old.consent_date, old.state), ("HS_2015", "2015-05-01 00:00:00", "done")
+        )
+        self.assertEqual(
+            (recent.source_code, recent.consent_date, recent.state),
+            ("HS_FIZIKSEL_ORTAM", "2026-11-30 12:00:00", "done"),
+        )
+
     def test_pull_of_citizens_answers_empty_as_documented(self):
         self._registered()
         self.iys.citizen_says("+905321112233", "MESAJ", "RET")
@@ -868,7 +910,10 @@ class TestIysStandInByThePages(IysCase):
             ({"consentDate": "2015-04-30 23:59:59"}, (422, "H155")),
             ({"consentDate": "2026-12-04 12:00:01"}, (422, "RULE_FUTURE")),
             ({"consentDate": "2026-11-28 10:00:00"}, (422, "RULE_LATE")),  # 4 business days back
-            ({"consentDate": "2026-12-01 10:00:00"}, (200, None)),  # 3 business days back
+            # "mevcut tarih ve saatten en fazla 3 iş günü geride": the date and the hour.
+            ({"consentDate": "2026-12-01 12:00:00"}, (200, None)),  # 3 business days back, to the second
+            ({"consentDate": "2026-12-01 11:59:59"}, (422, "RULE_LATE")),  # a second more
+            ({"consentDate": "2026-12-01 10:00:00"}, (422, "RULE_LATE")),
             ({"source": "IYS_MOBIL"}, (422, "H113")),
             ({"type": "FAX"}, (422, "H111")),
             ({"recipient": ""}, (422, "H114")),
@@ -884,6 +929,44 @@ class TestIysStandInByThePages(IysCase):
         self.assertEqual(self.add(status="RET", consentDate="2026-12-04 09:00:00"), (422, "RULE_NOT_NEWER"))
         self.assertEqual(self.add(status="RET", consentDate="2026-12-04 11:00:00"), (200, None))
         self.assertEqual(self.add(status="RET", consentDate="2026-12-04 11:30:00"), (422, "RULE_SAME_STATUS"))
+
+    def test_rules_hold_for_a_merchant_too(self):
+        """İzin Doğrulama Kuralları: a person's and a merchant's record of one address are two records, and
+        only consentDate and source are optional for the merchant: the status rules hold for both."""
+        self.iys.now = datetime.datetime(2026, 12, 4, 12, 0)
+        merchant = {"recipientType": "TACIR", "source": None, "consentDate": None}
+        self.assertEqual(self.add(status="RET", **merchant), (422, "RULE_FIRST_RET"))
+        self.assertEqual(self.add(**merchant), (200, None))
+        self.assertEqual(self.add(**merchant), (422, "RULE_SAME_STATUS"))
+        self.assertEqual(self.add(recipientType="TACIR", source="IYS_MOBIL"), (422, "H113"))
+        self.assertEqual(
+            self.add(recipientType="TACIR", status="RET", consentDate="2026-11-28 10:00:00"),
+            (422, "RULE_LATE"),
+        )
+        self.assertEqual(self.add(status="RET"), (422, "RULE_FIRST_RET"), "the person's record is another")
+        self.assertEqual(self.add(), (200, None))
+
+    def test_pull_cursor_is_the_registrys_and_changes_come_by_creation_date(self):
+        """İzin Hareketi Sorgulama (Pull): changes "İYS'ye kayıt tarihine (creationDate) göre sıralı"; the
+        ``after`` the page shows is "1604423100000_053a…", which the client only hands back."""
+        self.iys.serve_citizen_changes = True
+        now_tr = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(hours=3)
+        self.iys.citizen_says("+905321112233", "MESAJ", "ONAY", created=now_tr - datetime.timedelta(hours=3))
+        self.iys.citizen_says("+905321112244", "MESAJ", "ONAY", created=now_tr - datetime.timedelta(hours=5))
+        client = self.account._client(fresh=True)
+        with freeze_time(datetime.datetime.now() + datetime.timedelta(minutes=61)):
+            first = client.changes("IYS", limit=1)
+            second = client.changes("IYS", after=first["after"], limit=1)
+            last = client.changes("IYS", after=second["after"], limit=1)
+            with self.assertRaises(IysError) as caught:
+                client.changes("IYS", after="7", limit=1)
+        self.assertEqual(
+            [change["recipient"] for change in first["list"] + second["list"]],
+            ["+905321112244", "+905321112233"],
+        )
+        self.assertRegex(first["after"], r"^\d{13}_[0-9a-f]{64}$")
+        self.assertEqual((last["list"], last["after"]), ([], second["after"]))
+        self.assertEqual(caught.exception.http_status, 422)
 
     def test_bulk_result_index_from_one(self):
         client = self.account._client(fresh=True)

@@ -9,7 +9,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, email_normalize
 
 from ..tools.batching import read_ahead
-from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, days_covered
+from ..tools.dates import TURKISH_PUBLIC_HOLIDAYS, days_covered, turkish_to_utc, utc_to_turkish
 from ..tools.inputs import normalize_email
 from ..tools.iys import IYS_SOURCES, SOURCE_TO_IYS
 from ..tools.phone import phone_key, phone_key_sql
@@ -289,6 +289,18 @@ class TestReadAhead(TransactionCase):
             SQL("SELECT %s::int[], %s::timestamp[]", array_literal(ids), array_literal(moments))
         )[0]
         self.assertEqual(row, (ids, moments))
+
+    def test_gmt_plus_3_for_iys_dates_of_any_year(self):
+        """İzin Doğrulama Kuralları: "İzinlerin saat dilimi GMT+3 kabul edilir", also for a winter before
+        September 2016, when Istanbul's clocks said GMT+2."""
+        for turkish, utc in (
+            ("2015-12-01 10:00:00", datetime.datetime(2015, 12, 1, 7, 0)),
+            ("2015-05-01 00:00:00", datetime.datetime(2015, 4, 30, 21, 0)),
+            ("2026-12-06 02:30:00", datetime.datetime(2026, 12, 5, 23, 30)),
+        ):
+            with self.subTest(turkish=turkish):
+                self.assertEqual(turkish_to_utc(turkish), utc)
+                self.assertEqual(utc_to_turkish(utc), turkish)
 
     def test_array_literal_never_splits_a_value_holding_nul(self):
         """A NUL inside a value (JSON may carry one) is refused by the server, never read as a separator."""

@@ -20,7 +20,9 @@ def add_business_days(start, days, holidays=()):
     return current
 
 
-TURKEY = ZoneInfo("Europe/Istanbul")
+# IYS's time: "İzinlerin saat dilimi GMT+3 kabul edilir" (İzin Doğrulama Kuralları), a fixed offset, also for
+# the years before September 2016 when Istanbul's winters were GMT+2.
+TURKEY = datetime.timezone(datetime.timedelta(hours=3), "GMT+3")
 
 
 def turkish_to_utc(value):

@@ -27,9 +27,18 @@ SOURCE_TO_IYS = {
     "email": "HS_EPOSTA",
     "sms": "HS_MESAJ",
     "event": "HS_ETKINLIK",
-    "import": "HS_2015",
+    # A list imported from elsewhere: how each consent was obtained is not known; only one older than
+    # 1 May 2015 is HS_2015 (``iys_source_and_date``).
+    "import": "HS_FIZIKSEL_ORTAM",
     "manual": "HS_FIZIKSEL_ORTAM",
 }
+# IYS's recipientType of a partner, by whether it is a company: IYS keeps a person's (BIREYSEL) and a merchant's
+# (TACIR) consent to one address apart ("Aynı iletişim adresi için bir bireysel, bir tacir izin kaydı
+# oluşturulabilir", İzin Doğrulama Kuralları).
+RECIPIENT_TYPES = {False: "BIREYSEL", True: "TACIR"}
+# İzin Doğrulama Kuralları: "source: HS_2015 değeri için, sadece "consentDate": "2015-05-01 00:00:00" kabul
+# edilir": consents obtained before that day are registered with it, whatever their own moment.
+HS_2015_DATE = "2015-05-01 00:00:00"
 STATE_TO_IYS = {state: code for code, state in IYS_STATUS.items()}
 CHANNEL_TO_IYS = {channel: code for code, channel in IYS_TYPES.items()}
 SOURCE_TO_IYS.update(
@@ -67,6 +76,15 @@ def turkish_number_sql(number, country, turkey_id):
         country=country,
         turkey=turkey_id,
     )
+
+
+def iys_source_and_date(source, consent_date):
+    """The ``source`` and ``consentDate`` IYS receives for a change of ours (``consent_date``: IYS's
+    ``YYYY-MM-DD HH:mm:ss``): a consent obtained before 2015-05-01 is HS_2015 on that very day, the only date
+    IYS takes with it; any other keeps its own moment."""
+    if consent_date < HS_2015_DATE:
+        return "HS_2015", HS_2015_DATE
+    return SOURCE_TO_IYS.get(source, "HS_FIZIKSEL_ORTAM"), consent_date
 
 
 def iys_holds(consent_type, recipient):

@@ -5,7 +5,8 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.iys import SOURCE_TO_IYS, STATE_TO_IYS
+from ..tools.dates import utc_to_turkish
+from ..tools.iys import SOURCE_TO_IYS, STATE_TO_IYS, iys_source_and_date
 from ..tools.xlsx import XLSX_MIMETYPE, Workbook, download_action, safe_cell
 
 IYS_RECIPIENT = re.compile(r"^(\+\d{7,15}|[^=+\-@\s][^\s]*@[^\s]+)$")
@@ -58,17 +59,21 @@ class AffinityConsentExport(models.TransientModel):
         for consent in consents:
             partner = consent.partner_id
             kind = "email" if consent.channel_id.iys_type == "EPOSTA" else "phone"
+            # IYS's own date format and time (GMT+3); HS_2015 for what came before 1 May 2015.
+            source, consent_date = (
+                iys_source_and_date(consent.source, utc_to_turkish(consent.date_given))
+                if consent.date_given
+                else (SOURCE_TO_IYS.get(consent.source, "HS_FIZIKSEL_ORTAM"), "")
+            )
             for recipient in partner._affinity_blacklist_addresses(kind):
                 rows.append(
                     {
                         "recipient": recipient,
                         "type": consent.channel_id.iys_type,
-                        "source": SOURCE_TO_IYS.get(consent.source, "HS_FIZIKSEL_ORTAM"),
+                        "source": source,
                         "status": STATE_TO_IYS[consent.state],
-                        "consentDate": fields.Datetime.to_string(consent.date_given)
-                        if consent.date_given
-                        else "",
-                        "recipientType": "TACIR" if partner.commercial_partner_id.is_company else "BIREYSEL",
+                        "consentDate": consent_date,
+                        "recipientType": partner._affinity_iys_recipient_type(),
                     }
                 )
         return rows

@@ -57,7 +57,7 @@ class AffinityIysReconcile(models.TransientModel):
             try:
                 current = client.status(
                     recipient,
-                    "TACIR" if consent.partner_id.is_company else "BIREYSEL",
+                    consent.partner_id._affinity_iys_recipient_type(),
                     CHANNEL_TO_IYS[consent.channel_id.code],
                 )
             except IysError as error:
