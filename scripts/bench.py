@@ -680,12 +680,12 @@ def _citizen_changes(env, moments):
     address, a rejection for every third, an approval for the others; ``moments(index)`` gives each its
     consentDate (Turkish time) and the moment IYS registered it."""
     env.cr.execute(
-        """SELECT email_normalized FROM res_partner
+        """SELECT email_normalized, is_company FROM res_partner
             WHERE customer_rank > 0 AND email_normalized IS NOT NULL ORDER BY id LIMIT 100000"""
     )
     visible = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(hours=2)
     changes = []
-    for index, (email,) in enumerate(env.cr.fetchall()):
+    for index, (email, is_company) in enumerate(env.cr.fetchall()):
         moment = moments(index)
         changes.append(
             {
@@ -695,7 +695,8 @@ def _citizen_changes(env, moments):
                 "created": moment,
                 "change": {
                     "recipient": email,
-                    "recipientType": "BIREYSEL",
+                    # A company's consent is a merchant's record at IYS, anyone else's a person's.
+                    "recipientType": "TACIR" if is_company else "BIREYSEL",
                     "type": "EPOSTA",
                     "status": "RET" if index % 3 == 0 else "ONAY",
                     "source": "IYS_MOBIL",
@@ -718,6 +719,7 @@ def iys_pull_setup(env, delay=0.0):
     account = iys_account(env, server)
     moment = datetime.datetime.now() - datetime.timedelta(hours=2)
     server.changes.extend(_citizen_changes(env, lambda _index: moment))
+    server._in_order()  # the stand-in's one sort by creationDate, outside the time measured
     return {"server": server, "account": account}
 
 
