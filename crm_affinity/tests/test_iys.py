@@ -1064,6 +1064,29 @@ class TestIysSwitch(AffinityCase):
         account.state = "on"
         self.assertEqual(self.reason(ayse), "iys_not_approved", "switched on, IYS's ONAY is required")
 
+    @freeze_time("2026-12-07 09:00:00")  # Monday, 12:00 in Turkey
+    def test_switch_counts_the_last_day_to_the_hour(self):
+        """İzin Doğrulama Kuralları: "mevcut tarih ve saatten en fazla 3 iş günü geride": given on Wednesday at
+        11:00 (Turkish time), a consent is IYS's until Monday 11:00, an hour ago; given at 13:00, for one hour
+        more. Both are due today."""
+        late = self.person("Given at 11:00", "+90 532 000 00 01")
+        late._affinity_set_consent(
+            "sms", "marketing", "granted", source="paper", date_given=datetime.datetime(2026, 12, 2, 8, 0)
+        )
+        in_time = self.person("Given at 13:00", "+90 532 000 00 02")
+        in_time._affinity_set_consent(
+            "sms", "marketing", "granted", source="paper", date_given=datetime.datetime(2026, 12, 2, 10, 0)
+        )
+        self.assertEqual(
+            (self.consent(late, "sms") | self.consent(in_time, "sms")).mapped("iys_deadline"),
+            [datetime.date(2026, 12, 7)] * 2,
+        )
+        account = self.new_account()
+        wizard = self.env["affinity.iys.switch"].browse(account.action_switch_on()["res_id"])
+        wizard.action_ask()
+        line = wizard.line_ids.filtered(lambda line: line.iys_type == "MESAJ")
+        self.assertEqual((line.grants, line.to_register, line.late), (2, 1, 1))
+
     @freeze_time("2026-12-07 09:00:00")  # Monday, 12:00 in Turkey; no public holiday until January
     def test_switch_shows_what_changes_then_switches_on(self):
         fri = datetime.datetime(2026, 12, 4, 10, 0)  # due Wednesday 9 December

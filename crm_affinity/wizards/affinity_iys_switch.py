@@ -11,7 +11,6 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
-from ..tools.dates import turkish_today
 from ..tools.iys import CHANNEL_TO_IYS, IYS_PURPOSE, turkish_number_sql
 from ..tools.records import reopen
 
@@ -78,7 +77,7 @@ class AffinityIysSwitch(models.TransientModel):
                              OR (%(ours)s = 'RET' AND %(theirs)s = 'none') THEN 'same'
                         WHEN %(master)s AND c.source IS DISTINCT FROM 'iys' AND %(ours)s != 'none'
                              AND (%(theirs)s = 'none' OR c.date_given > c.iys_date)
-                             THEN CASE WHEN c.iys_deadline >= %(today)s THEN 'register' ELSE 'late' END
+                             THEN CASE WHEN %(last_moment)s >= %(now)s THEN 'register' ELSE 'late' END
                         WHEN %(theirs)s = 'none' THEN 'waiting'
                         ELSE 'take' END AS bucket
               FROM affinity_consent c
@@ -92,7 +91,12 @@ class AffinityIysSwitch(models.TransientModel):
             ours=ours,
             theirs=theirs,
             master=account.mode == "ours",
-            today=turkish_today(),
+            # İzin Doğrulama Kuralları: 3 business days from the date and the hour: IYS takes a consent until
+            # its deadline day at the hour it was given (GMT+3), here in UTC as the database keeps moments.
+            last_moment=SQL(
+                "(c.iys_deadline + (c.date_given + interval '3 hours')::time - interval '3 hours')"
+            ),
+            now=fields.Datetime.now(),
             purpose=marketing.id,
             codes=list(CHANNEL_TO_IYS),
             company=account.company_id.id,
