@@ -46,8 +46,30 @@ Mirrored = namedtuple("Mirrored", "iys_date source date_given state")
 
 
 def _moment(change):
-    """A change's consentDate as a UTC datetime, the oldest possible when it has none."""
-    return turkish_to_utc(change.get("consentDate")) or datetime.datetime.min
+    """A change's moment as a UTC datetime: its consentDate, else (a merchant's consent may have none) the
+    moment IYS registered it, else the oldest possible."""
+    return (
+        turkish_to_utc(change.get("consentDate"))
+        or turkish_to_utc(change.get("creationDate"))
+        or datetime.datetime.min
+    )
+
+
+def _well_formed(change):
+    """Is this change in the form the pages document (a recipient, a type, a status, a recipient type)? A
+    malformed one can apply to no consent and is left aside rather than stop the pages after it."""
+    return (
+        isinstance(change, dict)
+        and isinstance(change.get("recipient"), str)
+        and change["recipient"].strip()
+        and "\x00" not in change["recipient"]
+        and change.get("type") in IYS_TYPES
+        and change.get("status") in IYS_STATUS
+        and change.get("recipientType") in (None, "", *RECIPIENT_TYPES.values())
+        and all(
+            isinstance(change.get(name), str | None) for name in ("consentDate", "creationDate", "source")
+        )
+    )
 
 
 def _change_pages(client, source, after, limit):
@@ -525,11 +547,11 @@ class AffinityIysAccount(models.Model):
                     time.sleep(max(0.0, next_at - time.monotonic()))
                     next_at = time.monotonic() + pause
                     asked += 1
-                    current = client.status(
-                        recipient, consent.partner_id._affinity_iys_recipient_type(), iys_type
-                    )
+                    kind = consent.partner_id._affinity_iys_recipient_type()
+                    current = client.status(recipient, kind, iys_type)
                     if current:
-                        changes.append(dict(current, recipient=recipient, type=iys_type))
+                        # The answer is about the record asked for, whatever it repeats of the question.
+                        changes.append(dict(current, recipient=recipient, type=iys_type, recipientType=kind))
                     else:
                         gone.append(consent.id)
             except IysError as error:
@@ -575,47 +597,54 @@ class AffinityIysAccount(models.Model):
         ``confirmed``: the changes are IYS's current status (a status query), not past movements (the pull,
         the change file): then they also count as the moment each approval was last confirmed."""
         self.ensure_one()
+        kept = [change for change in changes if _well_formed(change)]
+        if len(kept) < len(changes):
+            _logger.warning(
+                "IYS account %s: %s change(s) not in the documented form left aside",
+                self.id,
+                len(changes) - len(kept),
+            )
+        changes = kept
         Partner = self.env["res.partner"].sudo()
         # Each address normalised once: a page repeats recipients, and normalising parses the address.
         emails = {
             c["recipient"]: normalize_email(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
         }
-        # The partners holding each address, in the order search_read gives them (the first one is meant).
+        # The partners of this account's company (or of none) holding each address, the first of each kind in
+        # the ORM's order: a person's and a merchant's consent to one address are two records at IYS, so a
+        # TACIR record speaks for a company holding the address and a BIREYSEL one for a person.
+        company = self.company_id.id
         Partner.flush_model(["email_normalized", "company_id", "is_company"])
         query = Partner._search(
-            [("email_normalized", "in", [e for e in set(emails.values()) if e])], order=Partner._order
+            [
+                ("email_normalized", "in", [e for e in set(emails.values()) if e]),
+                ("company_id", "in", [company, False]),
+            ],
+            order=Partner._order,
         )
         by_email = {}
-        for partner_id, email, company_id, is_company in self.env.execute_query(
+        for partner_id, email, is_company in self.env.execute_query(
             query.select(
                 SQL.identifier(query.table, "id"),
                 SQL.identifier(query.table, "email_normalized"),
-                SQL.identifier(query.table, "company_id"),
                 SQL.identifier(query.table, "is_company"),
             )
         ):
-            by_email.setdefault(email, (partner_id, company_id, RECIPIENT_TYPES[bool(is_company)]))
-        by_phone = partner_ids_by_phone_key(
-            self.env, [phone_key(c["recipient"]) for c in changes if c.get("type") != "EPOSTA"]
-        )
-        phone_partners = {
-            row["id"]: (row["company_id"] and row["company_id"][0], RECIPIENT_TYPES[row["is_company"]])
-            for row in Partner.browse(list(by_phone.values())).read(["company_id", "is_company"])
+            by_email.setdefault((email, RECIPIENT_TYPES[bool(is_company)]), partner_id)
+        by_phone = {
+            (key, RECIPIENT_TYPES[is_company]): partner_id
+            for (key, is_company), partner_id in partner_ids_by_phone_key(
+                self.env, [phone_key(c["recipient"]) for c in changes if c.get("type") != "EPOSTA"], company
+            ).items()
         }
         latest, unmatched = {}, []
         for change in changes:
+            kind = change.get("recipientType") or "BIREYSEL"
             if change.get("type") == "EPOSTA":
-                partner_id, company, kind = by_email.get(emails[change["recipient"]], (None, False, None))
+                partner_id = by_email.get((emails[change["recipient"]], kind))
             else:
-                partner_id = by_phone.get(phone_key(change["recipient"]))
-                company, kind = phone_partners.get(partner_id, (False, None))
-            # A person's and a merchant's consent to one address are two records at IYS: a TACIR record
-            # never speaks for a person here, nor a BIREYSEL one for a company.
-            if (
-                not partner_id
-                or (company and company != self.company_id.id)
-                or (change.get("recipientType") or "BIREYSEL") != kind
-            ):
+                partner_id = by_phone.get((phone_key(change["recipient"]), kind))
+            if not partner_id:
                 unmatched.append(change)
                 continue
             # Within a page the newer word of a recipient stands: the later consentDate (the person's own
@@ -656,8 +685,11 @@ class AffinityIysAccount(models.Model):
         for (partner_id, iys_type), change in latest.items():
             channel, channel_id = channels[iys_type], channel_ids[iys_type]
             consent = consents.get((partner_id, channel_id))
-            # The person's own moment (consentDate, Turkish time), not the moment we read it.
-            moment = turkish_to_utc(change.get("consentDate")) or fields.Datetime.now()
+            # The person's own moment (consentDate, Turkish time; for a merchant's consent without one, when IYS
+            # registered it), not the moment we read it.
+            moment = _moment(change)
+            if moment == datetime.datetime.min:
+                moment = fields.Datetime.now()
             if consent and consent.iys_date and moment < consent.iys_date:
                 continue  # IYS already told us something newer about this recipient
             state = IYS_STATUS[change["status"]]

@@ -266,7 +266,7 @@ class AffinityIysPush(models.Model):
             SQL(
                 """UPDATE affinity_consent c
                       SET iys_status = p.status, iys_transaction_id = p.transaction_id,
-                          iys_date = (p.consent_date::timestamp AT TIME ZONE 'Europe/Istanbul') AT TIME ZONE 'UTC',
+                          iys_date = (p.consent_date::timestamp AT TIME ZONE INTERVAL '+03:00') AT TIME ZONE 'UTC',
                           iys_synced_at = %s
                      FROM affinity_iys_push p
                     WHERE p.id = ANY(%s) AND c.id = p.consent_id

@@ -96,6 +96,7 @@ class IysStandIn:
         # İzin Hareketi Sorgulama (Pull): "changes?source=IYS henüz yayına alınmadığı için bu isteklere boş
         # cevap dönülmektedir". Set True to play the day it goes live.
         self.serve_citizen_changes = False
+        self.empty_body = False
         self.token_bodies = []
         self.status_requests = 0
         # A pause before each status answer, and before each page of changes or change file, in seconds: a
@@ -104,6 +105,9 @@ class IysStandIn:
         self.changes_delay = 0
         self.enqueue_polls = 1
         self.holidays = set()
+        # The last day a brand could load its backdated consents (Aktivasyon tarihi): a brand's own; the pages
+        # give none, the registry's announced deadlines ended on 31 December 2020.
+        self.activation = datetime.datetime(2021, 1, 1)
         self.now = None  # a fixed Turkish-time moment for the rules, else the clock
         # consents/changes serves the last 7 days except the last hour, as IYS does.
         self.hold_back = datetime.timedelta(hours=1)
@@ -309,10 +313,11 @@ class IysStandIn:
         now = self._turkish_now()
         if when > now:
             return "RULE_FUTURE", "consentDate is in the future", "consentDate"
-        # İzin Doğrulama Kuralları: "mevcut tarih ve saatten en fazla 3 iş günü geride olabilir": the date and
-        # the hour, so a consent of Monday 14:00 is taken until Thursday 14:00 (own code). HS_2015's one date
-        # is years back by definition: the rule cannot be meant for it (our reading; no page says so).
-        if source != "HS_2015" and now > self.last_moment(when):
+        # İzin Doğrulama Kuralları: "Aktivasyon tarihinden sonra sisteme yüklenecek izin, mevcut tarih ve
+        # saatten en fazla 3 iş günü geride olabilir. Aktivasyon tarihi, geçmiş tarihli izinlerin sisteme
+        # yüklenebileceği son tarihtir": after it, the date and the hour (a consent of Monday 14:00 is taken
+        # until Thursday 14:00), HS_2015 included (own code).
+        if now > self.activation and now > self.last_moment(when):
             return "RULE_LATE", "consentDate is more than 3 business days in the past", "consentDate"
         # İzin Doğrulama Kuralları: a new consentDate is always later than the one IYS holds (own code).
         if current is not None and when <= current["consentDate"]:
@@ -440,9 +445,8 @@ class IysStandIn:
                     error = self._check(item)
                     if error:
                         code, message, location = error
-                        entry.update(
-                            status="failure", error={"code": code, "message": message, "location": [location]}
-                        )
+                        # The page's example: "error": {"code", "message"}, no location.
+                        entry.update(status="failure", error={"code": code, "message": message})
                     else:
                         entry.update(
                             status="success",
@@ -518,7 +522,10 @@ class IysStandIn:
         # No stored page shows ``limit``; clients send it and the stand-in honours it.
         limit = int(args.get("limit") or 1000)
         if source == "IYS" and not self.serve_citizen_changes:
-            # "changes?source=IYS henüz yayına alınmadığı için bu isteklere boş cevap dönülmektedir".
+            # "changes?source=IYS henüz yayına alınmadığı için bu isteklere boş cevap dönülmektedir": an empty
+            # list, or (``empty_body``) nothing at all; the page does not say which.
+            if self.empty_body:
+                return Response("", status=200)
             return self._json({"list": [], "after": after})
         ordered = self._in_order()
         start = 0
@@ -532,9 +539,13 @@ class IysStandIn:
         selected = []
         for place in range(start, len(ordered)):
             entry = ordered[place]
-            if entry["kind"] == source and oldest <= entry["visible_at"] <= horizon:
-                selected.append(entry)
-                if len(selected) == limit:
-                    break
+            if entry["kind"] != source or entry["visible_at"] < oldest:
+                continue
+            if entry["visible_at"] > horizon:
+                # "son 1 saat hariç": what came later is not served yet, and the cursor stays before it.
+                break
+            selected.append(entry)
+            if len(selected) == limit:
+                break
         cursor = self.cursor(selected[-1]) if selected else after
         return self._json({"list": [entry["change"] for entry in selected], "after": cursor})

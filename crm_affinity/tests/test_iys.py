@@ -693,9 +693,69 @@ class TestIysByTheBook(IysCase):
         self.pull()
         self.assertEqual(self.consent().state, "denied", "the person's own RET applies")
 
+    def _merchant(self, mobile="+90 532 111 22 33"):
+        """A company, by default at Ayşe's number: a merchant's consent of the same address is a record of
+        its own at IYS."""
+        return self.Partner.create(
+            {
+                "name": "Yılmaz Ltd",
+                "is_company": True,
+                "mobile": mobile,
+                "company_id": self.company.id,
+            }
+        )
+
+    def test_a_merchants_word_reaches_the_company_at_the_address(self):
+        """Ayşe and her company share a number: IYS's TACIR RET is the company's, its BIREYSEL one Ayşe's,
+        each applied to the partner the record is about (Ayşe's SMS stops all the same: the company's denial
+        blacklists the number they share, as Odoo's blacklist is per number)."""
+        company = self._merchant()
+        self._registered()
+        self._registered(company)
+        self.assertEqual(company.affinity_consent_ids.iys_push_ids.recipient_type, "TACIR")
+        self.iys.serve_citizen_changes = True
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET", kind="TACIR")
+        self.pull()
+        merchant, person = self.consent("sms", company), self.consent()
+        self.assertEqual((merchant.state, merchant.source, merchant.iys_status), ("denied", "iys", "RET"))
+        self.assertEqual(
+            (person.source, person.iys_status), ("blacklist", "ONAY"), "IYS's word on Ayşe is unchanged"
+        )
+        self.assertFalse(self.env["affinity.iys.unmatched"].search([("account_id", "=", self.account.id)]))
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET")
+        self.pull()
+        self.assertEqual((person.state, person.iys_status), ("denied", "RET"), "and now IYS's word on her")
+
+    def test_a_merchants_change_without_a_date_is_as_old_as_its_registration(self):
+        """A TACIR consent goes without consentDate ("tacir izinleri için zorunlu değildir"): read back, it is
+        as old as IYS's creationDate, so a withdrawal made here since is not overturned by the pull."""
+        company = self._merchant("+90 532 999 88 77")
+        self._registered(company)
+        later = datetime.datetime.now() + datetime.timedelta(minutes=5)
+        with freeze_time(later):
+            company._affinity_set_consent("sms", "marketing", "denied", source="paper")
+        self.pull()
+        self.assertEqual(
+            (self.consent("sms", company).state, self.consent("sms", company).source), ("denied", "paper")
+        )
+
+    def test_a_malformed_change_is_left_aside_and_the_page_goes_on(self):
+        self._registered()
+        self.iys.serve_citizen_changes = True
+        self.iys.citizen_says("+905321112233", "MESAJ", "BELKI")
+        self.iys.citizen_says("+905321112233", "MESAJ", "RET")
+        with self.assertLogs("odoo.addons.crm_affinity.models.affinity_iys_account", "WARNING") as logs:
+            self.pull()
+        self.assertIn("1 change(s) not in the documented form left aside", logs.output[0])
+        self.assertEqual(self.consent().state, "denied")
+        self.assertFalse(self.account.last_error)
+
     def test_consents_from_before_2015_are_registered_as_hs_2015(self):
         """İzin Doğrulama Kuralları: HS_2015 "sadece "consentDate": "2015-05-01 00:00:00" kabul edilir", and
-        no other source may go before that day; an import of last week keeps its own moment."""
+        no other source may go before that day; an import of last week keeps its own moment. IYS takes the
+        old one only before the brand's activation date (here, a brand still loading its past consents)."""
+        self.iys.activation = datetime.datetime(2027, 1, 1)
+        self.addCleanup(setattr, self.iys, "activation", datetime.datetime(2021, 1, 1))
         with freeze_time("2026-12-01 07:00:00"):
             self.partner._affinity_set_consent(
                 "sms", "marketing", "granted", source="import", date_given=datetime.datetime(2014, 3, 1, 9, 0)
@@ -718,6 +778,20 @@ class TestIysByTheBook(IysCase):
             ("HS_FIZIKSEL_ORTAM", "2026-11-30 12:00:00", "done"),
         )
 
+    def test_after_the_activation_date_an_old_consent_is_refused_as_late(self):
+        """ "Aktivasyon tarihinden sonra sisteme yüklenecek izin, mevcut tarih ve saatten en fazla 3 iş günü
+        geride olabilir": HS_2015 included; the refusal is shown, as every late change's is."""
+        with freeze_time("2026-12-01 07:00:00"):
+            self.partner._affinity_set_consent(
+                "sms", "marketing", "granted", source="import", date_given=datetime.datetime(2014, 3, 1, 9, 0)
+            )
+            self.push()
+            self.push()
+        push = self.consent().iys_push_ids
+        self.assertEqual(
+            (push.source_code, push.state, push.error_code), ("HS_2015", "rejected", "RULE_LATE")
+        )
+
     def test_pull_of_citizens_answers_empty_as_documented(self):
         self._registered()
         self.iys.citizen_says("+905321112233", "MESAJ", "RET")
@@ -726,6 +800,14 @@ class TestIysByTheBook(IysCase):
             self.assertEqual(client.changes("IYS")["list"], [])
         self.pull()
         self.assertEqual(self.consent().state, "granted", "the pull of source=IYS brings nothing")
+        # "boş cevap" may as well be an empty body: no change, and no error either.
+        self.iys.empty_body = True
+        self.addCleanup(setattr, self.iys, "empty_body", False)
+        with freeze_time(datetime.datetime.now() + datetime.timedelta(minutes=61)):
+            self.assertEqual(client.changes("IYS")["list"], [])
+        self.pull()
+        self.assertFalse(self.account.last_error)
+        self.assertEqual(self.consent().state, "granted")
 
     # --- Numbers outside Turkey ------------------------------------------------------------------------
 
@@ -967,6 +1049,25 @@ class TestIysStandInByThePages(IysCase):
         self.assertRegex(first["after"], r"^\d{13}_[0-9a-f]{64}$")
         self.assertEqual((last["list"], last["after"]), ([], second["after"]))
         self.assertEqual(caught.exception.http_status, 422)
+
+    def test_pull_never_passes_a_change_not_served_yet(self):
+        """ "son 1 saat hariç … creationDate'e göre sıralı": a change not served yet holds the cursor before it,
+        so it is read once it is served, and the one after it with it."""
+        self.iys.serve_citizen_changes = True
+        now_tr = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(hours=3)
+        self.iys.citizen_says("+905321112233", "MESAJ", "ONAY", created=now_tr - datetime.timedelta(hours=5))
+        self.iys.citizen_says("+905321112244", "MESAJ", "ONAY", created=now_tr - datetime.timedelta(hours=3))
+        self.iys.changes[0]["visible_at"] = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        self.iys.changes[1]["visible_at"] -= datetime.timedelta(hours=2)
+        client = self.account._client(fresh=True)
+        with freeze_time(datetime.datetime.now() + datetime.timedelta(minutes=30)):
+            early = client.changes("IYS")
+        with freeze_time(datetime.datetime.now() + datetime.timedelta(minutes=61)):
+            later = client.changes("IYS", after=early["after"])
+        self.assertEqual((early["list"], early["after"]), ([], None))
+        self.assertEqual(
+            [change["recipient"] for change in later["list"]], ["+905321112233", "+905321112244"]
+        )
 
     def test_bulk_result_index_from_one(self):
         client = self.account._client(fresh=True)

@@ -126,7 +126,11 @@ class IysClient:
         params = {"source": source, "limit": limit}
         if after:
             params["after"] = after
-        return self._call("GET", self._brand_path("consents/changes"), params=params)
+        # İzin Hareketi Sorgulama (Pull): source=IYS "bu isteklere boş cevap dönülmektedir": an empty list or
+        # an empty body, both read as no change.
+        return self._call(
+            "GET", self._brand_path("consents/changes"), empty={"list": [], "after": after}, params=params
+        )
 
     def change_file(self, report_date):
         """The day's change file (Günlük İzin Hareket Dosyası), its CSV lines as dicts with the keys of
@@ -151,20 +155,23 @@ class IysClient:
 
     # --- transport -------------------------------------------------------------------------------------
 
-    def _call(self, method, path, **kwargs):
+    def _call(self, method, path, empty=None, **kwargs):
+        """``empty``: what an answer of 200 with an empty body means, where a page allows one."""
         token = self.access_token()
         try:
-            return self._json(self._send(method, path, token=token, **kwargs))
+            return self._json(self._send(method, path, token=token, **kwargs), empty)
         except IysError as error:
             if error.kind != "auth" or path.startswith("/oauth2"):
                 raise
         # The token was refused (revoked or expired early): one new login, then give up.
         self.tokens = {}
-        return self._json(self._send(method, path, token=self.access_token(), **kwargs))
+        return self._json(self._send(method, path, token=self.access_token(), **kwargs), empty)
 
     @staticmethod
-    def _json(response):
+    def _json(response, empty=None):
         """The answer's JSON; an answer without (a gateway's page, a cut body) is IYS failing: retry."""
+        if empty is not None and response.status_code == 200 and not response.content.strip():
+            return empty
         try:
             return response.json()
         except ValueError:

@@ -35,27 +35,36 @@ def phone_key_sql(column):
     )
 
 
-def partner_ids_by_phone_key(env, keys):
-    """{key: the lowest partner id whose mobile or phone is that line}, in one statement."""
+def partner_ids_by_phone_key(env, keys, company=None):
+    """{key: the lowest partner id whose mobile or phone is that line}, in one statement.
+
+    ``company``: only the partners of that company or of none, each line found once per kind of partner:
+    ``{(key, is_company): id}``."""
     keys = [key for key in keys if key]
     if not keys:
         return {}
-    env["res.partner"].flush_model(["phone", "mobile"])
+    env["res.partner"].flush_model(["phone", "mobile", "company_id", "is_company"])
+    kind = SQL("COALESCE(is_company, FALSE)") if company is not None else SQL("NULL::bool")
     rows = env.execute_query(
         SQL(
-            """SELECT key, min(id) FROM (
-                   SELECT id, %(mobile)s AS key FROM res_partner
+            """SELECT key, kind, min(id) FROM (
+                   SELECT id, %(mobile)s AS key, %(kind)s AS kind, company_id FROM res_partner
                    UNION ALL
-                   SELECT id, %(phone)s FROM res_partner
+                   SELECT id, %(phone)s, %(kind)s, company_id FROM res_partner
                ) numbers
-              WHERE key = ANY(%(keys)s)
-              GROUP BY key""",
+              WHERE key = ANY(%(keys)s) AND (%(any_company)s OR company_id IS NULL OR company_id = %(company)s)
+              GROUP BY key, kind""",
             mobile=phone_key_sql(SQL("mobile")),
             phone=phone_key_sql(SQL("phone")),
+            kind=kind,
             keys=keys,
+            any_company=company is None,
+            company=company,
         )
     )
-    return dict(rows)
+    if company is None:
+        return {key: partner_id for key, _kind, partner_id in rows}
+    return {(key, kind): partner_id for key, kind, partner_id in rows}
 
 
 def partner_ids_on_lines(env, keys):

@@ -77,7 +77,8 @@ class AffinityIysSwitch(models.TransientModel):
                              OR (%(ours)s = 'RET' AND %(theirs)s = 'none') THEN 'same'
                         WHEN %(master)s AND c.source IS DISTINCT FROM 'iys' AND %(ours)s != 'none'
                              AND (%(theirs)s = 'none' OR c.date_given > c.iys_date)
-                             THEN CASE WHEN %(last_moment)s >= %(now)s THEN 'register' ELSE 'late' END
+                             THEN CASE WHEN COALESCE(%(last_moment)s, %(now)s) >= %(now)s THEN 'register'
+                                       ELSE 'late' END
                         WHEN %(theirs)s = 'none' THEN 'waiting'
                         ELSE 'take' END AS bucket
               FROM affinity_consent c
@@ -92,7 +93,8 @@ class AffinityIysSwitch(models.TransientModel):
             theirs=theirs,
             master=account.mode == "ours",
             # İzin Doğrulama Kuralları: 3 business days from the date and the hour: IYS takes a consent until
-            # its deadline day at the hour it was given (GMT+3), here in UTC as the database keeps moments.
+            # its deadline day at the hour it was given (GMT+3), here in UTC as the database keeps moments. A
+            # grant with no date goes dated the moment it is sent, in time.
             last_moment=SQL(
                 "(c.iys_deadline + (c.date_given + interval '3 hours')::time - interval '3 hours')"
             ),
