@@ -615,12 +615,14 @@ class AffinityIysAccount(models.Model):
         # TACIR record speaks for a company holding the address and a BIREYSEL one for a person.
         company = self.company_id.id
         Partner.flush_model(["email_normalized", "company_id", "is_company"])
-        query = Partner._search(
-            [
-                ("email_normalized", "in", [e for e in set(emails.values()) if e]),
-                ("company_id", "in", [company, False]),
-            ],
-            order=Partner._order,
+        query = Partner._search([("company_id", "in", [company, False])], order=Partner._order)
+        # The addresses bound as one array rather than a tuple of a thousand parameters.
+        query.add_where(
+            SQL(
+                "%s = ANY(%s::varchar[])",
+                SQL.identifier(query.table, "email_normalized"),
+                array_literal([email for email in set(emails.values()) if email]),
+            )
         )
         by_email = {}
         for partner_id, email, is_company in self.env.execute_query(
