@@ -32,7 +32,7 @@ from ..tools.iys import (
     iys_holds,
 )
 from ..tools.iys_client import BULK_MAX, CHANGE_FILE_DAYS, IysClient, IysError
-from ..tools.phone import partner_ids_by_phone_key, phone_key
+from ..tools.phone import partner_ids_by_iys_number, phone_key
 from ..tools.sql import array_literal, id_array
 
 _logger = logging.getLogger(__name__)
@@ -55,20 +55,27 @@ def _moment(change):
     )
 
 
+# What a change writes here (on the consent, its history or the list of unknown recipients).
+WRITTEN_FIELDS = ("recipient", "recipientType", "consentDate", "creationDate", "source", "transactionId")
+
+
 def _well_formed(change):
-    """Is this change in the form the pages document (a recipient, a type, a status, a recipient type)? A
-    malformed one can apply to no consent and is left aside rather than stop the pages after it."""
+    """Is this change in the form the pages document (a recipient, a type, a status, a recipient type, a
+    moment)? A malformed one can apply to no consent and is left aside rather than stop the pages after it."""
     return (
         isinstance(change, dict)
         and isinstance(change.get("recipient"), str)
-        and change["recipient"].strip()
-        and "\x00" not in change["recipient"]
+        and bool(change["recipient"].strip())
         and change.get("type") in IYS_TYPES
         and change.get("status") in IYS_STATUS
         and change.get("recipientType") in (None, "", *RECIPIENT_TYPES.values())
         and all(
             isinstance(change.get(name), str | None) for name in ("consentDate", "creationDate", "source")
         )
+        # Text PostgreSQL can hold (no NUL), in every field written.
+        and not any("\x00" in str(change.get(name) or "") for name in WRITTEN_FIELDS)
+        # A moment to weigh it by: the consentDate, or (a merchant's may have none) IYS's creationDate.
+        and _moment(change) != datetime.datetime.min
     )
 
 
@@ -77,10 +84,15 @@ def _change_pages(client, source, after, limit):
     read ahead in a thread (``read_ahead``)."""
     while True:
         page = client.changes(source, after=after, limit=limit)
+        if not isinstance(page, dict) or not isinstance(page.get("list") or [], list):
+            raise IysError("retry", "IYS answered a page of changes that is not one")
         yield page
         if len(page.get("list") or []) < limit:
             return
-        after = page.get("after") or after
+        if not page.get("after"):
+            # A full page and no cursor to go on from: asking again would read the same page for ever.
+            raise IysError("retry", "IYS answered a full page of changes without a cursor")
+        after = page["after"]
 
 
 class AffinityIysAccount(models.Model):
@@ -342,6 +354,16 @@ class AffinityIysAccount(models.Model):
         now = fields.Datetime.now()
         return self.filtered(lambda account: not account.paused_until or account.paused_until <= now)
 
+    def _partner_companies(self):
+        """The companies whose partners this account speaks for: its own, and partners of no company while no
+        other company has IYS switched on (a consent holds one registry's word: two brands' words on one
+        shared partner would overwrite each other; such a partner's changes then wait for review)."""
+        self.ensure_one()
+        others = self.sudo().search_count(
+            [("state", "=", "on"), ("active", "=", True), ("company_id", "!=", self.company_id.id)]
+        )
+        return [self.company_id.id] if others else [self.company_id.id, False]
+
     def _handle_account_error(self, client, error):
         """What an error means for the whole account: pause, or remember what to tell an administrator."""
         self._save_tokens(client)
@@ -525,7 +547,9 @@ class AffinityIysAccount(models.Model):
                         ("channel_id", "=", channel.id),
                         ("purpose_id", "=", purpose.id),
                         ("iys_status", "=", "ONAY"),
-                        ("company_id", "in", [account.company_id.id, False]),
+                        # The partners this brand speaks for (``_partner_companies``): a partner of no company
+                        # is asked only while no other company has IYS switched on.
+                        ("company_id", "in", account._partner_companies()),
                         "|",
                         ("iys_synced_at", "=", False),
                         ("iys_synced_at", "<", stale_before),
@@ -610,12 +634,12 @@ class AffinityIysAccount(models.Model):
         emails = {
             c["recipient"]: normalize_email(c["recipient"]) for c in changes if c.get("type") == "EPOSTA"
         }
-        # The partners of this account's company (or of none) holding each address, the first of each kind in
-        # the ORM's order: a person's and a merchant's consent to one address are two records at IYS, so a
-        # TACIR record speaks for a company holding the address and a BIREYSEL one for a person.
-        company = self.company_id.id
+        # The active partners of this account's company holding each address, by kind: a person's and a
+        # merchant's consent to one address are two records at IYS, so a TACIR record speaks for a company
+        # holding the address and a BIREYSEL one for a person.
+        companies = self._partner_companies()
         Partner.flush_model(["email_normalized", "company_id", "is_company"])
-        query = Partner._search([("company_id", "in", [company, False])], order=Partner._order)
+        query = Partner._search([("company_id", "in", companies)], order=Partner._order)
         # The addresses bound as one array rather than a tuple of a thousand parameters.
         query.add_where(
             SQL(
@@ -624,7 +648,7 @@ class AffinityIysAccount(models.Model):
                 array_literal([email for email in set(emails.values()) if email]),
             )
         )
-        by_email = {}
+        by_email = defaultdict(list)
         for partner_id, email, is_company in self.env.execute_query(
             query.select(
                 SQL.identifier(query.table, "id"),
@@ -632,28 +656,31 @@ class AffinityIysAccount(models.Model):
                 SQL.identifier(query.table, "is_company"),
             )
         ):
-            by_email.setdefault((email, RECIPIENT_TYPES[bool(is_company)]), partner_id)
+            by_email[email, RECIPIENT_TYPES[bool(is_company)]].append(partner_id)
         by_phone = {
-            (key, RECIPIENT_TYPES[is_company]): partner_id
-            for (key, is_company), partner_id in partner_ids_by_phone_key(
-                self.env, [phone_key(c["recipient"]) for c in changes if c.get("type") != "EPOSTA"], company
+            (key, RECIPIENT_TYPES[is_company]): partner_ids
+            for (key, is_company), partner_ids in partner_ids_by_iys_number(
+                self.env, [phone_key(c["recipient"]) for c in changes if c["type"] != "EPOSTA"], companies
             ).items()
         }
         latest, unmatched = {}, []
         for change in changes:
             kind = change.get("recipientType") or "BIREYSEL"
-            if change.get("type") == "EPOSTA":
-                partner_id = by_email.get((emails[change["recipient"]], kind))
+            if change["type"] == "EPOSTA":
+                holders = by_email.get((emails[change["recipient"]], kind))
             else:
-                partner_id = by_phone.get((phone_key(change["recipient"]), kind))
-            if not partner_id:
+                holders = by_phone.get((phone_key(change["recipient"]), kind))
+            if not holders:
                 unmatched.append(change)
                 continue
-            # Within a page the newer word of a recipient stands: the later consentDate (the person's own
-            # moment), the later listed on a tie.
-            key = (partner_id, change["type"])
-            if key not in latest or _moment(change) >= _moment(latest[key]):
-                latest[key] = change
+            # A RET closes the address for everyone of its kind holding it (a call has no blacklist to carry
+            # it to the others); an approval is the first holder's, the one IYS knows by the address.
+            for partner_id in holders if change["status"] == "RET" else holders[:1]:
+                # Within a page the newer word of a recipient stands: the later consentDate (the person's
+                # own moment), the later listed on a tie.
+                key = (partner_id, change["type"])
+                if key not in latest or _moment(change) >= _moment(latest[key]):
+                    latest[key] = change
         if latest:
             self._apply_latest(latest, source, confirmed)
         if unmatched:
@@ -690,8 +717,6 @@ class AffinityIysAccount(models.Model):
             # The person's own moment (consentDate, Turkish time; for a merchant's consent without one, when IYS
             # registered it), not the moment we read it.
             moment = _moment(change)
-            if moment == datetime.datetime.min:
-                moment = fields.Datetime.now()
             if consent and consent.iys_date and moment < consent.iys_date:
                 continue  # IYS already told us something newer about this recipient
             state = IYS_STATUS[change["status"]]

@@ -22,3 +22,4 @@ from . import test_iys
 from . import test_pressure
 from . import test_turkish_names
 from . import test_reachability
+from . import test_iys_matching

@@ -126,11 +126,11 @@ class IysClient:
         params = {"source": source, "limit": limit}
         if after:
             params["after"] = after
-        # İzin Hareketi Sorgulama (Pull): source=IYS "bu isteklere boş cevap dönülmektedir": an empty list or
-        # an empty body, both read as no change.
-        return self._call(
-            "GET", self._brand_path("consents/changes"), empty={"list": [], "after": after}, params=params
-        )
+        # İzin Hareketi Sorgulama (Pull): source=IYS "bu isteklere boş cevap dönülmektedir": an empty page, an
+        # empty JSON value or an empty body, all read as no change (for source=HS no page allows one).
+        empty = {"list": [], "after": after} if source == "IYS" else None
+        page = self._call("GET", self._brand_path("consents/changes"), empty=empty, params=params)
+        return empty if empty is not None and not page else page
 
     def change_file(self, report_date):
         """The day's change file (Günlük İzin Hareket Dosyası), its CSV lines as dicts with the keys of

@@ -35,36 +35,54 @@ def phone_key_sql(column):
     )
 
 
-def partner_ids_by_phone_key(env, keys, company=None):
-    """{key: the lowest partner id whose mobile or phone is that line}, in one statement.
-
-    ``company``: only the partners of that company or of none, each line found once per kind of partner:
-    ``{(key, is_company): id}``."""
+def partner_ids_by_phone_key(env, keys):
+    """{key: the lowest partner id whose mobile or phone is that line}, in one statement."""
     keys = [key for key in keys if key]
     if not keys:
         return {}
-    env["res.partner"].flush_model(["phone", "mobile", "company_id", "is_company"])
-    kind = SQL("COALESCE(is_company, FALSE)") if company is not None else SQL("NULL::bool")
+    env["res.partner"].flush_model(["phone", "mobile"])
     rows = env.execute_query(
         SQL(
-            """SELECT key, kind, min(id) FROM (
-                   SELECT id, %(mobile)s AS key, %(kind)s AS kind, company_id FROM res_partner
+            """SELECT key, min(id) FROM (
+                   SELECT id, %(mobile)s AS key FROM res_partner
                    UNION ALL
-                   SELECT id, %(phone)s, %(kind)s, company_id FROM res_partner
+                   SELECT id, %(phone)s FROM res_partner
                ) numbers
-              WHERE key = ANY(%(keys)s) AND (%(any_company)s OR company_id IS NULL OR company_id = %(company)s)
-              GROUP BY key, kind""",
+              WHERE key = ANY(%(keys)s)
+              GROUP BY key""",
             mobile=phone_key_sql(SQL("mobile")),
             phone=phone_key_sql(SQL("phone")),
-            kind=kind,
             keys=keys,
-            any_company=company is None,
-            company=company,
         )
     )
-    if company is None:
-        return {key: partner_id for key, _kind, partner_id in rows}
-    return {(key, kind): partner_id for key, kind, partner_id in rows}
+    return dict(rows)
+
+
+def partner_ids_by_iys_number(env, keys, companies):
+    """{(key, is_company): [partner ids, lowest first]}: the active partners of these companies (False: of
+    none) whose number IYS knows them by is that line: the mobile, else the phone
+    (``res.partner._affinity_iys_recipient``), in one statement."""
+    keys = [key for key in keys if key]
+    if not keys:
+        return {}
+    env["res.partner"].flush_model(["phone", "mobile", "company_id", "is_company", "active"])
+    rows = env.execute_query(
+        SQL(
+            """SELECT key, COALESCE(is_company, FALSE), array_agg(id ORDER BY id)
+                 FROM (SELECT id, is_company, COALESCE(%(mobile)s, %(phone)s) AS key
+                         FROM res_partner
+                        WHERE active AND (company_id = ANY(%(companies)s) OR (%(shared)s AND company_id IS NULL))
+                      ) numbers
+                WHERE key = ANY(%(keys)s)
+                GROUP BY 1, 2""",
+            mobile=phone_key_sql(SQL("mobile")),
+            phone=phone_key_sql(SQL("phone")),
+            companies=[company for company in companies if company],
+            shared=False in companies,
+            keys=keys,
+        )
+    )
+    return {(key, is_company): ids for key, is_company, ids in rows}
 
 
 def partner_ids_on_lines(env, keys):
