@@ -4,7 +4,6 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools.dates import utc_to_turkish
 from ..tools.iys import (
     CHANNEL_TO_IYS,
     IYS_PURPOSE,
@@ -114,7 +113,7 @@ class AffinityIysPush(models.Model):
                 # No address, or a number outside Turkey: IYS holds Turkish numbers only.
                 continue
             source_code, consent_date = iys_source_and_date(
-                log.source, utc_to_turkish(log.consent_date or fields.Datetime.now())
+                log.source, log.consent_date or fields.Datetime.now()
             )
             vals_list.append(
                 {

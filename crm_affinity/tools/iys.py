@@ -3,6 +3,8 @@
 from odoo.tools import SQL
 from odoo.tools.translate import LazyTranslate
 
+from .dates import utc_to_turkish
+
 IYS_TYPES = {"EPOSTA": "email", "MESAJ": "sms", "ARAMA": "phone"}
 IYS_STATUS = {"ONAY": "granted", "RET": "denied"}
 IYS_SOURCES = {
@@ -78,11 +80,12 @@ def turkish_number_sql(number, country, turkey_id):
     )
 
 
-def iys_source_and_date(source, consent_date):
-    """The ``source`` and ``consentDate`` IYS receives for a change of ours (``consent_date``: IYS's
-    ``YYYY-MM-DD HH:mm:ss``): a consent obtained before 2015-05-01 is HS_2015 on that very day, the only date
-    IYS takes with it; any other keeps its own moment."""
-    if consent_date < HS_2015_DATE:
+def iys_source_and_date(source, moment):
+    """The ``source`` and ``consentDate`` IYS receives for a change of ours given at ``moment`` (a naive UTC
+    datetime, or None: no date): its moment in IYS's ``YYYY-MM-DD HH:mm:ss`` (GMT+3), except that a consent
+    obtained before 2015-05-01 is HS_2015 on that very day, the only date IYS takes with it."""
+    consent_date = utc_to_turkish(moment) if moment else ""
+    if consent_date and consent_date < HS_2015_DATE:
         return "HS_2015", HS_2015_DATE
     return SOURCE_TO_IYS.get(source, "HS_FIZIKSEL_ORTAM"), consent_date
 

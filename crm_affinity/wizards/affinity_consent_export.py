@@ -5,8 +5,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools.dates import utc_to_turkish
-from ..tools.iys import SOURCE_TO_IYS, STATE_TO_IYS, iys_source_and_date
+from ..tools.iys import STATE_TO_IYS, iys_source_and_date
 from ..tools.xlsx import XLSX_MIMETYPE, Workbook, download_action, safe_cell
 
 IYS_RECIPIENT = re.compile(r"^(\+\d{7,15}|[^=+\-@\s][^\s]*@[^\s]+)$")
@@ -60,11 +59,7 @@ class AffinityConsentExport(models.TransientModel):
             partner = consent.partner_id
             kind = "email" if consent.channel_id.iys_type == "EPOSTA" else "phone"
             # IYS's own date format and time (GMT+3); HS_2015 for what came before 1 May 2015.
-            source, consent_date = (
-                iys_source_and_date(consent.source, utc_to_turkish(consent.date_given))
-                if consent.date_given
-                else (SOURCE_TO_IYS.get(consent.source, "HS_FIZIKSEL_ORTAM"), "")
-            )
+            source, consent_date = iys_source_and_date(consent.source, consent.date_given)
             for recipient in partner._affinity_blacklist_addresses(kind):
                 rows.append(
                     {
